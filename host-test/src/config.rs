@@ -1,0 +1,75 @@
+//! How a `Server` runs the component: which one, which directory it sees, its
+//! environment, the response-body channel and the memory cap.
+
+use std::path::PathBuf;
+
+/// Writes buffered between the guest and hyper beyond the one in flight.
+pub const DEFAULT_BODY_BUFFER_CHUNKS: usize = 1;
+/// Largest write `check-write` grants. wasmtime's default is 1 MiB, which would
+/// let a guest that writes what it is granted allocate 1 MiB per write.
+pub const DEFAULT_BODY_CHUNK_SIZE: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The component to run (default: the fileserver built by build.rs).
+    pub component: PathBuf,
+    /// Host directory preopened read-only.
+    pub dir: PathBuf,
+    /// Where the guest sees `dir` (default "/").
+    pub guest_path: String,
+    /// Environment variables for the guest (STALL_TIMEOUT, CHUNK_SIZE, ...).
+    pub env: Vec<(String, String)>,
+    /// `WasiHttpHooks::p2_outgoing_body_buffer_chunks`.
+    pub body_buffer_chunks: usize,
+    /// `WasiHttpHooks::p2_outgoing_body_chunk_size`.
+    pub body_chunk_size: usize,
+    /// Linear-memory cap in bytes; growth beyond it is refused.
+    pub max_memory: Option<usize>,
+}
+
+impl ServerConfig {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            component: PathBuf::from(crate::FILESERVER_COMPONENT),
+            dir: dir.into(),
+            guest_path: "/".to_string(),
+            env: Vec::new(),
+            body_buffer_chunks: DEFAULT_BODY_BUFFER_CHUNKS,
+            body_chunk_size: DEFAULT_BODY_CHUNK_SIZE,
+            max_memory: None,
+        }
+    }
+
+    /// Adds (or replaces) one guest environment variable.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let key = key.into();
+        self.env.retain(|(k, _)| *k != key);
+        self.env.push((key, value.into()));
+        self
+    }
+
+    pub fn component(mut self, path: impl Into<PathBuf>) -> Self {
+        self.component = path.into();
+        self
+    }
+
+    pub fn max_memory(mut self, bytes: usize) -> Self {
+        self.max_memory = Some(bytes);
+        self
+    }
+
+    pub fn guest_path(mut self, path: impl Into<String>) -> Self {
+        self.guest_path = path.into();
+        self
+    }
+
+    pub fn body_buffer_chunks(mut self, chunks: usize) -> Self {
+        self.body_buffer_chunks = chunks;
+        self
+    }
+
+    pub fn body_chunk_size(mut self, bytes: usize) -> Self {
+        self.body_chunk_size = bytes;
+        self
+    }
+}

@@ -1,0 +1,187 @@
+//! What one request cost and how it ended, known once its instance is gone.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::memory_recorder::MemoryUsage;
+use crate::response_body::{BodyEnd, BodyTally};
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Largest linear-memory size approved for the instance, in bytes.
+    pub peak_memory: u64,
+    /// Approved memory creations and growths.
+    pub memory_growths: u32,
+    /// Growths refused by `ServerConfig::max_memory`.
+    pub refused_growths: u32,
+    /// Data bytes the guest got into the response body (pulled by the caller,
+    /// or still in the channel when the caller dropped the body or the
+    /// instance ended).
+    pub body_bytes: u64,
+    /// From the start of instantiation to the drop of the instance's `Store`.
+    pub duration: Duration,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The guest finished the body.
+    Finished,
+    /// The body ended with an error while the caller was still reading: the
+    /// guest dropped it without `finish` (e.g. it gave up on a stalled
+    /// client), or `finish` failed on a `Content-Length` mismatch.
+    Aborted,
+    /// The caller dropped the body before its end (and the guest did not trap).
+    ClientGone,
+    /// The response had no body resource (HEAD, 304, ...).
+    NoBody,
+    /// Instantiation or the handler trapped, before or after the response.
+    Trapped(String),
+    /// The guest set an `error-code` instead of a response (the caller got a 500).
+    ResponseError(String),
+    /// The guest returned without setting a response (the caller got a 500).
+    NoResponse,
+    /// The host side failed (e.g. the instance's task panicked).
+    HostError(String),
+}
+
+impl Outcome {
+    pub fn is_trapped(&self) -> bool {
+        matches!(self, Outcome::Trapped(_))
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Finished => f.write_str("finished"),
+            Outcome::Aborted => f.write_str("aborted"),
+            Outcome::ClientGone => f.write_str("client-gone"),
+            Outcome::NoBody => f.write_str("no-body"),
+            Outcome::Trapped(why) => write!(f, "trapped ({})", first_line(why)),
+            Outcome::ResponseError(code) => write!(f, "response-error ({code})"),
+            Outcome::NoResponse => f.write_str("no-response"),
+            Outcome::HostError(why) => write!(f, "host-error ({})", first_line(why)),
+        }
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+/// How the guest answered `response-outparam.set`, as far as the report cares.
+#[derive(Debug, Clone)]
+pub(crate) enum ResponseSet {
+    Response,
+    ErrorCode(String),
+    Never,
+}
+
+/// Combines the instance's fate with the body's: a trap wins, then what the
+/// guest answered, then whether the caller left early, then how the body ended.
+pub(crate) fn decide_outcome(
+    trap: Option<String>,
+    response: ResponseSet,
+    body: &BodyTally,
+) -> Outcome {
+    if let Some(trap) = trap {
+        return Outcome::Trapped(trap);
+    }
+    match response {
+        ResponseSet::Never => Outcome::NoResponse,
+        ResponseSet::ErrorCode(code) => Outcome::ResponseError(code),
+        ResponseSet::Response if body.no_body => Outcome::NoBody,
+        ResponseSet::Response if body.client_gone => Outcome::ClientGone,
+        ResponseSet::Response => match body.end {
+            Some(BodyEnd::Clean) => Outcome::Finished,
+            Some(BodyEnd::Error(_)) | None => Outcome::Aborted,
+        },
+    }
+}
+
+pub(crate) fn build_report(
+    memory: MemoryUsage,
+    body: &BodyTally,
+    duration: Duration,
+    outcome: Outcome,
+) -> Report {
+    Report {
+        peak_memory: memory.peak,
+        memory_growths: memory.growths,
+        refused_growths: memory.refused,
+        body_bytes: body.bytes,
+        duration,
+        outcome,
+    }
+}
+
+/// Resolves to the `Report` once the request's instance is gone. Await it
+/// directly or call `wait`. Holding it does not keep the instance alive.
+#[derive(Debug)]
+pub struct ReportHandle(pub(crate) oneshot::Receiver<Report>);
+
+impl ReportHandle {
+    pub async fn wait(self) -> Report {
+        self.await
+    }
+}
+
+impl Future for ReportHandle {
+    type Output = Report;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Report> {
+        Pin::new(&mut self.0).poll(cx).map(|received| {
+            received.unwrap_or_else(|_| Report {
+                peak_memory: 0,
+                memory_growths: 0,
+                refused_growths: 0,
+                body_bytes: 0,
+                duration: Duration::ZERO,
+                outcome: Outcome::HostError("the instance's task ended without a report".into()),
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(end: Option<BodyEnd>, client_gone: bool, no_body: bool) -> BodyTally {
+        BodyTally {
+            bytes: 0,
+            end,
+            client_gone,
+            no_body,
+        }
+    }
+
+    #[test]
+    fn a_trap_wins_over_everything() {
+        let body = tally(None, true, false);
+        assert!(decide_outcome(Some("boom".into()), ResponseSet::Response, &body).is_trapped());
+    }
+
+    #[test]
+    fn client_gone_wins_over_the_body_end() {
+        let body = tally(Some(BodyEnd::Error("x".into())), true, false);
+        assert_eq!(decide_outcome(None, ResponseSet::Response, &body), Outcome::ClientGone);
+    }
+
+    #[test]
+    fn body_end_decides_otherwise() {
+        let clean = tally(Some(BodyEnd::Clean), false, false);
+        let error = tally(Some(BodyEnd::Error("x".into())), false, false);
+        let empty = tally(Some(BodyEnd::Clean), false, true);
+        assert_eq!(decide_outcome(None, ResponseSet::Response, &clean), Outcome::Finished);
+        assert_eq!(decide_outcome(None, ResponseSet::Response, &error), Outcome::Aborted);
+        assert_eq!(decide_outcome(None, ResponseSet::Response, &empty), Outcome::NoBody);
+        assert_eq!(decide_outcome(None, ResponseSet::Never, &clean), Outcome::NoResponse);
+    }
+}

@@ -1,0 +1,280 @@
+//! The guest's response body as the caller sees it, and the tally of what the
+//! guest put into it.
+//!
+//! wasmtime-wasi-http hands hyper a body fed by a bounded channel: the guest's
+//! writes go in, hyper (or a test) pulls frames out. `ResponseBody` wraps that
+//! body without buffering and counts every data frame pulled. The count and the
+//! way the stream ended are shared with the task that runs the instance
+//! (`BodyTap`), which needs them for the report:
+//!
+//! - Once the instance is gone (`BodyTap::settle`), nothing more can enter the
+//!   channel, so the frames still in it are moved to a queue the caller reads
+//!   first (at most `buffer_chunks + 1` `Bytes` handles, no copy). The tally is
+//!   then final even if the caller never reads on.
+//! - When the caller drops the body before its end, the frames already in the
+//!   channel are counted, then the channel is closed, which the guest sees as
+//!   `StreamError::Closed` (the client is gone).
+//! - wasmtime ends the channel cleanly when the `Store` is dropped with the body
+//!   unfinished (e.g. a trap mid-body); a trapped guest's body therefore ends
+//!   with an error here, so a caller never takes a truncated body for a whole one.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use bytes::Bytes;
+use hyper::body::{Body, Frame, SizeHint};
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+/// Error a `ResponseBody` yields when the guest's body ended abnormally.
+#[derive(Debug, Clone)]
+pub struct ResponseBodyError(pub String);
+
+impl fmt::Display for ResponseBodyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "response body aborted: {}", self.0)
+    }
+}
+
+impl std::error::Error for ResponseBodyError {}
+
+/// How the guest's body stream ended, as seen from the host side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyEnd {
+    /// The guest finished the body.
+    Clean,
+    /// The stream failed: the guest dropped the body without `finish`, a
+    /// `Content-Length` mismatch, or the guest trapped.
+    Error(String),
+}
+
+/// Final numbers for the report, taken when the instance is gone.
+#[derive(Debug, Clone, Default)]
+pub struct BodyTally {
+    /// Data bytes the guest got into the channel.
+    pub bytes: u64,
+    /// `None` when no body was ever handed over, or it had not ended.
+    pub end: Option<BodyEnd>,
+    /// The caller dropped the body before its end.
+    pub client_gone: bool,
+    /// The response carried no body resource (HEAD, 304, ...).
+    pub no_body: bool,
+}
+
+#[derive(Default)]
+struct TapState {
+    /// The guest's body while it may still yield frames.
+    inner: Option<HyperOutgoingBody>,
+    /// Frames moved out of the channel after the instance was gone.
+    leftover: VecDeque<Bytes>,
+    end: Option<BodyEnd>,
+    /// Whether the caller has been given the end (error or `None`).
+    end_delivered: bool,
+    bytes: u64,
+    client_gone: bool,
+    no_body: bool,
+    guest_trapped: bool,
+    /// The caller's waker, replaced by a no-op one when `settle` drains the
+    /// channel; woken afterwards so the caller reads the moved frames.
+    caller_waker: Option<Waker>,
+}
+
+impl TapState {
+    /// Counts a pulled frame, or records the end.
+    fn record(&mut self, polled: Option<Result<Frame<Bytes>, wasmtime_wasi_http::Error>>) -> Option<Frame<Bytes>> {
+        match polled {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    self.bytes += data.len() as u64;
+                }
+                Some(frame)
+            }
+            Some(Err(error)) => {
+                self.end = Some(BodyEnd::Error(error.to_string()));
+                self.inner = None;
+                None
+            }
+            None => {
+                self.end = Some(if self.guest_trapped {
+                    BodyEnd::Error("the guest trapped before finishing the body".into())
+                } else {
+                    BodyEnd::Clean
+                });
+                self.inner = None;
+                None
+            }
+        }
+    }
+
+    /// Pulls every frame that is ready now, without registering the caller's
+    /// waker; `keep` decides whether data frames are kept for the caller.
+    fn drain_ready(&mut self, keep: bool) {
+        let mut cx = Context::from_waker(Waker::noop());
+        while let Some(inner) = self.inner.as_mut() {
+            match Pin::new(inner).poll_frame(&mut cx) {
+                Poll::Pending => break,
+                Poll::Ready(polled) => {
+                    if let Some(frame) = self.record(polled) {
+                        if let (true, Ok(data)) = (keep, frame.into_data()) {
+                            self.leftover.push_back(data);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The side of the body that the instance's task holds.
+#[derive(Clone, Default)]
+pub(crate) struct BodyTap(Arc<Mutex<TapState>>);
+
+impl BodyTap {
+    /// Called when the guest sets its response (inside `response-outparam.set`,
+    /// so strictly before the instance can be gone).
+    pub fn install(&self, body: HyperOutgoingBody) {
+        let mut state = self.0.lock().unwrap();
+        // wasmtime gives a response without a body resource an `Empty` body.
+        if body.is_end_stream() {
+            state.no_body = true;
+            state.end = Some(BodyEnd::Clean);
+        }
+        state.inner = Some(body);
+    }
+
+    /// Called when the guest trapped, before its `Store` is dropped.
+    pub fn guest_trapped(&self) {
+        self.0.lock().unwrap().guest_trapped = true;
+    }
+
+    /// Called once the `Store` is dropped: nothing can enter the channel any
+    /// more, so what is in it is final. Moves it to the caller's queue.
+    pub fn settle(&self) -> BodyTally {
+        let mut state = self.0.lock().unwrap();
+        if state.end.is_none() && !state.client_gone {
+            state.drain_ready(true);
+        }
+        if let Some(waker) = state.caller_waker.take() {
+            waker.wake();
+        }
+        BodyTally {
+            bytes: state.bytes,
+            end: state.end.clone(),
+            client_gone: state.client_gone,
+            no_body: state.no_body,
+        }
+    }
+
+    pub fn body(&self) -> ResponseBody {
+        ResponseBody { tap: Some(self.clone()) }
+    }
+}
+
+/// The response body of an `Exchange`: the guest's bytes, pulled at the
+/// caller's pace. Dropping it before the end closes the stream (client gone).
+pub struct ResponseBody {
+    /// `None` for the empty body of a response the host made up (the guest
+    /// set an error or no response at all).
+    tap: Option<BodyTap>,
+}
+
+impl ResponseBody {
+    pub(crate) fn empty() -> Self {
+        Self { tap: None }
+    }
+}
+
+impl fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseBody").finish_non_exhaustive()
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = ResponseBodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, ResponseBodyError>>> {
+        let Some(tap) = &self.tap else {
+            return Poll::Ready(None);
+        };
+        let mut state = tap.0.lock().unwrap();
+        if let Some(data) = state.leftover.pop_front() {
+            return Poll::Ready(Some(Ok(Frame::data(data))));
+        }
+        if state.end.is_none() {
+            let Some(inner) = state.inner.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match Pin::new(inner).poll_frame(cx) {
+                Poll::Pending => {
+                    state.caller_waker = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                Poll::Ready(polled) => {
+                    if let Some(frame) = state.record(polled) {
+                        return Poll::Ready(Some(Ok(frame)));
+                    }
+                }
+            }
+        }
+        if state.end_delivered {
+            return Poll::Ready(None);
+        }
+        state.end_delivered = true;
+        match state.end.clone() {
+            Some(BodyEnd::Error(message)) => Poll::Ready(Some(Err(ResponseBodyError(message)))),
+            Some(BodyEnd::Clean) | None => Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        let Some(tap) = &self.tap else {
+            return true;
+        };
+        let state = tap.0.lock().unwrap();
+        state.leftover.is_empty()
+            && match (&state.end, &state.inner) {
+                (Some(BodyEnd::Clean), _) => true,
+                (Some(BodyEnd::Error(_)), _) => state.end_delivered,
+                (None, Some(inner)) => inner.is_end_stream(),
+                (None, None) => true,
+            }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        let Some(tap) = &self.tap else {
+            return SizeHint::with_exact(0);
+        };
+        let state = tap.0.lock().unwrap();
+        match (&state.inner, state.leftover.is_empty()) {
+            // Mirrors wasmtime's own body (an `Empty` says exactly 0), so hyper
+            // frames responses as `wasmtime serve` does.
+            (Some(inner), true) => inner.size_hint(),
+            _ => SizeHint::default(),
+        }
+    }
+}
+
+impl Drop for ResponseBody {
+    fn drop(&mut self) {
+        let Some(tap) = &self.tap else { return };
+        let mut state = tap.0.lock().unwrap();
+        if state.end.is_some() {
+            state.leftover.clear();
+            return;
+        }
+        // Count what the guest already pushed, then close the channel.
+        state.drain_ready(false);
+        state.leftover.clear();
+        if state.end.is_none() {
+            state.client_gone = true;
+            state.inner = None;
+        }
+    }
+}

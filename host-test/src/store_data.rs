@@ -1,0 +1,64 @@
+//! What one request's `Store` holds: the WASI and wasi:http contexts, their
+//! shared resource table, the body-channel hooks and the memory recorder.
+
+use anyhow::Context as _;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::config::ServerConfig;
+use crate::http_hooks::BodyChannelHooks;
+use crate::memory_recorder::MemoryRecorder;
+
+pub struct StoreData {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: BodyChannelHooks,
+    pub memory: MemoryRecorder,
+}
+
+impl StoreData {
+    pub fn new(config: &ServerConfig) -> anyhow::Result<Self> {
+        let mut wasi = WasiCtx::builder();
+        // The component's configuration warnings go to stderr: let them show.
+        wasi.inherit_stderr();
+        for (key, value) in &config.env {
+            wasi.env(key, value);
+        }
+        // Read-only, as Spin preopens static files: the server must never
+        // need to write, and a bug that tries to is caught here.
+        wasi.preopened_dir(&config.dir, &config.guest_path, FsPerms::ReadOnly)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("preopening {}", config.dir.display()))?;
+        Ok(Self {
+            table: ResourceTable::new(),
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            hooks: BodyChannelHooks {
+                buffer_chunks: config.body_buffer_chunks,
+                chunk_size: config.body_chunk_size,
+            },
+            memory: MemoryRecorder::new(config.max_memory),
+        })
+    }
+}
+
+impl WasiView for StoreData {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for StoreData {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}

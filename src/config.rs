@@ -1,0 +1,178 @@
+//! Settings from environment variables, parsed once per instance.
+//!
+//! An invalid value never traps: it is reported (once) and the default is used.
+
+use std::time::Duration;
+
+/// How the body bytes travel from the file to the response stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transfer {
+    /// The guest reads a chunk into linear memory and writes it.
+    Chunked,
+    /// The host moves bytes from the file stream to the body stream (`splice`):
+    /// no payload byte enters linear memory.
+    Splice,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Guest path of the preopened directory to serve.
+    pub root: String,
+    /// Largest chunk read or written at once, in bytes.
+    pub chunk_size: u32,
+    /// Abort a response when the client grants no write budget for this long.
+    /// `None` disables the timeout.
+    pub stall_timeout: Option<Duration>,
+    pub transfer: Transfer,
+}
+
+pub const MIN_CHUNK_SIZE: u32 = 1024;
+/// `Descriptor::read` and input streams return at most 64 KiB per call anyway.
+pub const MAX_CHUNK_SIZE: u32 = 65536;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            root: "/".to_string(),
+            chunk_size: MAX_CHUNK_SIZE,
+            stall_timeout: Some(Duration::from_secs(30)),
+            // Splice keeps every payload byte out of linear memory and measured
+            // faster than chunked here; see README "Transfer modes".
+            transfer: Transfer::Splice,
+        }
+    }
+}
+
+/// A setting that could not be used, with the reason; the default was kept.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: &'static str,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "wasi-fileserver: ignoring {}={:?}: {}; using the default", self.name, self.value, self.reason)
+    }
+}
+
+impl Settings {
+    /// Reads every setting through `lookup` (the environment in the component).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> (Settings, Vec<Warning>) {
+        let mut settings = Settings::default();
+        let mut warnings = Vec::new();
+        let mut check = |name: &'static str, result: Result<(), &'static str>, value: &str| {
+            if let Err(reason) = result {
+                warnings.push(Warning { name, value: value.to_string(), reason });
+            }
+        };
+        if let Some(v) = lookup("ROOT") {
+            check("ROOT", parse_root(&v).map(|r| settings.root = r), &v);
+        }
+        if let Some(v) = lookup("CHUNK_SIZE") {
+            check("CHUNK_SIZE", parse_chunk_size(&v).map(|c| settings.chunk_size = c), &v);
+        }
+        if let Some(v) = lookup("STALL_TIMEOUT") {
+            check("STALL_TIMEOUT", parse_duration(&v).map(|d| settings.stall_timeout = d), &v);
+        }
+        if let Some(v) = lookup("TRANSFER") {
+            check("TRANSFER", parse_transfer(&v).map(|t| settings.transfer = t), &v);
+        }
+        (settings, warnings)
+    }
+}
+
+fn parse_root(v: &str) -> Result<String, &'static str> {
+    if !v.starts_with('/') {
+        return Err("must be an absolute guest path such as / or /public");
+    }
+    let trimmed = v.trim_end_matches('/');
+    Ok(if trimmed.is_empty() { "/".to_string() } else { trimmed.to_string() })
+}
+
+fn parse_chunk_size(v: &str) -> Result<u32, &'static str> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if (MIN_CHUNK_SIZE..=MAX_CHUNK_SIZE).contains(&n) => Ok(n),
+        _ => Err("must be a whole number of bytes from 1024 to 65536"),
+    }
+}
+
+/// `30s`, `500ms` or bare seconds; `0` disables.
+fn parse_duration(v: &str) -> Result<Option<Duration>, &'static str> {
+    const ERR: &str = "must look like 30s, 500ms or 30 (seconds); 0 disables";
+    let v = v.trim();
+    let (digits, unit_ms) = if let Some(d) = v.strip_suffix("ms") {
+        (d, 1)
+    } else if let Some(d) = v.strip_suffix('s') {
+        (d, 1000)
+    } else {
+        (v, 1000)
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ERR);
+    }
+    let n: u64 = digits.parse().map_err(|_| ERR)?;
+    let ms = n.checked_mul(unit_ms).ok_or(ERR)?;
+    Ok((ms > 0).then(|| Duration::from_millis(ms)))
+}
+
+fn parse_transfer(v: &str) -> Result<Transfer, &'static str> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "chunked" => Ok(Transfer::Chunked),
+        "splice" => Ok(Transfer::Splice),
+        _ => Err("must be chunked or splice"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(pairs: &[(&str, &str)]) -> (Settings, Vec<Warning>) {
+        let map: std::collections::HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_when_unset() {
+        let (s, w) = from(&[]);
+        assert_eq!(s, Settings::default());
+        assert!(w.is_empty());
+        assert_eq!(s.chunk_size, 65536);
+        assert_eq!(s.stall_timeout, Some(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn valid_values_are_used() {
+        let (s, w) = from(&[("ROOT", "/public/"), ("CHUNK_SIZE", "1024"), ("STALL_TIMEOUT", "500ms"), ("TRANSFER", "Chunked")]);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(s.root, "/public");
+        assert_eq!(s.chunk_size, 1024);
+        assert_eq!(s.stall_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(s.transfer, Transfer::Chunked);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Some(Duration::from_secs(30))));
+        assert_eq!(parse_duration("7"), Ok(Some(Duration::from_secs(7))));
+        assert_eq!(parse_duration("0"), Ok(None));
+        assert_eq!(parse_duration("0ms"), Ok(None));
+        for bad in ["", "s", "-1", "1.5s", "10m", "99999999999999999999", "18446744073709551615s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn invalid_values_warn_and_keep_defaults() {
+        let (s, w) = from(&[("ROOT", "public"), ("CHUNK_SIZE", "65537"), ("STALL_TIMEOUT", "soon"), ("TRANSFER", "mmap")]);
+        assert_eq!(s, Settings::default());
+        let names: Vec<_> = w.iter().map(|w| w.name).collect();
+        assert_eq!(names, ["ROOT", "CHUNK_SIZE", "STALL_TIMEOUT", "TRANSFER"]);
+        assert!(w[1].to_string().contains("CHUNK_SIZE=\"65537\""));
+        assert_eq!(from(&[("CHUNK_SIZE", "1023")]).1.len(), 1);
+        assert_eq!(from(&[("ROOT", "/")]).0.root, "/");
+    }
+}

@@ -1,0 +1,126 @@
+//! Content-Type by file extension.
+//!
+//! A short table of the types a static site serves, instead of `mime_guess`:
+//! its ~1,000-entry table is static data, and static data is copied into every
+//! instance's linear memory (it alone would exceed the one-page budget).
+//! Unknown extensions get `application/octet-stream`, as nginx and tower-http do.
+
+const DEFAULT: &str = "application/octet-stream";
+
+/// Sorted by extension (lowercase) for binary search.
+const TYPES: &[(&str, &str)] = &[
+    ("7z", "application/x-7z-compressed"),
+    ("aac", "audio/aac"),
+    ("apng", "image/apng"),
+    ("avif", "image/avif"),
+    ("bin", "application/octet-stream"),
+    ("bmp", "image/bmp"),
+    ("bz2", "application/x-bzip2"),
+    ("css", "text/css; charset=utf-8"),
+    ("csv", "text/csv; charset=utf-8"),
+    ("deb", "application/vnd.debian.binary-package"),
+    ("epub", "application/epub+zip"),
+    ("flac", "audio/flac"),
+    ("gif", "image/gif"),
+    ("gz", "application/gzip"),
+    ("htm", "text/html; charset=utf-8"),
+    ("html", "text/html; charset=utf-8"),
+    ("ico", "image/vnd.microsoft.icon"),
+    ("ics", "text/calendar; charset=utf-8"),
+    ("iso", "application/x-iso9660-image"),
+    ("jpeg", "image/jpeg"),
+    ("jpg", "image/jpeg"),
+    ("js", "text/javascript; charset=utf-8"),
+    ("json", "application/json"),
+    ("jsonld", "application/ld+json"),
+    ("m4a", "audio/mp4"),
+    ("map", "application/json"),
+    ("md", "text/markdown; charset=utf-8"),
+    ("mjs", "text/javascript; charset=utf-8"),
+    ("mov", "video/quicktime"),
+    ("mp3", "audio/mpeg"),
+    ("mp4", "video/mp4"),
+    ("mpeg", "video/mpeg"),
+    ("oga", "audio/ogg"),
+    ("ogg", "audio/ogg"),
+    ("ogv", "video/ogg"),
+    ("otf", "font/otf"),
+    ("pdf", "application/pdf"),
+    ("png", "image/png"),
+    ("rss", "application/rss+xml"),
+    ("rtf", "application/rtf"),
+    ("svg", "image/svg+xml"),
+    ("tar", "application/x-tar"),
+    ("tif", "image/tiff"),
+    ("tiff", "image/tiff"),
+    ("toml", "application/toml"),
+    ("ts", "video/mp2t"),
+    ("ttf", "font/ttf"),
+    ("txt", "text/plain; charset=utf-8"),
+    ("wasm", "application/wasm"),
+    ("wav", "audio/wav"),
+    ("weba", "audio/webm"),
+    ("webm", "video/webm"),
+    ("webmanifest", "application/manifest+json"),
+    ("webp", "image/webp"),
+    ("woff", "font/woff"),
+    ("woff2", "font/woff2"),
+    ("xhtml", "application/xhtml+xml"),
+    ("xml", "application/xml"),
+    ("yaml", "application/yaml"),
+    ("yml", "application/yaml"),
+    ("zip", "application/zip"),
+    ("zst", "application/zstd"),
+];
+
+/// The Content-Type for a file name (the last path segment).
+pub fn content_type_for(file_name: &str) -> &'static str {
+    let Some((stem, ext)) = file_name.rsplit_once('.') else {
+        return DEFAULT;
+    };
+    // ".bashrc" has no extension, it is a hidden name.
+    if stem.is_empty() || ext.len() > 12 {
+        return DEFAULT;
+    }
+    let mut lower = [0u8; 12];
+    let lower = &mut lower[..ext.len()];
+    lower.copy_from_slice(ext.as_bytes());
+    lower.make_ascii_lowercase();
+    let Ok(lower) = std::str::from_utf8(lower) else {
+        return DEFAULT;
+    };
+    TYPES
+        .binary_search_by(|(e, _)| (*e).cmp(lower))
+        .map(|i| TYPES[i].1)
+        .unwrap_or(DEFAULT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_lowercase() {
+        for pair in TYPES.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{:?} must sort before {:?}", pair[0].0, pair[1].0);
+        }
+        assert!(TYPES.iter().all(|(e, _)| e.len() <= 12 && *e == e.to_ascii_lowercase()));
+    }
+
+    #[test]
+    fn known_types() {
+        assert_eq!(content_type_for("index.html"), "text/html; charset=utf-8");
+        assert_eq!(content_type_for("A.HTML"), "text/html; charset=utf-8");
+        assert_eq!(content_type_for("app.min.js"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type_for("photo.JPG"), "image/jpeg");
+        assert_eq!(content_type_for("notes.txt"), "text/plain; charset=utf-8");
+        assert_eq!(content_type_for("module.wasm"), "application/wasm");
+    }
+
+    #[test]
+    fn unknown_types() {
+        for name in ["README", ".bashrc", "x.unknownext", "x.", "", "x.verylongextension", "x.é"] {
+            assert_eq!(content_type_for(name), DEFAULT, "{name}");
+        }
+    }
+}

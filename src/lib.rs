@@ -1,0 +1,16 @@
+//! wasi-fileserver: a static file server component for `wasi:http`.
+//!
+//! Everything but `wasi` is plain Rust that unit-tests natively: decide what to
+//! answer (`plan`), render it (`reply`), and let the thin WASI layer open the
+//! file and move the bytes under the response stream's backpressure.
+
+pub mod config;
+pub mod content_type;
+pub mod file_lookup;
+pub mod file_meta;
+pub mod plan;
+pub mod reply;
+pub mod request;
+
+#[cfg(target_arch = "wasm32")]
+mod wasi;

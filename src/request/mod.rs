@@ -1,0 +1,3 @@
+//! Pure request parsing: nothing here touches WASI.
+
+pub mod path;

@@ -1,0 +1,159 @@
+//! Turns a request target into a path below the served root, or refuses it.
+//!
+//! The path is percent-decoded exactly once, segment by segment, so that an
+//! encoded `/` (`%2F`) can be told apart from a separator and refused. `.` is
+//! dropped and `..` pops a segment; a `..` that would climb above the root, NUL,
+//! backslash and empty segments (`//`) are refused rather than guessed at.
+
+use percent_encoding::percent_decode_str;
+
+/// A request path confined to the root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedPath {
+    /// Decoded segments below the root; empty for the root itself.
+    pub segments: Vec<String>,
+    /// The request path ended in `/` (or was the root).
+    pub trailing_slash: bool,
+    /// The last segment as the client sent it (still encoded), for relative redirects.
+    pub last_raw_segment: String,
+    /// The query string without `?`, if any.
+    pub query: Option<String>,
+}
+
+impl ResolvedPath {
+    /// The path relative to the root, as WASI `*-at` calls take it (`.` for the root).
+    pub fn relative(&self) -> String {
+        if self.segments.is_empty() {
+            ".".to_string()
+        } else {
+            self.segments.join("/")
+        }
+    }
+
+    /// The same path with one more segment (e.g. a directory's index file).
+    pub fn join(&self, name: &str) -> String {
+        if self.segments.is_empty() {
+            name.to_string()
+        } else {
+            format!("{}/{}", self.segments.join("/"), name)
+        }
+    }
+
+    /// The name whose extension decides the Content-Type.
+    pub fn file_name(&self) -> &str {
+        self.segments.last().map(String::as_str).unwrap_or("")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathError {
+    /// Not an origin-form path (`/...`).
+    NotAbsolute,
+    /// A percent escape that is not valid UTF-8 once decoded.
+    InvalidEncoding,
+    /// NUL, backslash or an encoded `/` inside a segment.
+    ForbiddenCharacter,
+    /// An empty segment (`//`).
+    EmptySegment,
+    /// `..` would leave the root.
+    EscapesRoot,
+}
+
+/// Resolves `target` (path and optional query, as in the request line).
+pub fn resolve_path(target: &str) -> Result<ResolvedPath, PathError> {
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q.to_string())),
+        None => (target, None),
+    };
+    let rest = path.strip_prefix('/').ok_or(PathError::NotAbsolute)?;
+    let trailing_slash = rest.is_empty() || rest.ends_with('/');
+    let body = rest.strip_suffix('/').unwrap_or(rest);
+
+    let mut segments: Vec<String> = Vec::new();
+    let mut last_raw_segment = String::new();
+    if !body.is_empty() {
+        for raw in body.split('/') {
+            last_raw_segment = raw.to_string();
+            if raw.is_empty() {
+                return Err(PathError::EmptySegment);
+            }
+            let decoded = percent_decode_str(raw)
+                .decode_utf8()
+                .map_err(|_| PathError::InvalidEncoding)?;
+            if decoded.contains(['/', '\\', '\0']) {
+                return Err(PathError::ForbiddenCharacter);
+            }
+            match decoded.as_ref() {
+                "." => {}
+                ".." => {
+                    segments.pop().ok_or(PathError::EscapesRoot)?;
+                }
+                _ => segments.push(decoded.into_owned()),
+            }
+        }
+    }
+    Ok(ResolvedPath { segments, trailing_slash, last_raw_segment, query })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segs(target: &str) -> Vec<String> {
+        resolve_path(target).unwrap().segments
+    }
+
+    #[test]
+    fn plain_paths() {
+        let r = resolve_path("/a/b.txt?x=1").unwrap();
+        assert_eq!(r.segments, ["a", "b.txt"]);
+        assert!(!r.trailing_slash);
+        assert_eq!(r.query.as_deref(), Some("x=1"));
+        assert_eq!(r.relative(), "a/b.txt");
+        assert_eq!(r.file_name(), "b.txt");
+        let root = resolve_path("/").unwrap();
+        assert!(root.segments.is_empty() && root.trailing_slash);
+        assert_eq!(root.relative(), ".");
+        assert_eq!(root.join("index.html"), "index.html");
+        let dir = resolve_path("/docs/").unwrap();
+        assert!(dir.trailing_slash);
+        assert_eq!(dir.join("index.html"), "docs/index.html");
+    }
+
+    #[test]
+    fn decodes_once() {
+        assert_eq!(segs("/hello%20world.txt"), ["hello world.txt"]);
+        assert_eq!(segs("/%252e%252e/x"), ["%2e%2e", "x"]);
+        assert_eq!(segs("/caf%C3%A9"), ["café"]);
+    }
+
+    #[test]
+    fn dot_segments_stay_inside_root() {
+        assert_eq!(segs("/a/./b/../c"), ["a", "c"]);
+        assert_eq!(segs("/a/%2e%2E/c"), ["c"]);
+        assert_eq!(resolve_path("/..").unwrap_err(), PathError::EscapesRoot);
+        assert_eq!(resolve_path("/../secret").unwrap_err(), PathError::EscapesRoot);
+        assert_eq!(resolve_path("/a/../../secret").unwrap_err(), PathError::EscapesRoot);
+        assert_eq!(resolve_path("/%2e%2e/secret").unwrap_err(), PathError::EscapesRoot);
+    }
+
+    #[test]
+    fn refuses_dangerous_input() {
+        assert_eq!(resolve_path("/a%2fb").unwrap_err(), PathError::ForbiddenCharacter);
+        assert_eq!(resolve_path("/..%2fsecret").unwrap_err(), PathError::ForbiddenCharacter);
+        assert_eq!(resolve_path("/a%5cb").unwrap_err(), PathError::ForbiddenCharacter);
+        assert_eq!(resolve_path("/a\\b").unwrap_err(), PathError::ForbiddenCharacter);
+        assert_eq!(resolve_path("/a%00b").unwrap_err(), PathError::ForbiddenCharacter);
+        assert_eq!(resolve_path("//etc/passwd").unwrap_err(), PathError::EmptySegment);
+        assert_eq!(resolve_path("/a//b").unwrap_err(), PathError::EmptySegment);
+        assert_eq!(resolve_path("/%ff").unwrap_err(), PathError::InvalidEncoding);
+        assert_eq!(resolve_path("a/b").unwrap_err(), PathError::NotAbsolute);
+        assert_eq!(resolve_path("http://x/a").unwrap_err(), PathError::NotAbsolute);
+        assert_eq!(resolve_path("").unwrap_err(), PathError::NotAbsolute);
+    }
+
+    #[test]
+    fn keeps_last_raw_segment_for_redirects() {
+        assert_eq!(resolve_path("/a/my%20dir").unwrap().last_raw_segment, "my%20dir");
+    }
+}

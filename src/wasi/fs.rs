@@ -1,0 +1,72 @@
+//! The served root: finding its preopen, answering `stat`, opening files read-only.
+
+use super::bindings::wasi::filesystem::preopens::get_directories;
+use super::bindings::wasi::filesystem::types::{
+    Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, OpenFlags, PathFlags,
+};
+use crate::file_lookup::{Entry, FileLookup, LookupError};
+use crate::file_meta::{FileMeta, Timestamp};
+
+/// The preopen whose guest path is `root` (trailing slashes ignored).
+pub fn open_root(root: &str) -> Option<Descriptor> {
+    get_directories()
+        .into_iter()
+        .find(|(_, path)| normalize(path) == root)
+        .map(|(descriptor, _)| descriptor)
+}
+
+fn normalize(path: &str) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        "/"
+    } else {
+        trimmed
+    }
+}
+
+pub struct RootLookup<'a>(pub &'a Descriptor);
+
+impl FileLookup for RootLookup<'_> {
+    fn stat(&self, path: &str) -> Result<Entry, LookupError> {
+        self.0
+            .stat_at(PathFlags::SYMLINK_FOLLOW, path)
+            .map(|stat| entry(&stat))
+            .map_err(lookup_error)
+    }
+}
+
+/// Opens a file for reading and checks that it is still a regular file: it
+/// may have been replaced since the decision's `stat`.
+pub fn open_file(root: &Descriptor, path: &str) -> Result<Descriptor, LookupError> {
+    let file = root
+        .open_at(PathFlags::SYMLINK_FOLLOW, path, OpenFlags::empty(), DescriptorFlags::READ)
+        .map_err(lookup_error)?;
+    match file.stat().map(|s| entry(&s)) {
+        Ok(Entry::File(_)) => Ok(file),
+        Ok(_) => Err(LookupError::NotFound),
+        Err(e) => Err(lookup_error(e)),
+    }
+}
+
+fn entry(stat: &DescriptorStat) -> Entry {
+    match stat.type_ {
+        DescriptorType::RegularFile => Entry::File(FileMeta {
+            size: stat.size,
+            modified: stat
+                .data_modification_timestamp
+                .map(|t| Timestamp { seconds: t.seconds, nanoseconds: t.nanoseconds }),
+        }),
+        DescriptorType::Directory => Entry::Directory,
+        _ => Entry::Other,
+    }
+}
+
+fn lookup_error(e: ErrorCode) -> LookupError {
+    match e {
+        ErrorCode::NoEntry | ErrorCode::NotDirectory | ErrorCode::NameTooLong | ErrorCode::Loop => {
+            LookupError::NotFound
+        }
+        ErrorCode::Access | ErrorCode::NotPermitted => LookupError::Denied,
+        _ => LookupError::Failed,
+    }
+}

@@ -1,0 +1,111 @@
+//! Shared fixtures for the integration tests: sites on disk, servers in the
+//! test host, and checksums.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use host_test::{Server, ServerConfig};
+use sha2::{Digest, Sha256};
+
+pub const KIB: u64 = 1024;
+pub const MIB: u64 = 1024 * KIB;
+pub const GIB: u64 = 1024 * MIB;
+/// The component's default CHUNK_SIZE.
+pub const CHUNK: u64 = 64 * KIB;
+/// One wasm page.
+pub const PAGE: u64 = 64 * KIB;
+
+/// Both transfer modes: every streaming test runs in each.
+pub const MODES: [&str; 2] = ["chunked", "splice"];
+
+/// A temporary directory with the served root at `root/` and a secret file
+/// beside it (outside the root), which no response may ever contain.
+pub struct Site {
+    pub dir: tempfile::TempDir,
+}
+
+pub const SECRET: &[u8] = b"TOP-SECRET-0xC0FFEE: never served";
+
+impl Site {
+    pub fn new() -> Site {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("root")).unwrap();
+        std::fs::write(dir.path().join("secret.txt"), SECRET).unwrap();
+        Site { dir }
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    /// A file of `size` pseudo-random bytes (different at every offset, so a
+    /// misplaced chunk cannot go unnoticed).
+    pub fn file(&self, name: &str, size: u64) -> PathBuf {
+        let path = self.root().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        let mut out = std::io::BufWriter::new(File::create(&path).unwrap());
+        let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ size;
+        let mut left = size;
+        while left > 0 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let bytes = state.to_le_bytes();
+            let n = left.min(8) as usize;
+            out.write_all(&bytes[..n]).unwrap();
+            left -= n as u64;
+        }
+        out.flush().unwrap();
+        path
+    }
+
+    /// A sparse file: its size costs no disk.
+    pub fn sparse(&self, name: &str, size: u64) -> PathBuf {
+        let path = self.root().join(name);
+        File::create(&path).unwrap().set_len(size).unwrap();
+        path
+    }
+
+    pub fn text(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.root().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    pub fn server(&self, env: &[(&str, &str)]) -> Server {
+        let mut config = ServerConfig::new(self.root());
+        for (k, v) in env {
+            config = config.env(*k, *v);
+        }
+        Server::new(config).expect("server")
+    }
+
+    pub fn naive_server(&self) -> Server {
+        Server::new(ServerConfig::new(self.root()).component(host_test::NAIVE_COMPONENT)).expect("naive server")
+    }
+}
+
+pub fn sha256_file(path: &Path) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut File::open(path).unwrap(), &mut hasher).unwrap();
+    hasher.finalize().into()
+}
+
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+pub fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).map(|v| v.to_str().expect("ascii header"))
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}

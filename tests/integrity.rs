@@ -1,0 +1,50 @@
+//! Every byte arrives, in order, in both transfer modes; HEAD describes the
+//! same representation without a body.
+
+mod common;
+
+use common::*;
+use host_test::{get, read_all, read_hash, request, Outcome};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_match_the_files_in_both_modes() {
+    let site = Site::new();
+    let sizes = [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 10 * MIB];
+    for size in sizes {
+        site.file(&format!("f{size}.bin"), size);
+    }
+    for mode in MODES {
+        let server = site.server(&[("TRANSFER", mode)]);
+        for size in sizes {
+            let name = format!("f{size}.bin");
+            let ex = server.handle(get(&format!("/{name}"))).await.unwrap();
+            assert_eq!(ex.status, 200, "{mode} {name}");
+            assert_eq!(header(&ex.headers, "content-length"), Some(size.to_string().as_str()));
+            let (summary, digest) = read_hash(ex.body).await;
+            assert!(summary.is_clean(), "{mode} {name}: {summary:?}");
+            assert_eq!(summary.bytes, size, "{mode} {name}");
+            assert_eq!(digest, sha256_file(&site.root().join(&name)), "{mode} {name}: body differs from file");
+            let report = ex.report.wait().await;
+            assert_eq!(report.outcome, Outcome::Finished, "{mode} {name}");
+            assert_eq!(report.body_bytes, size);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_has_the_get_headers_and_no_body() {
+    let site = Site::new();
+    site.file("data.bin", 100_000);
+    site.text("page.html", "<h1>hi</h1>");
+    let server = site.server(&[]);
+    for path in ["/data.bin", "/page.html", "/missing.txt"] {
+        let get_ex = server.handle(get(path)).await.unwrap();
+        let head_ex = server.handle(request(http::Method::HEAD, path, &[])).await.unwrap();
+        assert_eq!(get_ex.status, head_ex.status, "{path}");
+        assert_eq!(get_ex.headers, head_ex.headers, "{path}");
+        let (body, summary) = read_all(head_ex.body).await;
+        assert!(body.is_empty() && summary.is_clean(), "{path}: HEAD body {summary:?}");
+        assert_eq!(head_ex.report.wait().await.outcome, Outcome::NoBody, "{path}: HEAD must not create a body");
+        drop(get_ex);
+    }
+}

@@ -1,0 +1,95 @@
+//! Memory bounds, asserted from the host's ResourceLimiter reports: the
+//! server's peak linear memory does not depend on the file size or the
+//! client, while the naive fixture's grows with the file.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use host_test::{get, read_hash, read_slow, read_then_stall, Report, Server};
+
+/// Stalled client: reads one chunk, then holds the connection. STALL_TIMEOUT
+/// ends it so the report arrives.
+async fn stalled_peak(server: &Server, path: &str) -> Report {
+    let ex = server.handle(get(path)).await.unwrap();
+    assert_eq!(ex.status, 200, "{path}");
+    let (_, body) = read_then_stall(ex.body, CHUNK).await;
+    let report = ex.report.wait().await;
+    drop(body);
+    report
+}
+
+/// Slow client: about 1 MiB/s for two seconds, then it leaves.
+async fn slow_peak(server: &Server, path: &str) -> Report {
+    let ex = server.handle(get(path)).await.unwrap();
+    assert_eq!(ex.status, 200, "{path}");
+    let summary = read_slow(ex.body, 64 * 1024, Duration::from_millis(62), Duration::from_secs(2)).await;
+    assert!(summary.bytes >= MIB, "slow client read only {} bytes", summary.bytes);
+    ex.report.wait().await
+}
+
+async fn full_read_peak(server: &Server, path: &str) -> Report {
+    let ex = server.handle(get(path)).await.unwrap();
+    let (summary, _) = read_hash(ex.body).await;
+    assert!(summary.is_clean(), "{path}: {summary:?}");
+    ex.report.wait().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peak_memory_does_not_grow_with_file_size_or_client() {
+    let site = Site::new();
+    site.file("small.bin", KIB);
+    site.file("mid.bin", MIB);
+    site.sparse("huge.bin", GIB);
+    // (mode, CHUNK_SIZE, pages allowed): the README's budgets.
+    for (mode, chunk, budget) in [("splice", "65536", PAGE), ("chunked", "65536", 2 * PAGE), ("chunked", "16384", PAGE)] {
+        let server = site.server(&[("TRANSFER", mode), ("CHUNK_SIZE", chunk), ("STALL_TIMEOUT", "1s")]);
+        let (small, mid, huge_stalled, huge_slow, small_slow) = tokio::join!(
+            full_read_peak(&server, "/small.bin"),
+            full_read_peak(&server, "/mid.bin"),
+            stalled_peak(&server, "/huge.bin"),
+            slow_peak(&server, "/huge.bin"),
+            async {
+                let ex = server.handle(get("/small.bin")).await.unwrap();
+                read_slow(ex.body, 256, Duration::from_millis(10), Duration::from_secs(2)).await;
+                ex.report.wait().await
+            },
+        );
+        let peaks = [&small, &mid, &huge_stalled, &huge_slow, &small_slow].map(|r| r.peak_memory);
+        eprintln!("{mode} chunk={chunk}: peak bytes [1KiB, 1MiB, 1GiB stalled, 1GiB slow, 1KiB slow] = {peaks:?}");
+        for (what, report) in [("stalled 1 GiB", &huge_stalled), ("slow 1 GiB", &huge_slow)] {
+            assert_eq!(report.peak_memory, mid.peak_memory, "{mode}/{chunk}: {what} must peak like a 1 MiB GET");
+        }
+        assert!(mid.peak_memory <= budget, "{mode}/{chunk}: {} bytes over the budget", mid.peak_memory);
+        // A file smaller than one chunk never needs more than a big one.
+        assert!(small.peak_memory <= mid.peak_memory && small_slow.peak_memory <= mid.peak_memory);
+        if budget == PAGE {
+            assert_eq!(small.peak_memory, huge_stalled.peak_memory, "{mode}/{chunk}: 1 KiB vs 1 GiB");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn naive_fixture_grows_with_the_file() {
+    let site = Site::new();
+    site.sparse("one.bin", MIB);
+    site.sparse("sixtyfour.bin", 64 * MIB);
+    let naive = site.naive_server();
+    let real = site.server(&[]);
+    let mut peaks = Vec::new();
+    for server in [&naive, &real] {
+        for path in ["/one.bin", "/sixtyfour.bin"] {
+            let ex = server.handle(get(path)).await.unwrap();
+            let (summary, _) = read_hash(ex.body).await;
+            assert!(summary.is_clean());
+            peaks.push(ex.report.wait().await.peak_memory);
+        }
+    }
+    let [naive_1, naive_64, real_1, real_64] = peaks[..] else { unreachable!() };
+    eprintln!("naive: 1 MiB -> {naive_1} bytes, 64 MiB -> {naive_64} bytes; server: {real_1}, {real_64}");
+    assert!(naive_1 > MIB, "naive holds the whole 1 MiB file: {naive_1}");
+    assert!(naive_64 > 64 * MIB, "naive holds the whole 64 MiB file: {naive_64}");
+    assert_eq!(real_1, real_64, "the server's peak must not depend on the file");
+    assert!(real_64 * 100 < naive_64);
+}

@@ -1,0 +1,68 @@
+//! Clients that stop reading or go away must not pin an instance: a stall
+//! ends in an aborted response after STALL_TIMEOUT, a disconnect stops the
+//! guest at once.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use host_test::{get, read_all, read_then_drop, read_then_stall, Outcome, StreamEnd};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_client_is_cut_after_stall_timeout() {
+    let site = Site::new();
+    site.sparse("big.bin", GIB);
+    for mode in MODES {
+        let server = site.server(&[("TRANSFER", mode), ("STALL_TIMEOUT", "1s")]);
+        let start = Instant::now();
+        let ex = server.handle(get("/big.bin")).await.unwrap();
+        let (summary, body) = read_then_stall(ex.body, CHUNK).await;
+        assert_eq!(summary.end, StreamEnd::NotReached);
+        let report = tokio::time::timeout(Duration::from_secs(6), ex.report.wait())
+            .await
+            .unwrap_or_else(|_| panic!("{mode}: instance still alive 6 s after a 1 s stall timeout"));
+        let elapsed = start.elapsed();
+        assert!(elapsed >= Duration::from_secs(1), "{mode}: cut before the timeout ({elapsed:?})");
+        assert_eq!(report.outcome, Outcome::Aborted, "{mode}");
+        // The client must never see a clean end on a cut body.
+        let (_, rest) = read_all(body).await;
+        assert!(matches!(rest.end, StreamEnd::Error(_)), "{mode}: stalled body ended {:?}", rest.end);
+        assert!(summary.bytes + rest.bytes < GIB);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stall_timeout_zero_waits_for_the_client() {
+    let site = Site::new();
+    site.sparse("big.bin", 4 * MIB);
+    let server = site.server(&[("STALL_TIMEOUT", "0")]);
+    let ex = server.handle(get("/big.bin")).await.unwrap();
+    let (_, body) = read_then_stall(ex.body, CHUNK).await;
+    let mut report = Box::pin(ex.report.wait());
+    let early = tokio::time::timeout(Duration::from_secs(2), &mut report).await;
+    assert!(early.is_err(), "with STALL_TIMEOUT=0 a paused client must not be cut");
+    // It resumes and gets every byte.
+    let (_, rest) = read_all(body).await;
+    assert!(rest.is_clean());
+    assert_eq!(report.await.outcome, Outcome::Finished);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disconnect_stops_the_guest_at_once() {
+    let site = Site::new();
+    site.sparse("big.bin", GIB);
+    for mode in MODES {
+        let server = site.server(&[("TRANSFER", mode), ("STALL_TIMEOUT", "60s")]);
+        let ex = server.handle(get("/big.bin")).await.unwrap();
+        let summary = read_then_drop(ex.body, 64 * KIB).await;
+        assert_eq!(summary.end, StreamEnd::NotReached);
+        let report = tokio::time::timeout(Duration::from_secs(5), ex.report.wait())
+            .await
+            .unwrap_or_else(|_| panic!("{mode}: instance still alive 5 s after the client left"));
+        assert_eq!(report.outcome, Outcome::ClientGone, "{mode}");
+        let buffer_chunks = 1; // ServerConfig's default body_buffer_chunks
+        let bound = 64 * KIB + (buffer_chunks + 1) * CHUNK;
+        assert!(report.body_bytes <= bound, "{mode}: guest wrote {} bytes after the client left at 64 KiB", report.body_bytes);
+    }
+}
