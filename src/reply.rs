@@ -1,6 +1,7 @@
 //! Render: a Plan becomes status, headers and a body description. Pure; no WASI.
 
-use crate::plan::{Failure, Plan};
+use crate::file_meta::FileMeta;
+use crate::plan::{Failure, Plan, Selection};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplyBody {
@@ -23,17 +24,28 @@ pub struct Reply {
 /// `head` drops the body but keeps every header a GET would get.
 pub fn render(plan: Plan, head: bool) -> Reply {
     let reply = match plan {
-        Plan::File { path, meta, content_type } => {
+        Plan::File { path, meta, content_type, selection } => {
+            let (status, start, len) = match selection {
+                Selection::Whole => (200, 0, meta.size),
+                Selection::Range(range) => (206, range.start, range.len),
+            };
             let mut headers = vec![
                 ("content-type", content_type.to_string()),
-                ("content-length", meta.size.to_string()),
+                ("content-length", len.to_string()),
                 ("accept-ranges", "bytes".to_string()),
-                ("etag", meta.etag()),
             ];
-            if let Some(date) = meta.last_modified() {
-                headers.push(("last-modified", date));
+            if let Selection::Range(range) = selection {
+                headers.push(("content-range", range.content_range(meta.size)));
             }
-            Reply { status: 200, headers, body: ReplyBody::File { path, start: 0, len: meta.size } }
+            headers.extend(validator_headers(&meta));
+            Reply { status, headers, body: ReplyBody::File { path, start, len } }
+        }
+        // No body resource at all: the host compares body bytes with Content-Length.
+        Plan::NotModified { meta } => Reply { status: 304, headers: validator_headers(&meta), body: ReplyBody::None },
+        Plan::RangeNotSatisfiable { size } => {
+            let mut reply = failure_reply(Failure::RangeNotSatisfiable);
+            reply.headers.push(("content-range", format!("bytes */{size}")));
+            reply
         }
         Plan::Redirect { location } => Reply {
             status: 301,
@@ -49,12 +61,22 @@ pub fn render(plan: Plan, head: bool) -> Reply {
     }
 }
 
+fn validator_headers(meta: &FileMeta) -> Vec<(&'static str, String)> {
+    let mut headers = vec![("etag", meta.etag())];
+    if let Some(date) = meta.last_modified() {
+        headers.push(("last-modified", date));
+    }
+    headers
+}
+
 pub fn failure_reply(failure: Failure) -> Reply {
     let (status, text) = match failure {
         Failure::BadRequest => (400, "400 Bad Request\n"),
         Failure::Forbidden => (403, "403 Forbidden\n"),
         Failure::NotFound => (404, "404 Not Found\n"),
         Failure::MethodNotAllowed => (405, "405 Method Not Allowed\n"),
+        Failure::PreconditionFailed => (412, "412 Precondition Failed\n"),
+        Failure::RangeNotSatisfiable => (416, "416 Range Not Satisfiable\n"),
         Failure::Internal => (500, "500 Internal Server Error\n"),
     };
     let mut headers = vec![
@@ -78,7 +100,7 @@ mod tests {
 
     fn file_plan() -> Plan {
         let meta = FileMeta { size: 5 << 30, modified: Some(Timestamp { seconds: 784_111_777, nanoseconds: 0 }) };
-        Plan::File { path: "big.iso".into(), meta, content_type: "application/x-iso9660-image" }
+        Plan::File { path: "big.iso".into(), meta, content_type: "application/x-iso9660-image", selection: Selection::Whole }
     }
 
     #[test]
@@ -118,5 +140,21 @@ mod tests {
         let r = render(Plan::Redirect { location: "docs/".into() }, false);
         assert_eq!((r.status, header(&r, "location")), (301, Some("docs/")));
         assert_eq!(r.body, ReplyBody::None);
+    }
+
+    #[test]
+    fn partial_and_not_modified() {
+        let Plan::File { path, meta, content_type, .. } = file_plan() else { unreachable!() };
+        let range = crate::request::range::ByteRange { start: (5 << 30) - 10, len: 10 };
+        let r = render(Plan::File { path, meta, content_type, selection: Selection::Range(range) }, false);
+        assert_eq!(r.status, 206);
+        assert_eq!(header(&r, "content-length"), Some("10"));
+        assert_eq!(header(&r, "content-range"), Some("bytes 5368709110-5368709119/5368709120"));
+        assert_eq!(r.body, ReplyBody::File { path: "big.iso".into(), start: (5 << 30) - 10, len: 10 });
+        let r = render(Plan::NotModified { meta }, false);
+        assert_eq!((r.status, &r.body), (304, &ReplyBody::None));
+        assert!(header(&r, "etag").is_some() && header(&r, "content-length").is_none());
+        let r = render(Plan::RangeNotSatisfiable { size: 7 }, false);
+        assert_eq!((r.status, header(&r, "content-range")), (416, Some("bytes */7")));
     }
 }

@@ -3,11 +3,12 @@
 use std::sync::OnceLock;
 
 use super::bindings::exports::wasi::http::incoming_handler::Guest;
-use super::bindings::wasi::http::types::{IncomingRequest, Method as WasiMethod, ResponseOutparam};
+use super::bindings::wasi::http::types::{Fields, IncomingRequest, Method as WasiMethod, ResponseOutparam};
 use super::fs::{open_root, RootLookup};
 use super::respond::respond;
 use crate::config::Settings;
 use crate::plan::{decide, Failure, Method, Plan, RequestFacts};
+use crate::request::conditional::Preconditions;
 use crate::reply::render;
 
 struct Component;
@@ -35,13 +36,25 @@ impl Guest for Component {
             _ => Method::Other,
         };
         let target = request.path_with_query().unwrap_or_default();
-        // Only the request line is read: headers are copied into linear memory
-        // when read, so none are touched that the decision does not need.
+        // Headers are copied into linear memory when read: read only these.
+        let headers = request.headers();
+        let preconditions = Preconditions {
+            if_match: list_header(&headers, "if-match"),
+            if_unmodified_since: single_header(&headers, "if-unmodified-since"),
+            if_none_match: list_header(&headers, "if-none-match"),
+            if_modified_since: single_header(&headers, "if-modified-since"),
+            if_range: single_header(&headers, "if-range"),
+        };
+        let range = single_header(&headers, "range");
+        drop(headers);
         drop(request);
 
         let root = open_root(&settings.root);
         let plan = match &root {
-            Some(root) => decide(&RequestFacts { method, target: &target }, &RootLookup(root)),
+            Some(root) => {
+                let facts = RequestFacts { method, target: &target, preconditions: &preconditions, range: range.as_deref() };
+                decide(&facts, &RootLookup(root))
+            },
             None => {
                 eprintln!("wasi-fileserver: no preopened directory at ROOT={}", settings.root);
                 Plan::Fail(Failure::Internal)
@@ -49,4 +62,23 @@ impl Guest for Component {
         };
         respond(render(plan, method == Method::Head), root.as_ref(), outparam, settings);
     }
+}
+
+/// A header that must occur once; repeated or non-UTF-8 values are ignored.
+fn single_header(headers: &Fields, name: &str) -> Option<String> {
+    let mut values = headers.get(&name.to_string());
+    if values.len() != 1 {
+        return None;
+    }
+    String::from_utf8(values.pop()?).ok()
+}
+
+/// A list header: several field lines are one comma-separated list.
+fn list_header(headers: &Fields, name: &str) -> Option<String> {
+    let values = headers.get(&name.to_string());
+    if values.is_empty() {
+        return None;
+    }
+    let joined = values.join(&b", "[..]);
+    String::from_utf8(joined).ok()
 }

@@ -1,0 +1,179 @@
+//! Conditional requests (RFC 9110 section 13.2.2), one function per rule,
+//! evaluated in the RFC's order. Unparseable dates and tag lists are ignored,
+//! never an error.
+
+use std::time::SystemTime;
+
+use super::entity_tag::{EntityTag, TagList};
+
+/// The precondition headers of a request, as received.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Preconditions {
+    pub if_match: Option<String>,
+    pub if_unmodified_since: Option<String>,
+    pub if_none_match: Option<String>,
+    pub if_modified_since: Option<String>,
+    pub if_range: Option<String>,
+}
+
+/// The validators of the selected representation.
+#[derive(Clone, Copy, Debug)]
+pub struct Validators<'a> {
+    /// A strong ETag such as `"a-1.2"`.
+    pub etag: &'a str,
+    /// At one-second resolution.
+    pub last_modified: Option<SystemTime>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Go on to Range, then serve.
+    Proceed,
+    /// 304 (GET/HEAD only, which is all this server answers).
+    NotModified,
+    /// 412.
+    PreconditionFailed,
+}
+
+/// Steps 1 to 4 of RFC 9110 section 13.2.2.
+pub fn evaluate(pre: &Preconditions, current: Validators<'_>) -> Verdict {
+    let etag = EntityTag::parse(current.etag);
+    // 1 and 2: If-Match, else If-Unmodified-Since.
+    let failed = match &pre.if_match {
+        Some(value) => check_if_match(value, etag.as_ref()) == Some(false),
+        None => check_if_unmodified_since(pre.if_unmodified_since.as_deref(), current.last_modified) == Some(false),
+    };
+    if failed {
+        return Verdict::PreconditionFailed;
+    }
+    // 3 and 4: If-None-Match, else If-Modified-Since.
+    let modified = match &pre.if_none_match {
+        Some(value) => check_if_none_match(value, etag.as_ref()),
+        None => check_if_modified_since(pre.if_modified_since.as_deref(), current.last_modified),
+    };
+    if modified == Some(false) {
+        Verdict::NotModified
+    } else {
+        Verdict::Proceed
+    }
+}
+
+/// `Some(true)` when the condition holds, `Some(false)` when it fails,
+/// `None` when the header does not apply (malformed).
+fn check_if_match(value: &str, current: Option<&EntityTag<'_>>) -> Option<bool> {
+    let list = TagList::parse(value)?;
+    Some(current.is_some_and(|c| list.matches(c, true)))
+}
+
+fn check_if_unmodified_since(value: Option<&str>, last_modified: Option<SystemTime>) -> Option<bool> {
+    let since = httpdate::parse_http_date(value?).ok()?;
+    Some(last_modified? <= since)
+}
+
+/// `Some(false)`: a tag matched, the client's copy is current.
+fn check_if_none_match(value: &str, current: Option<&EntityTag<'_>>) -> Option<bool> {
+    let list = TagList::parse(value)?;
+    Some(!current.is_some_and(|c| list.matches(c, false)))
+}
+
+/// `Some(false)`: not modified since the date.
+fn check_if_modified_since(value: Option<&str>, last_modified: Option<SystemTime>) -> Option<bool> {
+    let since = httpdate::parse_http_date(value?).ok()?;
+    Some(last_modified? > since)
+}
+
+/// Step 5: whether a Range request may be answered with ranges. A strong
+/// ETag that matches, or a date exactly equal to Last-Modified, keeps the
+/// range; anything else (including a weak tag) means the whole file.
+pub fn check_if_range(value: Option<&str>, current: Validators<'_>) -> bool {
+    let Some(value) = value.map(str::trim) else {
+        return true;
+    };
+    if value.starts_with('"') || value.starts_with("W/") {
+        return match (EntityTag::parse(value), EntityTag::parse(current.etag)) {
+            (Some(theirs), Some(ours)) => theirs.strong_eq(&ours),
+            _ => false,
+        };
+    }
+    match (httpdate::parse_http_date(value), current.last_modified) {
+        (Ok(date), Some(modified)) => date == modified,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    const ETAG: &str = "\"10-5.0\"";
+    const DATE: &str = "Sun, 06 Nov 1994 08:49:37 GMT";
+    const EARLIER: &str = "Sun, 06 Nov 1994 08:49:36 GMT";
+    const LATER: &str = "Sun, 06 Nov 1994 08:49:38 GMT";
+
+    fn current() -> Validators<'static> {
+        Validators { etag: ETAG, last_modified: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777)) }
+    }
+
+    fn with(f: impl FnOnce(&mut Preconditions)) -> Verdict {
+        let mut pre = Preconditions::default();
+        f(&mut pre);
+        evaluate(&pre, current())
+    }
+
+    fn s(v: &str) -> Option<String> {
+        Some(v.to_string())
+    }
+
+    #[test]
+    fn if_match() {
+        assert_eq!(with(|p| p.if_match = s(ETAG)), Verdict::Proceed);
+        assert_eq!(with(|p| p.if_match = s("*")), Verdict::Proceed);
+        assert_eq!(with(|p| p.if_match = s("\"x\", \"10-5.0\"")), Verdict::Proceed);
+        assert_eq!(with(|p| p.if_match = s("\"x\"")), Verdict::PreconditionFailed);
+        assert_eq!(with(|p| p.if_match = s("W/\"10-5.0\"")), Verdict::PreconditionFailed, "strong comparison");
+        // If-Match wins over If-Unmodified-Since.
+        assert_eq!(with(|p| { p.if_match = s(ETAG); p.if_unmodified_since = s(EARLIER) }), Verdict::Proceed);
+    }
+
+    #[test]
+    fn if_unmodified_since() {
+        assert_eq!(with(|p| p.if_unmodified_since = s(DATE)), Verdict::Proceed);
+        assert_eq!(with(|p| p.if_unmodified_since = s(LATER)), Verdict::Proceed);
+        assert_eq!(with(|p| p.if_unmodified_since = s(EARLIER)), Verdict::PreconditionFailed);
+        assert_eq!(with(|p| p.if_unmodified_since = s("yesterday")), Verdict::Proceed, "ignored");
+    }
+
+    #[test]
+    fn if_none_match() {
+        assert_eq!(with(|p| p.if_none_match = s(ETAG)), Verdict::NotModified);
+        assert_eq!(with(|p| p.if_none_match = s("W/\"10-5.0\"")), Verdict::NotModified, "weak comparison");
+        assert_eq!(with(|p| p.if_none_match = s("*")), Verdict::NotModified);
+        assert_eq!(with(|p| p.if_none_match = s("\"other\"")), Verdict::Proceed);
+        // If-None-Match decides alone: If-Modified-Since is then ignored.
+        assert_eq!(with(|p| { p.if_none_match = s("\"other\""); p.if_modified_since = s(LATER) }), Verdict::Proceed);
+        // Failed If-Match comes first.
+        assert_eq!(with(|p| { p.if_match = s("\"x\""); p.if_none_match = s(ETAG) }), Verdict::PreconditionFailed);
+    }
+
+    #[test]
+    fn if_modified_since() {
+        assert_eq!(with(|p| p.if_modified_since = s(DATE)), Verdict::NotModified);
+        assert_eq!(with(|p| p.if_modified_since = s(LATER)), Verdict::NotModified);
+        assert_eq!(with(|p| p.if_modified_since = s(EARLIER)), Verdict::Proceed);
+        assert_eq!(with(|p| p.if_modified_since = s("Sunday, 06-Nov-94 08:49:37 GMT")), Verdict::NotModified, "RFC 850");
+        assert_eq!(with(|p| p.if_modified_since = s("Sun Nov  6 08:49:37 1994")), Verdict::NotModified, "asctime");
+        assert_eq!(with(|p| p.if_modified_since = s("garbage")), Verdict::Proceed);
+    }
+
+    #[test]
+    fn if_range() {
+        assert!(check_if_range(None, current()));
+        assert!(check_if_range(Some(ETAG), current()));
+        assert!(check_if_range(Some(DATE), current()));
+        assert!(!check_if_range(Some("W/\"10-5.0\""), current()), "weak tags never match");
+        assert!(!check_if_range(Some("\"other\""), current()));
+        assert!(!check_if_range(Some(LATER), current()), "only an exact date");
+        assert!(!check_if_range(Some("nonsense"), current()));
+    }
+}
