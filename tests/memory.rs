@@ -93,3 +93,21 @@ async fn naive_fixture_grows_with_the_file() {
     assert_eq!(real_1, real_64, "the server's peak must not depend on the file");
     assert!(real_64 * 100 < naive_64);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_kib_request_heads_stay_in_one_page() {
+    let site = Site::new();
+    site.file("a.bin", MIB);
+    let server = site.server(&[]);
+    // ~15 KiB of entity tags the component must read and compare, plus
+    // ~15 KiB of a header it must not read at all.
+    let tags = (0..1000).map(|i| format!("\"t{i:05}\"")).collect::<Vec<_>>().join(",");
+    let filler = "f".repeat(15 * 1024);
+    for (name, value) in [("if-none-match", tags.as_str()), ("if-match", tags.as_str()), ("x-filler", filler.as_str())] {
+        let ex = server.handle(host_test::request(http::Method::GET, "/a.bin", &[(name, value)])).await.unwrap();
+        let (summary, _) = read_hash(ex.body).await;
+        assert!(summary.is_clean());
+        let report = ex.report.wait().await;
+        assert!(report.peak_memory <= PAGE, "{name}: {} bytes", report.peak_memory);
+    }
+}

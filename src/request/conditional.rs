@@ -4,7 +4,7 @@
 
 use std::time::SystemTime;
 
-use super::entity_tag::{EntityTag, TagList};
+use super::entity_tag::{list_matches, EntityTag};
 
 /// The precondition headers of a request, as received.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -61,8 +61,7 @@ pub fn evaluate(pre: &Preconditions, current: Validators<'_>) -> Verdict {
 /// `Some(true)` when the condition holds, `Some(false)` when it fails,
 /// `None` when the header does not apply (malformed).
 fn check_if_match(value: &str, current: Option<&EntityTag<'_>>) -> Option<bool> {
-    let list = TagList::parse(value)?;
-    Some(current.is_some_and(|c| list.matches(c, true)))
+    list_matches(value, current?, true)
 }
 
 fn check_if_unmodified_since(value: Option<&str>, last_modified: Option<SystemTime>) -> Option<bool> {
@@ -72,8 +71,7 @@ fn check_if_unmodified_since(value: Option<&str>, last_modified: Option<SystemTi
 
 /// `Some(false)`: a tag matched, the client's copy is current.
 fn check_if_none_match(value: &str, current: Option<&EntityTag<'_>>) -> Option<bool> {
-    let list = TagList::parse(value)?;
-    Some(!current.is_some_and(|c| list.matches(c, false)))
+    list_matches(value, current?, false).map(|matched| !matched)
 }
 
 /// `Some(false)`: not modified since the date.

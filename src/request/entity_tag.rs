@@ -31,35 +31,20 @@ impl<'a> EntityTag<'a> {
     }
 }
 
-/// `If-Match` / `If-None-Match` values: `*` or a list of entity tags.
-#[derive(Debug, PartialEq, Eq)]
-pub enum TagList<'a> {
-    Any,
-    Tags(Vec<EntityTag<'a>>),
-}
-
-impl<'a> TagList<'a> {
-    /// `None` for a malformed list (the header is then ignored... by the caller's rule).
-    pub fn parse(value: &'a str) -> Option<TagList<'a>> {
-        let value = value.trim();
-        if value == "*" {
-            return Some(TagList::Any);
-        }
-        let mut tags = Vec::new();
-        for item in split_tags(value) {
-            tags.push(EntityTag::parse(item)?);
-        }
-        Some(TagList::Tags(tags))
+/// Whether an `If-Match` / `If-None-Match` value (`*` or a list of entity
+/// tags) matches `current`; `None` when the list is malformed. It walks the
+/// list without collecting it: a 16 KiB header must not allocate per tag.
+pub fn list_matches(value: &str, current: &EntityTag<'_>, strong: bool) -> Option<bool> {
+    let value = value.trim();
+    if value == "*" {
+        return Some(true);
     }
-
-    pub fn matches(&self, current: &EntityTag<'_>, strong: bool) -> bool {
-        match self {
-            TagList::Any => true,
-            TagList::Tags(tags) => tags
-                .iter()
-                .any(|t| if strong { t.strong_eq(current) } else { t.weak_eq(current) }),
-        }
+    let mut matched = false;
+    for item in split_tags(value) {
+        let tag = EntityTag::parse(item)?;
+        matched |= if strong { tag.strong_eq(current) } else { tag.weak_eq(current) };
     }
+    Some(matched)
 }
 
 /// Splits on commas outside quotes (an opaque tag may contain a comma).
@@ -105,13 +90,13 @@ mod tests {
         for bad in ["", "\"", "abc", "w/\"a\"", "\"a\"b\"", "\"a b\"", "W/"] {
             assert_eq!(EntityTag::parse(bad), None, "{bad:?}");
         }
-        assert_eq!(TagList::parse(" * "), Some(TagList::Any));
-        let list = TagList::parse("\"a\", W/\"b\",\"c,d\" ,").unwrap();
-        assert_eq!(list, TagList::Tags(vec![tag("\"a\""), tag("W/\"b\""), tag("\"c,d\"")]));
-        assert!(list.matches(&tag("\"c,d\""), true));
-        assert!(!list.matches(&tag("\"b\""), true));
-        assert!(list.matches(&tag("\"b\""), false));
-        assert_eq!(TagList::parse("\"a\", junk"), None);
-        assert_eq!(TagList::parse("\"unterminated"), None);
+        assert_eq!(list_matches(" * ", &tag("\"z\""), true), Some(true));
+        let list = "\"a\", W/\"b\",\"c,d\" ,";
+        assert_eq!(list_matches(list, &tag("\"c,d\""), true), Some(true));
+        assert_eq!(list_matches(list, &tag("\"b\""), true), Some(false));
+        assert_eq!(list_matches(list, &tag("\"b\""), false), Some(true));
+        assert_eq!(list_matches(list, &tag("\"c\""), false), Some(false));
+        assert_eq!(list_matches("\"a\", junk", &tag("\"a\""), false), None);
+        assert_eq!(list_matches("\"unterminated", &tag("\"a\""), false), None);
     }
 }
