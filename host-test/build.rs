@@ -14,8 +14,16 @@ const TARGET: &str = "wasm32-wasip2";
 
 /// (package, artifact file stem, env var that carries its path to the library)
 const COMPONENTS: &[(&str, &str, &str)] = &[
-    ("wasi-fileserver", "wasi_fileserver", "WASI_FILESERVER_COMPONENT"),
-    ("naive-fileserver", "naive_fileserver", "NAIVE_FILESERVER_COMPONENT"),
+    (
+        "wasi-fileserver",
+        "wasi_fileserver",
+        "WASI_FILESERVER_COMPONENT",
+    ),
+    (
+        "naive-fileserver",
+        "naive_fileserver",
+        "NAIVE_FILESERVER_COMPONENT",
+    ),
 ];
 
 /// Inputs of the components, relative to the workspace root.
@@ -30,7 +38,8 @@ const WATCHED: &[&str] = &[
 ];
 
 fn main() {
-    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let workspace = manifest_dir
         .parent()
         .expect("host-test lives inside the workspace")
@@ -107,10 +116,13 @@ fn require_wasm_target() {
 
 /// Removes what cargo hands a build script about the *outer* build, which would
 /// otherwise leak into the nested wasm build: host rustflags (they also make
-/// cargo ignore `.cargo/config.toml` rustflags), target selection, and the
-/// host's cfg/feature values that nested build scripts would misread.
+/// cargo ignore `.cargo/config.toml` rustflags), target selection, the
+/// workspace wrapper (`cargo clippy` sets it to clippy-driver: the components
+/// are to be compiled here, not linted), and the host's cfg/feature values
+/// that nested build scripts would misread.
 fn scrub_outer_build_env(cmd: &mut Command) {
     for var in [
+        "RUSTC_WORKSPACE_WRAPPER",
         "CARGO_ENCODED_RUSTFLAGS",
         "RUSTFLAGS",
         "CARGO_BUILD_RUSTFLAGS",

@@ -24,6 +24,18 @@ pub struct Settings {
     /// `None` disables the timeout.
     pub stall_timeout: Option<Duration>,
     pub transfer: Transfer,
+    /// Sent as `Cache-Control` on every file response when set.
+    pub cache_control: Option<String>,
+    /// The file a directory path ending in `/` serves.
+    pub index_file: String,
+    /// An HTML listing for directories without an index file.
+    pub directory_listing: bool,
+    /// Serve paths with a segment starting with `.` (`.well-known` always is).
+    pub serve_hidden: bool,
+    /// Served with 200 for a GET/HEAD of a missing path (single-page apps).
+    pub fallback_path: Option<String>,
+    /// Served with 404 for a missing path.
+    pub custom_404_path: Option<String>,
 }
 
 pub const MIN_CHUNK_SIZE: u32 = 1024;
@@ -39,6 +51,12 @@ impl Default for Settings {
             // Splice keeps every payload byte out of linear memory and measured
             // faster than chunked here; see README "Transfer modes".
             transfer: Transfer::Splice,
+            cache_control: None,
+            index_file: "index.html".to_string(),
+            directory_listing: false,
+            serve_hidden: false,
+            fallback_path: None,
+            custom_404_path: None,
         }
     }
 }
@@ -79,6 +97,24 @@ impl Settings {
         if let Some(v) = lookup("TRANSFER") {
             check("TRANSFER", parse_transfer(&v).map(|t| settings.transfer = t), &v);
         }
+        if let Some(v) = lookup("CACHE_CONTROL") {
+            check("CACHE_CONTROL", parse_header_value(&v).map(|c| settings.cache_control = c), &v);
+        }
+        if let Some(v) = lookup("INDEX_FILE") {
+            check("INDEX_FILE", parse_file_name(&v).map(|f| settings.index_file = f), &v);
+        }
+        if let Some(v) = lookup("DIRECTORY_LISTING") {
+            check("DIRECTORY_LISTING", parse_bool(&v).map(|b| settings.directory_listing = b), &v);
+        }
+        if let Some(v) = lookup("SERVE_HIDDEN") {
+            check("SERVE_HIDDEN", parse_bool(&v).map(|b| settings.serve_hidden = b), &v);
+        }
+        if let Some(v) = lookup("FALLBACK_PATH") {
+            check("FALLBACK_PATH", parse_site_path(&v).map(|p| settings.fallback_path = p), &v);
+        }
+        if let Some(v) = lookup("CUSTOM_404_PATH") {
+            check("CUSTOM_404_PATH", parse_site_path(&v).map(|p| settings.custom_404_path = p), &v);
+        }
         (settings, warnings)
     }
 }
@@ -117,6 +153,47 @@ fn parse_duration(v: &str) -> Result<Option<Duration>, &'static str> {
     Ok((ms > 0).then(|| Duration::from_millis(ms)))
 }
 
+fn parse_bool(v: &str) -> Result<bool, &'static str> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err("must be true, false, 1 or 0"),
+    }
+}
+
+/// Empty means unset; otherwise it must be a valid header value.
+fn parse_header_value(v: &str) -> Result<Option<String>, &'static str> {
+    let v = v.trim();
+    if v.bytes().any(|b| b < 0x20 && b != b'\t' || b == 0x7f) {
+        return Err("must not contain control characters");
+    }
+    Ok((!v.is_empty()).then(|| v.to_string()))
+}
+
+fn parse_file_name(v: &str) -> Result<String, &'static str> {
+    let v = v.trim();
+    if v.is_empty() || v == "." || v == ".." || v.contains(['/', '\\', '\0']) {
+        return Err("must be a plain file name such as index.html");
+    }
+    Ok(v.to_string())
+}
+
+/// A path below the root such as `/index.html` (a leading `/` is optional);
+/// stored relative to the root. Empty means unset.
+fn parse_site_path(v: &str) -> Result<Option<String>, &'static str> {
+    const ERR: &str = "must be a path below the root such as /index.html";
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let relative = v.trim_start_matches('/');
+    let segments_ok = relative.split('/').all(|s| !s.is_empty() && s != "." && s != "..");
+    if !segments_ok || relative.contains(['\\', '\0']) {
+        return Err(ERR);
+    }
+    Ok(Some(relative.to_string()))
+}
+
 fn parse_transfer(v: &str) -> Result<Transfer, &'static str> {
     match v.trim().to_ascii_lowercase().as_str() {
         "chunked" => Ok(Transfer::Chunked),
@@ -152,6 +229,34 @@ mod tests {
         assert_eq!(s.chunk_size, 1024);
         assert_eq!(s.stall_timeout, Some(Duration::from_millis(500)));
         assert_eq!(s.transfer, Transfer::Chunked);
+    }
+
+    #[test]
+    fn site_settings() {
+        let (s, w) = from(&[
+            ("CACHE_CONTROL", "public, max-age=60"),
+            ("INDEX_FILE", "home.htm"),
+            ("DIRECTORY_LISTING", "1"),
+            ("SERVE_HIDDEN", "TRUE"),
+            ("FALLBACK_PATH", "/app/index.html"),
+            ("CUSTOM_404_PATH", "404.html"),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(s.cache_control.as_deref(), Some("public, max-age=60"));
+        assert_eq!(s.index_file, "home.htm");
+        assert!(s.directory_listing && s.serve_hidden);
+        assert_eq!(s.fallback_path.as_deref(), Some("app/index.html"));
+        assert_eq!(s.custom_404_path.as_deref(), Some("404.html"));
+        let (s, w) = from(&[
+            ("CACHE_CONTROL", "a\nb"),
+            ("INDEX_FILE", "../x"),
+            ("DIRECTORY_LISTING", "yes"),
+            ("FALLBACK_PATH", "/../etc/passwd"),
+            ("CUSTOM_404_PATH", "/a//b"),
+        ]);
+        assert_eq!(w.len(), 5, "{w:?}");
+        assert_eq!(s, Settings::default());
+        assert_eq!(from(&[("CACHE_CONTROL", "")]).0.cache_control, None);
     }
 
     #[test]

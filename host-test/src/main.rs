@@ -18,6 +18,7 @@ usage: host-test serve [--dir DIR] [--addr HOST:PORT] [--env KEY=VALUE]...
   --component PATH     component to run (default: the fileserver built with this binary)
   --max-memory BYTES   refuse linear-memory growth beyond BYTES";
 
+#[derive(Debug)]
 struct ServeArgs {
     config: ServerConfig,
     addr: SocketAddr,
@@ -36,7 +37,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<ServeArg
     while let Some(flag) = args.next() {
         // Accept both `--flag value` and `--flag=value`.
         let (name, inline) = match flag.split_once('=') {
-            Some((name, value)) if name.starts_with("--") => (name.to_string(), Some(value.to_string())),
+            Some((name, value)) if name.starts_with("--") => {
+                (name.to_string(), Some(value.to_string()))
+            }
             _ => (flag.clone(), None),
         };
         if name == "-h" || name == "--help" {
@@ -45,7 +48,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<ServeArg
         let mut value = || -> anyhow::Result<String> {
             match inline.clone() {
                 Some(value) => Ok(value),
-                None => args.next().with_context(|| format!("{name} needs a value\n{USAGE}")),
+                None => args
+                    .next()
+                    .with_context(|| format!("{name} needs a value\n{USAGE}")),
             }
         };
         match name.as_str() {
@@ -104,7 +109,11 @@ fn main() -> ExitCode {
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let dir = args.config.dir.clone();
     let running = host_test::bind(args.config, args.addr).await?;
-    println!("serving {} on http://{}/", dir.display(), running.local_addr);
+    println!(
+        "serving {} on http://{}/",
+        dir.display(),
+        running.local_addr
+    );
     running
         .run_until(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -135,8 +144,17 @@ mod tests {
     #[test]
     fn all_flags() {
         let args = parse(&[
-            "serve", "--dir", "/srv", "--addr=0.0.0.0:9000", "--env", "A=1", "--env=B=x=y",
-            "--component", "c.wasm", "--max-memory", "65536",
+            "serve",
+            "--dir",
+            "/srv",
+            "--addr=0.0.0.0:9000",
+            "--env",
+            "A=1",
+            "--env=B=x=y",
+            "--component",
+            "c.wasm",
+            "--max-memory",
+            "65536",
         ])
         .unwrap();
         assert_eq!(args.config.dir, PathBuf::from("/srv"));
@@ -151,9 +169,18 @@ mod tests {
 
     #[test]
     fn errors_are_clear() {
-        assert!(parse(&["serve", "--bogus"]).unwrap_err().to_string().contains("unknown argument `--bogus`"));
-        assert!(parse(&["serve", "--dir"]).unwrap_err().to_string().contains("--dir needs a value"));
-        assert!(parse(&["run"]).unwrap_err().to_string().contains("unknown command"));
+        assert!(parse(&["serve", "--bogus"])
+            .unwrap_err()
+            .to_string()
+            .contains("unknown argument `--bogus`"));
+        assert!(parse(&["serve", "--dir"])
+            .unwrap_err()
+            .to_string()
+            .contains("--dir needs a value"));
+        assert!(parse(&["run"])
+            .unwrap_err()
+            .to_string()
+            .contains("unknown command"));
         assert!(parse(&["serve", "--env", "X"]).is_err());
     }
 }

@@ -50,7 +50,7 @@ pub fn list_matches(value: &str, current: &EntityTag<'_>, strong: bool) -> Optio
 /// Splits on commas outside quotes (an opaque tag may contain a comma).
 fn split_tags(value: &str) -> impl Iterator<Item = &str> {
     let mut rest = value;
-    std::iter::from_fn(move || loop {
+    std::iter::from_fn(move || {
         rest = rest.trim_start_matches([' ', '\t', ',']);
         if rest.is_empty() {
             return None;
@@ -63,7 +63,7 @@ fn split_tags(value: &str) -> impl Iterator<Item = &str> {
         };
         let (item, tail) = rest.split_at(end);
         rest = tail;
-        return Some(item.trim_end_matches([' ', '\t']));
+        Some(item.trim_end_matches([' ', '\t']))
     })
 }
 

@@ -1,6 +1,7 @@
 //! Pure request parsing: nothing here touches WASI.
 
 pub mod path;
+pub mod accept_encoding;
 pub mod conditional;
 pub mod entity_tag;
 pub mod range;

@@ -39,6 +39,15 @@ impl ResolvedPath {
         }
     }
 
+    /// A segment starts with `.` (outside `/.well-known/`, which sites must serve).
+    pub fn is_hidden(&self) -> bool {
+        let mut segments = self.segments.iter();
+        if self.segments.first().is_some_and(|s| s == ".well-known") {
+            segments.next();
+        }
+        segments.any(|s| s.starts_with('.'))
+    }
+
     /// The name whose extension decides the Content-Type.
     pub fn file_name(&self) -> &str {
         self.segments.last().map(String::as_str).unwrap_or("")
@@ -57,6 +66,19 @@ pub enum PathError {
     EmptySegment,
     /// `..` would leave the root.
     EscapesRoot,
+}
+
+/// The target to resolve. Under Spin the path below the route arrives in
+/// `spin-path-info` (untrusted like the path itself: any client can send it);
+/// the query always comes from the request line.
+pub fn request_target(path_with_query: &str, spin_path_info: Option<&str>) -> String {
+    match spin_path_info {
+        Some(info) => match path_with_query.split_once('?') {
+            Some((_, query)) => format!("{info}?{query}"),
+            None => info.to_string(),
+        },
+        None => path_with_query.to_string(),
+    }
 }
 
 /// Resolves `target` (path and optional query, as in the request line).
@@ -150,6 +172,23 @@ mod tests {
         assert_eq!(resolve_path("a/b").unwrap_err(), PathError::NotAbsolute);
         assert_eq!(resolve_path("http://x/a").unwrap_err(), PathError::NotAbsolute);
         assert_eq!(resolve_path("").unwrap_err(), PathError::NotAbsolute);
+    }
+
+    #[test]
+    fn hidden_segments() {
+        assert!(resolve_path("/.git/config").unwrap().is_hidden());
+        assert!(resolve_path("/a/.env").unwrap().is_hidden());
+        assert!(!resolve_path("/.well-known/security.txt").unwrap().is_hidden());
+        assert!(resolve_path("/.well-known/.secret").unwrap().is_hidden());
+        assert!(!resolve_path("/a.b/c").unwrap().is_hidden());
+        assert!(!resolve_path("/a/./b").unwrap().is_hidden());
+    }
+
+    #[test]
+    fn spin_path_info_replaces_the_path() {
+        assert_eq!(request_target("/static/a.txt?v=1", Some("/a.txt")), "/a.txt?v=1");
+        assert_eq!(request_target("/static/a.txt", Some("/../x")), "/../x");
+        assert_eq!(request_target("/a.txt", None), "/a.txt");
     }
 
     #[test]

@@ -42,8 +42,14 @@ impl Server {
     /// Compiles the component (once per process and file) and links it.
     /// Blocks while compiling: call it before serving.
     pub fn new(config: ServerConfig) -> anyhow::Result<Self> {
-        ensure!(config.body_buffer_chunks >= 1, "body_buffer_chunks must be at least 1");
-        ensure!(config.body_chunk_size >= 1, "body_chunk_size must be at least 1");
+        ensure!(
+            config.body_buffer_chunks >= 1,
+            "body_buffer_chunks must be at least 1"
+        );
+        ensure!(
+            config.body_chunk_size >= 1,
+            "body_chunk_size must be at least 1"
+        );
         ensure!(
             config.dir.is_dir(),
             "{} is not a directory",
@@ -202,7 +208,9 @@ async fn run_instance(
     let _ = report_tx.send(build_report(memory, &body, duration, outcome));
 }
 
-/// The error chain on one line, then wasm backtrace lines if any.
+/// The root cause first (e.g. "wasm trap: wasm `unreachable` instruction
+/// executed"), then the whole chain with the wasm backtrace.
 fn describe_trap(error: wasmtime::Error) -> String {
-    format!("{:#}", anyhow::Error::from(error))
+    let error = anyhow::Error::from(error);
+    format!("{}\n{error:#}", error.root_cause())
 }

@@ -36,8 +36,8 @@ struct FileStamp {
 /// Compiles `path` or returns the copy compiled earlier from the same file.
 pub fn load_component(engine: &Engine, path: &Path) -> anyhow::Result<Component> {
     static CACHE: OnceLock<Mutex<HashMap<PathBuf, (FileStamp, Component)>>> = OnceLock::new();
-    let meta = std::fs::metadata(path)
-        .with_context(|| format!("reading component {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("reading component {}", path.display()))?;
     let stamp = FileStamp {
         len: meta.len(),
         modified: meta.modified().ok(),

@@ -103,7 +103,9 @@ mod tests {
     fn without_limit_everything_up_to_the_declared_maximum_is_approved() {
         let mut recorder = MemoryRecorder::new(None);
         assert!(recorder.memory_growing(0, 100 * PAGE, None).unwrap());
-        assert!(!recorder.memory_growing(100 * PAGE, 200 * PAGE, Some(150 * PAGE)).unwrap());
+        assert!(!recorder
+            .memory_growing(100 * PAGE, 200 * PAGE, Some(150 * PAGE))
+            .unwrap());
         assert_eq!(recorder.usage().peak, 100 * PAGE as u64);
     }
 }

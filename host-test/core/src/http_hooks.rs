@@ -34,9 +34,8 @@ impl WasiHttpHooks for BodyChannelHooks {
         _request: http::Request<WasiBody>,
         _options: Option<RequestOptions>,
         _fut: ErrorFuture,
-    ) -> Box<
-        dyn Future<Output = Result<(http::Response<WasiBody>, ErrorFuture), Error>> + Send,
-    > {
+    ) -> Box<dyn Future<Output = Result<(http::Response<WasiBody>, ErrorFuture), Error>> + Send>
+    {
         Box::new(async { Err(Error::HttpRequestDenied) })
     }
 }

@@ -124,7 +124,10 @@ async fn accept_loop(
         });
     };
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
         eprintln!(
             "{} connection(s) still busy after {grace:?}; dropping them",
             connections.len()

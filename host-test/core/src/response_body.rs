@@ -83,7 +83,10 @@ struct TapState {
 
 impl TapState {
     /// Counts a pulled frame, or records the end.
-    fn record(&mut self, polled: Option<Result<Frame<Bytes>, wasmtime_wasi_http::Error>>) -> Option<Frame<Bytes>> {
+    fn record(
+        &mut self,
+        polled: Option<Result<Frame<Bytes>, wasmtime_wasi_http::Error>>,
+    ) -> Option<Frame<Bytes>> {
         match polled {
             Some(Ok(frame)) => {
                 if let Some(data) = frame.data_ref() {
@@ -168,7 +171,9 @@ impl BodyTap {
     }
 
     pub fn body(&self) -> ResponseBody {
-        ResponseBody { tap: Some(self.clone()) }
+        ResponseBody {
+            tap: Some(self.clone()),
+        }
     }
 }
 

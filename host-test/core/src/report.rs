@@ -171,7 +171,10 @@ mod tests {
     #[test]
     fn client_gone_wins_over_the_body_end() {
         let body = tally(Some(BodyEnd::Error("x".into())), true, false);
-        assert_eq!(decide_outcome(None, ResponseSet::Response, &body), Outcome::ClientGone);
+        assert_eq!(
+            decide_outcome(None, ResponseSet::Response, &body),
+            Outcome::ClientGone
+        );
     }
 
     #[test]
@@ -179,9 +182,21 @@ mod tests {
         let clean = tally(Some(BodyEnd::Clean), false, false);
         let error = tally(Some(BodyEnd::Error("x".into())), false, false);
         let empty = tally(Some(BodyEnd::Clean), false, true);
-        assert_eq!(decide_outcome(None, ResponseSet::Response, &clean), Outcome::Finished);
-        assert_eq!(decide_outcome(None, ResponseSet::Response, &error), Outcome::Aborted);
-        assert_eq!(decide_outcome(None, ResponseSet::Response, &empty), Outcome::NoBody);
-        assert_eq!(decide_outcome(None, ResponseSet::Never, &clean), Outcome::NoResponse);
+        assert_eq!(
+            decide_outcome(None, ResponseSet::Response, &clean),
+            Outcome::Finished
+        );
+        assert_eq!(
+            decide_outcome(None, ResponseSet::Response, &error),
+            Outcome::Aborted
+        );
+        assert_eq!(
+            decide_outcome(None, ResponseSet::Response, &empty),
+            Outcome::NoBody
+        );
+        assert_eq!(
+            decide_outcome(None, ResponseSet::Never, &clean),
+            Outcome::NoResponse
+        );
     }
 }

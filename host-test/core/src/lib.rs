@@ -1,0 +1,41 @@
+//! A wasmtime host for testing wasi-fileserver: runs the component per
+//! request with a memory-recording limiter, exposes the response body to
+//! client models, and serves it over real HTTP (`serve`).
+//!
+//! Use it through `host-test`, which re-exports all of this and builds the
+//! components that `FILESERVER_COMPONENT` and `NAIVE_COMPONENT` point at.
+
+pub mod client;
+mod component_cache;
+pub mod config;
+pub mod exchange;
+mod http_hooks;
+pub mod memory_recorder;
+pub mod report;
+pub mod request;
+pub mod response_body;
+pub mod serve;
+pub mod server;
+mod store_data;
+
+/// The fileserver component, where host-test's build.rs builds it.
+pub const FILESERVER_COMPONENT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../target/wasm-components/wasm32-wasip2/release/wasi_fileserver.wasm"
+);
+/// The naive fixture (reads the whole file into memory), built there too.
+pub const NAIVE_COMPONENT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../target/wasm-components/wasm32-wasip2/release/naive_fileserver.wasm"
+);
+
+pub use client::{
+    read_all, read_hash, read_slow, read_then_drop, read_then_stall, ReadSummary, StreamEnd,
+};
+pub use config::ServerConfig;
+pub use exchange::Exchange;
+pub use report::{Outcome, Report, ReportHandle};
+pub use request::{get, request};
+pub use response_body::{ResponseBody, ResponseBodyError};
+pub use serve::{bind, RunningServer};
+pub use server::Server;
