@@ -8,9 +8,12 @@ pub mod config;
 pub mod content_type;
 pub mod file_lookup;
 pub mod file_meta;
+pub mod listing;
+pub mod multipart;
 pub mod plan;
 pub mod reply;
 pub mod request;
+pub mod segment;
 
 #[cfg(target_arch = "wasm32")]
 mod wasi;

@@ -84,7 +84,7 @@ async fn errors_are_short_text_with_the_right_status() {
     for method in [Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
         let (ex, body) = fetch(&server, method.clone(), "/hello.txt").await;
         assert_eq!(ex.status, 405, "{method}");
-        assert_eq!(header(&ex.headers, "allow"), Some("GET, HEAD"));
+        assert_eq!(header(&ex.headers, "allow"), Some("GET, HEAD, OPTIONS"));
         assert_eq!(body, b"405 Method Not Allowed\n");
     }
 }

@@ -70,3 +70,37 @@ fn lookup_error(e: ErrorCode) -> LookupError {
         _ => LookupError::Failed,
     }
 }
+
+/// Opens a directory for a listing.
+pub fn open_dir(root: &Descriptor, path: &str) -> Result<Descriptor, LookupError> {
+    root.open_at(PathFlags::SYMLINK_FOLLOW, path, OpenFlags::DIRECTORY, DescriptorFlags::READ)
+        .map_err(lookup_error)
+}
+
+/// The entries of a directory as (name, is directory), one at a time, in
+/// directory order; `.` names are skipped unless hidden files are served. An
+/// error ends the sequence after one `Err`.
+pub fn directory_rows(dir: &Descriptor, serve_hidden: bool) -> impl Iterator<Item = Result<(String, bool), ()>> {
+    let stream = dir.read_directory().map_err(|_| ());
+    let mut done = false;
+    std::iter::from_fn(move || {
+        while !done {
+            let next = match &stream {
+                Ok(stream) => stream.read_directory_entry().map_err(|_| ()),
+                Err(()) => Err(()),
+            };
+            match next {
+                Ok(Some(entry)) if serve_hidden || !entry.name.starts_with('.') => {
+                    return Some(Ok((entry.name, entry.type_ == DescriptorType::Directory)));
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => done = true,
+                Err(()) => {
+                    done = true;
+                    return Some(Err(()));
+                }
+            }
+        }
+        None
+    })
+}

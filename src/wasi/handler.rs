@@ -3,12 +3,14 @@
 use std::sync::OnceLock;
 
 use super::bindings::exports::wasi::http::incoming_handler::Guest;
+use super::bindings::wasi::random::random::get_random_u64;
 use super::bindings::wasi::http::types::{Fields, IncomingRequest, Method as WasiMethod, ResponseOutparam};
 use super::fs::{open_root, RootLookup};
 use super::respond::respond;
 use crate::config::Settings;
 use crate::plan::{decide, Failure, Method, Plan, RequestFacts};
 use crate::request::conditional::Preconditions;
+use crate::request::path::request_target;
 use crate::reply::render;
 
 struct Component;
@@ -33,11 +35,15 @@ impl Guest for Component {
         let method = match request.method() {
             WasiMethod::Get => Method::Get,
             WasiMethod::Head => Method::Head,
+            WasiMethod::Options => Method::Options,
             _ => Method::Other,
         };
-        let target = request.path_with_query().unwrap_or_default();
         // Headers are copied into linear memory when read: read only these.
         let headers = request.headers();
+        let target = request_target(
+            &request.path_with_query().unwrap_or_default(),
+            single_header(&headers, "spin-path-info").as_deref(),
+        );
         let preconditions = Preconditions {
             if_match: list_header(&headers, "if-match"),
             if_unmodified_since: single_header(&headers, "if-unmodified-since"),
@@ -46,21 +52,29 @@ impl Guest for Component {
             if_range: single_header(&headers, "if-range"),
         };
         let range = single_header(&headers, "range");
+        let accept_encoding = list_header(&headers, "accept-encoding");
         drop(headers);
         drop(request);
 
         let root = open_root(&settings.root);
         let plan = match &root {
             Some(root) => {
-                let facts = RequestFacts { method, target: &target, preconditions: &preconditions, range: range.as_deref() };
-                decide(&facts, &RootLookup(root))
+                let facts = RequestFacts {
+                    method,
+                    target: &target,
+                    preconditions: &preconditions,
+                    range: range.as_deref(),
+                    accept_encoding: accept_encoding.as_deref(),
+                };
+                decide(&facts, &RootLookup(root), settings)
             },
             None => {
                 eprintln!("wasi-fileserver: no preopened directory at ROOT={}", settings.root);
                 Plan::Fail(Failure::Internal)
             }
         };
-        respond(render(plan, method == Method::Head), root.as_ref(), outparam, settings);
+        let reply = render(plan, method == Method::Head, settings, multipart_boundary);
+        respond(reply, root.as_ref(), outparam, settings);
     }
 }
 
@@ -81,4 +95,9 @@ fn list_header(headers: &Fields, name: &str) -> Option<String> {
     }
     let joined = values.join(&b", "[..]);
     String::from_utf8(joined).ok()
+}
+
+/// 128 random bits: content cannot be crafted to contain the delimiter.
+fn multipart_boundary() -> String {
+    format!("{:016x}{:016x}", get_random_u64(), get_random_u64())
 }

@@ -1,5 +1,6 @@
-//! The one place that moves body bytes: from a file range to the response
-//! stream, only as fast as the client takes them.
+//! The one place that moves body bytes: a sequence of segments (file ranges
+//! and small literals) to the response stream, only as fast as the client
+//! takes them.
 //!
 //! Every write is preceded by `check-write` granting budget; while it grants
 //! none, the guest waits on the stream's pollable together with a stall
@@ -13,6 +14,7 @@ use super::bindings::wasi::filesystem::types::Descriptor;
 use super::bindings::wasi::io::poll::{poll, Pollable};
 use super::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
 use crate::config::{Settings, Transfer};
+use crate::segment::Segment;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PumpEnd {
@@ -28,17 +30,40 @@ pub enum PumpEnd {
     Failed,
 }
 
-/// Writes exactly `len` bytes of `file` from `start` to `out`.
-pub fn pump_file(file: &Descriptor, out: &OutputStream, start: u64, len: u64, settings: &Settings) -> PumpEnd {
+/// Writes every segment in order; file ranges come from `file`. Segments are
+/// pulled one at a time, so a generated body (a listing) is never whole in memory.
+pub fn pump(
+    out: &OutputStream,
+    file: Option<&Descriptor>,
+    segments: impl Iterator<Item = Result<Segment, PumpEnd>>,
+    settings: &Settings,
+) -> PumpEnd {
     let writable = Writable { out, ready: out.subscribe(), stall: settings.stall_timeout };
-    let sent = match settings.transfer {
-        Transfer::Chunked => copy_chunked(file, &writable, start, len, settings.chunk_size),
-        Transfer::Splice => copy_spliced(file, &writable, start, len, settings.chunk_size),
-    };
-    match sent {
-        Ok(()) => writable.flush().err().unwrap_or(PumpEnd::Done),
-        Err(end) => end,
+    let chunk = settings.chunk_size;
+    for segment in segments {
+        let sent = match segment {
+            Err(end) => Err(end),
+            Ok(Segment::Literal(text)) => write_literal(&writable, text.as_bytes()),
+            Ok(Segment::FileRange { start, len }) => match (file, settings.transfer) {
+                (None, _) => Err(PumpEnd::Failed),
+                (Some(file), Transfer::Chunked) => copy_chunked(file, &writable, start, len, chunk),
+                (Some(file), Transfer::Splice) => copy_spliced(file, &writable, start, len, chunk),
+            },
+        };
+        if let Err(end) = sent {
+            return end;
+        }
     }
+    writable.flush().err().unwrap_or(PumpEnd::Done)
+}
+
+fn write_literal(out: &Writable<'_>, mut bytes: &[u8]) -> Result<(), PumpEnd> {
+    while !bytes.is_empty() {
+        let n = usize::try_from(out.budget()?).unwrap_or(usize::MAX).min(bytes.len());
+        out.out.write(&bytes[..n]).map_err(|e| out.write_error(e))?;
+        bytes = &bytes[n..];
+    }
+    Ok(())
 }
 
 fn copy_chunked(file: &Descriptor, out: &Writable<'_>, start: u64, len: u64, chunk: u32) -> Result<(), PumpEnd> {
@@ -57,6 +82,9 @@ fn copy_chunked(file: &Descriptor, out: &Writable<'_>, start: u64, len: u64, chu
 }
 
 fn copy_spliced(file: &Descriptor, out: &Writable<'_>, start: u64, len: u64, chunk: u32) -> Result<(), PumpEnd> {
+    if len == 0 {
+        return Ok(());
+    }
     let input: InputStream = file.read_via_stream(start).map_err(|_| PumpEnd::Failed)?;
     let input_ready = input.subscribe();
     let mut remaining = len;

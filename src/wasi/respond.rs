@@ -1,40 +1,61 @@
-//! Sends a rendered Reply: headers, then no body, a short text, or a file
-//! through the pump.
+//! Sends a rendered Reply: headers, then no body, a short text, or segments
+//! (a file's ranges, a listing's rows) through the pump.
 
 use super::bindings::wasi::filesystem::types::Descriptor;
 use super::bindings::wasi::http::types::{Fields, OutgoingBody, OutgoingResponse, ResponseOutparam};
-use super::fs::open_file;
-use super::pump::{pump_file, PumpEnd};
+use super::fs::{directory_rows, open_dir, open_file};
+use super::pump::{pump, PumpEnd};
 use crate::config::Settings;
-use crate::plan::lookup_failure;
-use crate::plan::Failure;
+use crate::listing::{listing_entry, LISTING_TAIL};
+use crate::plan::{lookup_failure, Failure};
 use crate::reply::{failure_reply, Reply, ReplyBody};
+use crate::segment::Segment;
 
 pub fn respond(reply: Reply, root: Option<&Descriptor>, outparam: ResponseOutparam, settings: &Settings) {
+    // Open before committing to a status, so that a failure can still say so.
+    let opened = |open: fn(&Descriptor, &str) -> Result<Descriptor, _>, path: &str| match root {
+        Some(root) => open(root, path).map_err(lookup_failure),
+        None => Err(Failure::Internal),
+    };
     match &reply.body {
-        ReplyBody::File { path, start, len } => {
-            // Open before committing to a status, so that a failure can still say so.
-            let opened = match root {
-                Some(root) => open_file(root, path).map_err(lookup_failure),
-                None => Err(Failure::Internal),
-            };
-            match opened {
-                Ok(file) => send_file(&reply, &file, *start, *len, outparam, settings),
-                Err(failure) => send_text(&failure_reply(failure), outparam),
+        ReplyBody::File { path, segments } => match opened(open_file, path) {
+            Ok(file) => {
+                let segments = segments.iter().cloned().map(Ok);
+                send_streamed(&reply, outparam, Some(&file), segments, settings)
             }
-        }
-        _ => send_text(&reply, outparam),
+            Err(failure) => send_simple(&failure_reply(failure), outparam),
+        },
+        ReplyBody::Listing { path, head } => match opened(open_dir, path) {
+            Ok(dir) => {
+                let rows = directory_rows(&dir, settings.serve_hidden).map(|row| match row {
+                    Ok((name, is_dir)) => Ok(Segment::Literal(listing_entry(&name, is_dir))),
+                    Err(()) => Err(PumpEnd::Failed),
+                });
+                let segments = std::iter::once(Ok(Segment::Literal(head.clone())))
+                    .chain(rows)
+                    .chain(std::iter::once(Ok(Segment::Literal(LISTING_TAIL.to_string()))));
+                send_streamed(&reply, outparam, None, segments, settings)
+            }
+            Err(failure) => send_simple(&failure_reply(failure), outparam),
+        },
+        ReplyBody::None | ReplyBody::Text(_) => send_simple(&reply, outparam),
     }
 }
 
-fn send_file(reply: &Reply, file: &Descriptor, start: u64, len: u64, outparam: ResponseOutparam, settings: &Settings) {
+fn send_streamed(
+    reply: &Reply,
+    outparam: ResponseOutparam,
+    file: Option<&Descriptor>,
+    segments: impl Iterator<Item = Result<Segment, PumpEnd>>,
+    settings: &Settings,
+) {
     let Some((response, body)) = response_with_body(reply) else {
-        return send_text(&failure_reply(Failure::Internal), outparam);
+        return send_simple(&failure_reply(Failure::Internal), outparam);
     };
     // The host hands the body to the client only once the response is set.
     ResponseOutparam::set(outparam, Ok(response));
     let Ok(out) = body.write() else { return };
-    let end = pump_file(file, &out, start, len, settings);
+    let end = pump(&out, file, segments, settings);
     drop(out);
     match end {
         PumpEnd::Done => {
@@ -47,17 +68,14 @@ fn send_file(reply: &Reply, file: &Descriptor, start: u64, len: u64, outparam: R
 }
 
 /// No body, or a short literal one.
-fn send_text(reply: &Reply, outparam: ResponseOutparam) {
-    let text = match reply.body {
-        ReplyBody::Text(text) => text,
-        _ => {
-            // HEAD, redirects: no body resource at all, whatever Content-Length says.
-            let response = fields(reply).and_then(|headers| response(reply.status, headers));
-            return match response {
-                Some(response) => ResponseOutparam::set(outparam, Ok(response)),
-                None => set_bare_error(outparam),
-            };
-        }
+fn send_simple(reply: &Reply, outparam: ResponseOutparam) {
+    let ReplyBody::Text(text) = reply.body else {
+        // HEAD, 304, redirects: no body resource at all, whatever Content-Length says.
+        let response = fields(reply).and_then(|headers| response(reply.status, headers));
+        return match response {
+            Some(response) => ResponseOutparam::set(outparam, Ok(response)),
+            None => set_bare_error(outparam),
+        };
     };
     let Some((response, body)) = response_with_body(reply) else {
         return set_bare_error(outparam);

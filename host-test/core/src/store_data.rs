@@ -23,6 +23,9 @@ impl StoreData {
         let mut wasi = WasiCtx::builder();
         // The component's configuration warnings go to stderr: let them show.
         wasi.inherit_stderr();
+        // As `wasmtime serve` does (without -W timeout): file reads run on the
+        // calling thread instead of a spawn_blocking round trip per chunk.
+        wasi.allow_blocking_current_thread(true);
         for (key, value) in &config.env {
             wasi.env(key, value);
         }
