@@ -112,3 +112,38 @@ async fn sixteen_kib_request_heads_stay_in_one_page() {
         assert!(report.peak_memory <= PAGE, "{name}: {} bytes", report.peak_memory);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multipart_and_listings_peak_like_a_small_get() {
+    let site = Site::new();
+    site.file("small.bin", KIB);
+    site.sparse("huge.bin", GIB);
+    let dir = site.root().join("many");
+    std::fs::create_dir(&dir).unwrap();
+    for i in 0..100_000 {
+        std::fs::File::create(dir.join(format!("file-{i:06}.txt"))).unwrap();
+    }
+    for mode in MODES {
+        let server = site.server(&[("TRANSFER", mode), ("DIRECTORY_LISTING", "true")]);
+        let small = full_read_peak(&server, "/small.bin").await;
+        let ex = server.handle(host_test::request(http::Method::GET, "/many/", &[])).await.unwrap();
+        let (listing, _) = read_hash(ex.body).await;
+        assert!(listing.is_clean());
+        assert!(listing.bytes > 100_000 * 40, "every entry listed: {} bytes", listing.bytes);
+        let listing = ex.report.wait().await;
+        let ranges = "bytes=0-99,268435456-268500991,536870912-537001983,-65536";
+        let ex = server.handle(host_test::request(http::Method::GET, "/huge.bin", &[("range", ranges)])).await.unwrap();
+        assert_eq!(ex.status, 206);
+        let (multipart, _) = read_hash(ex.body).await;
+        assert!(multipart.is_clean() && multipart.bytes > 262_244);
+        let multipart = ex.report.wait().await;
+        eprintln!(
+            "{mode}: peak bytes 1 KiB GET {}, listing of 100,000 {}, multipart over 1 GiB {}",
+            small.peak_memory, listing.peak_memory, multipart.peak_memory
+        );
+        // A listing holds no chunk; a multipart body holds one, like any 64 KiB+ GET.
+        assert_eq!(listing.peak_memory, small.peak_memory, "{mode}: listing");
+        let one_chunk = if mode == "splice" { small.peak_memory } else { 2 * PAGE };
+        assert_eq!(multipart.peak_memory, one_chunk, "{mode}: multipart");
+    }
+}
