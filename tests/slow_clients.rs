@@ -66,3 +66,22 @@ async fn disconnect_stops_the_guest_at_once() {
         assert!(report.body_bytes <= bound, "{mode}: guest wrote {} bytes after the client left at 64 KiB", report.body_bytes);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ranged_responses_obey_the_stall_timeout_too() {
+    let site = Site::new();
+    site.sparse("big.bin", GIB);
+    for mode in MODES {
+        let server = site.server(&[("TRANSFER", mode), ("STALL_TIMEOUT", "1s")]);
+        for range in ["bytes=1000-", "bytes=0-99,1048576-"] {
+            let ex = server.handle(host_test::request(http::Method::GET, "/big.bin", &[("range", range)])).await.unwrap();
+            assert_eq!(ex.status, 206);
+            let (_, body) = read_then_stall(ex.body, CHUNK).await;
+            let report = tokio::time::timeout(Duration::from_secs(6), ex.report.wait())
+                .await
+                .unwrap_or_else(|_| panic!("{mode} {range}: not cut"));
+            assert_eq!(report.outcome, Outcome::Aborted, "{mode} {range}");
+            drop(body);
+        }
+    }
+}
