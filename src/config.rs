@@ -82,41 +82,24 @@ impl Settings {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> (Settings, Vec<Warning>) {
         let mut settings = Settings::default();
         let mut warnings = Vec::new();
-        let mut check = |name: &'static str, result: Result<(), &'static str>, value: &str| {
-            if let Err(reason) = result {
-                warnings.push(Warning { name, value: value.to_string(), reason });
+        let s = &mut settings;
+        let mut read = |name: &'static str, apply: &mut dyn FnMut(&str) -> Result<(), &'static str>| {
+            if let Some(value) = lookup(name) {
+                if let Err(reason) = apply(&value) {
+                    warnings.push(Warning { name, value, reason });
+                }
             }
         };
-        if let Some(v) = lookup("ROOT") {
-            check("ROOT", parse_root(&v).map(|r| settings.root = r), &v);
-        }
-        if let Some(v) = lookup("CHUNK_SIZE") {
-            check("CHUNK_SIZE", parse_chunk_size(&v).map(|c| settings.chunk_size = c), &v);
-        }
-        if let Some(v) = lookup("STALL_TIMEOUT") {
-            check("STALL_TIMEOUT", parse_duration(&v).map(|d| settings.stall_timeout = d), &v);
-        }
-        if let Some(v) = lookup("TRANSFER") {
-            check("TRANSFER", parse_transfer(&v).map(|t| settings.transfer = t), &v);
-        }
-        if let Some(v) = lookup("CACHE_CONTROL") {
-            check("CACHE_CONTROL", parse_header_value(&v).map(|c| settings.cache_control = c), &v);
-        }
-        if let Some(v) = lookup("INDEX_FILE") {
-            check("INDEX_FILE", parse_file_name(&v).map(|f| settings.index_file = f), &v);
-        }
-        if let Some(v) = lookup("DIRECTORY_LISTING") {
-            check("DIRECTORY_LISTING", parse_bool(&v).map(|b| settings.directory_listing = b), &v);
-        }
-        if let Some(v) = lookup("SERVE_HIDDEN") {
-            check("SERVE_HIDDEN", parse_bool(&v).map(|b| settings.serve_hidden = b), &v);
-        }
-        if let Some(v) = lookup("FALLBACK_PATH") {
-            check("FALLBACK_PATH", parse_site_path(&v).map(|p| settings.fallback_path = p), &v);
-        }
-        if let Some(v) = lookup("CUSTOM_404_PATH") {
-            check("CUSTOM_404_PATH", parse_site_path(&v).map(|p| settings.custom_404_path = p), &v);
-        }
+        read("ROOT", &mut |v| parse_root(v).map(|x| s.root = x));
+        read("CHUNK_SIZE", &mut |v| parse_chunk_size(v).map(|x| s.chunk_size = x));
+        read("STALL_TIMEOUT", &mut |v| parse_duration(v).map(|x| s.stall_timeout = x));
+        read("TRANSFER", &mut |v| parse_transfer(v).map(|x| s.transfer = x));
+        read("CACHE_CONTROL", &mut |v| parse_header_value(v).map(|x| s.cache_control = x));
+        read("INDEX_FILE", &mut |v| parse_file_name(v).map(|x| s.index_file = x));
+        read("DIRECTORY_LISTING", &mut |v| parse_bool(v).map(|x| s.directory_listing = x));
+        read("SERVE_HIDDEN", &mut |v| parse_bool(v).map(|x| s.serve_hidden = x));
+        read("FALLBACK_PATH", &mut |v| parse_site_path(v).map(|x| s.fallback_path = x));
+        read("CUSTOM_404_PATH", &mut |v| parse_site_path(v).map(|x| s.custom_404_path = x));
         (settings, warnings)
     }
 }

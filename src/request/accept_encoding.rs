@@ -67,7 +67,7 @@ pub fn preferred(header: Option<&str>) -> impl Iterator<Item = Encoding> {
         None => Vec::new(),
     };
     // Stable: equal q keeps ALL's order (br before gzip).
-    ranked.sort_by(|a, b| b.0.cmp(&a.0));
+    ranked.sort_by_key(|&(q, _)| std::cmp::Reverse(q));
     ranked.into_iter().map(|(_, e)| e)
 }
 

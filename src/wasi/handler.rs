@@ -80,7 +80,7 @@ impl Guest for Component {
 
 /// A header that must occur once; repeated or non-UTF-8 values are ignored.
 fn single_header(headers: &Fields, name: &str) -> Option<String> {
-    let mut values = headers.get(&name.to_string());
+    let mut values = headers.get(name);
     if values.len() != 1 {
         return None;
     }
@@ -89,7 +89,7 @@ fn single_header(headers: &Fields, name: &str) -> Option<String> {
 
 /// A list header: several field lines are one comma-separated list.
 fn list_header(headers: &Fields, name: &str) -> Option<String> {
-    let values = headers.get(&name.to_string());
+    let values = headers.get(name);
     if values.is_empty() {
         return None;
     }
