@@ -7,11 +7,13 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 /// Everything but RFC 3986 unreserved characters is encoded in a link.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
+/// `title` is the directory's path (`/docs/`); the root gets no parent link.
 pub fn listing_head(title: &str) -> String {
+    let parent = if title == "/" { "" } else { "<li><a href=\"../\">../</a></li>\n" };
     let title = escape_html(title);
     format!(
         "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Index of {title}</title></head>\n\
-         <body><h1>Index of {title}</h1>\n<ul>\n<li><a href=\"../\">../</a></li>\n"
+         <body><h1>Index of {title}</h1>\n<ul>\n{parent}"
     )
 }
 
@@ -59,6 +61,8 @@ mod tests {
     #[test]
     fn head_escapes_the_title() {
         assert!(listing_head("/<x>/").contains("<title>Index of /&lt;x&gt;/</title>"));
+        assert!(listing_head("/a/").contains("href=\"../\""));
+        assert!(!listing_head("/").contains("href=\"../\""));
         assert!(LISTING_TAIL.ends_with("</html>\n"));
     }
 }
