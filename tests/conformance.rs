@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use host_test::{read_all, request, Exchange, Outcome, Server};
+use host_test::{read_all, request, Outcome, Server};
 use http::Method;
 
 enum Body {
@@ -130,10 +130,8 @@ async fn every_rule() {
     let mut failures = Vec::new();
     for case in cases() {
         let server: Server = site.server(case.env);
-        let Exchange { status, headers, body, report } =
-            server.handle(request(case.method.clone(), case.target, case.headers)).await.unwrap();
-        let (bytes, summary) = read_all(body).await;
-        let outcome = report.wait().await.outcome;
+        let Fetched { status, headers, body: bytes, summary, outcome } =
+            fetch(&server, case.method.clone(), case.target, case.headers).await;
         let mut problems = Vec::new();
         if status != case.status {
             problems.push(format!("status {status}, want {}", case.status));

@@ -4,21 +4,13 @@
 mod common;
 
 use common::*;
-use host_test::{read_all, request, Exchange, Outcome, ReportHandle, Server};
+use host_test::{Outcome, Server};
 use http::Method;
 
-/// The head and report of an exchange whose body was read to its end.
-struct Fetched {
-    status: http::StatusCode,
-    headers: http::HeaderMap,
-    report: ReportHandle,
-}
-
-async fn fetch(server: &Server, method: Method, target: &str) -> (Fetched, Vec<u8>) {
-    let Exchange { status, headers, body, report } = server.handle(request(method, target, &[])).await.unwrap();
-    let (bytes, summary) = read_all(body).await;
-    assert!(summary.is_clean(), "{target}: {summary:?}");
-    (Fetched { status, headers, report }, bytes)
+async fn get_clean(server: &Server, method: Method, target: &str) -> Fetched {
+    let fetched = fetch(server, method, target, &[]).await;
+    assert!(fetched.summary.is_clean(), "{target}: {:?}", fetched.summary);
+    fetched
 }
 
 fn site() -> Site {
@@ -38,14 +30,14 @@ async fn files_directories_and_redirects() {
     let site = site();
     let server = site.server(&[]);
 
-    let (ex, body) = fetch(&server, Method::GET, "/hello.txt?cache=bust").await;
-    assert_eq!(ex.status, 200);
-    assert_eq!(body, b"hello");
-    assert_eq!(header(&ex.headers, "content-type"), Some("text/plain; charset=utf-8"));
-    assert_eq!(header(&ex.headers, "accept-ranges"), Some("bytes"));
-    let etag = header(&ex.headers, "etag").unwrap();
+    let f = get_clean(&server, Method::GET, "/hello.txt?cache=bust").await;
+    assert_eq!(f.status, 200);
+    assert_eq!(f.body, b"hello");
+    assert_eq!(header(&f.headers, "content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(header(&f.headers, "accept-ranges"), Some("bytes"));
+    let etag = header(&f.headers, "etag").unwrap();
     assert!(etag.starts_with('"') && etag.ends_with('"'), "strong ETag: {etag}");
-    let modified = header(&ex.headers, "last-modified").unwrap();
+    let modified = header(&f.headers, "last-modified").unwrap();
     assert!(modified.ends_with(" GMT"), "{modified}");
 
     for (target, content, ctype) in [
@@ -56,17 +48,17 @@ async fn files_directories_and_redirects() {
         ("/UPPER.JSON", "{}", "application/json"),
         ("/docs/../hello.txt", "hello", "text/plain; charset=utf-8"),
     ] {
-        let (ex, body) = fetch(&server, Method::GET, target).await;
-        assert_eq!((ex.status.as_u16(), body.as_slice()), (200, content.as_bytes()), "{target}");
-        assert_eq!(header(&ex.headers, "content-type"), Some(ctype), "{target}");
+        let f = get_clean(&server, Method::GET, target).await;
+        assert_eq!((f.status, f.body.as_slice()), (200, content.as_bytes()), "{target}");
+        assert_eq!(header(&f.headers, "content-type"), Some(ctype), "{target}");
     }
 
     for (target, location) in [("/docs", "docs/"), ("/docs?a=1", "docs/?a=1"), ("/my%20dir", "my%20dir/")] {
-        let (ex, body) = fetch(&server, Method::GET, target).await;
-        assert_eq!(ex.status, 301, "{target}");
-        assert_eq!(header(&ex.headers, "location"), Some(location), "{target}");
-        assert!(body.is_empty());
-        assert_eq!(ex.report.wait().await.outcome, Outcome::NoBody);
+        let f = get_clean(&server, Method::GET, target).await;
+        assert_eq!(f.status, 301, "{target}");
+        assert_eq!(header(&f.headers, "location"), Some(location), "{target}");
+        assert!(f.body.is_empty());
+        assert_eq!(f.outcome, Outcome::NoBody);
     }
 }
 
@@ -75,17 +67,17 @@ async fn errors_are_short_text_with_the_right_status() {
     let site = site();
     let server = site.server(&[]);
     for (target, status) in [("/missing.txt", 404), ("/empty/", 404), ("/hello.txt/", 404), ("/docs/nope/x", 404)] {
-        let (ex, body) = fetch(&server, Method::GET, target).await;
-        assert_eq!(ex.status, status, "{target}");
-        assert_eq!(header(&ex.headers, "content-type"), Some("text/plain; charset=utf-8"));
-        assert_eq!(body, b"404 Not Found\n");
-        assert_eq!(ex.report.wait().await.outcome, Outcome::Finished);
+        let f = get_clean(&server, Method::GET, target).await;
+        assert_eq!(f.status, status, "{target}");
+        assert_eq!(header(&f.headers, "content-type"), Some("text/plain; charset=utf-8"));
+        assert_eq!(f.body, b"404 Not Found\n");
+        assert_eq!(f.outcome, Outcome::Finished);
     }
     for method in [Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
-        let (ex, body) = fetch(&server, method.clone(), "/hello.txt").await;
-        assert_eq!(ex.status, 405, "{method}");
-        assert_eq!(header(&ex.headers, "allow"), Some("GET, HEAD, OPTIONS"));
-        assert_eq!(body, b"405 Method Not Allowed\n");
+        let f = get_clean(&server, method.clone(), "/hello.txt").await;
+        assert_eq!(f.status, 405, "{method}");
+        assert_eq!(header(&f.headers, "allow"), Some("GET, HEAD, OPTIONS"));
+        assert_eq!(f.body, b"405 Method Not Allowed\n");
     }
 }
 
@@ -110,15 +102,14 @@ async fn hostile_paths_get_400_or_404_and_never_the_secret() {
             "/.%2e/secret.txt",
         ] {
             for method in [Method::GET, Method::HEAD] {
-                let (ex, body) = fetch(&server, method.clone(), target).await;
+                let f = get_clean(&server, method.clone(), target).await;
                 assert!(
-                    ex.status == 400 || ex.status == 404,
+                    f.status == 400 || f.status == 404,
                     "{mode} {method} {target}: status {}",
-                    ex.status
+                    f.status
                 );
-                assert!(!contains(&body, SECRET), "{target} leaked the secret");
-                let report = ex.report.wait().await;
-                assert!(!report.outcome.is_trapped(), "{target}: {:?}", report.outcome);
+                assert!(!contains(&f.body, SECRET), "{target} leaked the secret");
+                assert!(!f.outcome.is_trapped(), "{target}: {:?}", f.outcome);
             }
         }
     }
@@ -129,11 +120,11 @@ async fn root_setting_selects_the_preopen() {
     let site = site();
     let config = host_test::ServerConfig::new(site.root()).guest_path("/srv/www");
     let mounted = Server::new(config.clone().env("ROOT", "/srv/www/")).unwrap();
-    let (ex, body) = fetch(&mounted, Method::GET, "/hello.txt").await;
-    assert_eq!((ex.status.as_u16(), body.as_slice()), (200, &b"hello"[..]));
+    let f = get_clean(&mounted, Method::GET, "/hello.txt").await;
+    assert_eq!((f.status, f.body.as_slice()), (200, &b"hello"[..]));
     // Default ROOT=/ has no preopen here: a clear 500, not a trap.
     let unmounted = Server::new(config).unwrap();
-    let (ex, _) = fetch(&unmounted, Method::GET, "/hello.txt").await;
-    assert_eq!(ex.status, 500);
-    assert!(!ex.report.wait().await.outcome.is_trapped());
+    let f = get_clean(&unmounted, Method::GET, "/hello.txt").await;
+    assert_eq!(f.status, 500);
+    assert!(!f.outcome.is_trapped());
 }

@@ -3,14 +3,13 @@
 mod common;
 
 use common::*;
-use host_test::{read_all, request, Exchange, Outcome, Server};
+use host_test::{Outcome, Server};
 use http::Method;
 
 async fn send(server: &Server, method: Method, target: &str, headers: &[(&str, &str)]) -> (u16, http::HeaderMap, Vec<u8>, Outcome) {
-    let Exchange { status, headers, body, report } = server.handle(request(method, target, headers)).await.unwrap();
-    let (bytes, summary) = read_all(body).await;
-    assert!(summary.is_clean(), "{target}: {summary:?}");
-    (status.as_u16(), headers, bytes, report.wait().await.outcome)
+    let f = fetch(server, method, target, headers).await;
+    assert!(f.summary.is_clean(), "{target}: {:?}", f.summary);
+    (f.status, f.headers, f.body, f.outcome)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

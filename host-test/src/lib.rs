@@ -5,6 +5,49 @@
 //! Everything is implemented in `host-test-core` (`core/`) and re-exported
 //! here; this crate's build script builds the components, so depending on
 //! `host-test` guarantees they are current.
+//!
+//! # Embedding the file server in another Rust program
+//!
+//! This library is the reference embedding (wasmtime 48 with
+//! wasmtime-wasi-http's `p2` host). Serving a directory over HTTP/1.1 takes a
+//! few lines; [`Server::handle`] answers single requests without a socket:
+//!
+//! ```no_run
+//! use host_test::{bind, read_all, Server, ServerConfig};
+//!
+//! #[tokio::main]
+//! async fn main() -> anyhow::Result<()> {
+//!     let config = ServerConfig::new("./public") // preopened read-only at `/`
+//!         .component(host_test::FILESERVER_COMPONENT) // or any path to the .wasm
+//!         .env("STALL_TIMEOUT", "30s") // the component's settings
+//!         .max_memory(256 * 1024) // linear-memory cap per instance
+//!         .reuse(1000); // up to 1000 requests per instance; omit for fresh ones
+//!     let server = bind(config, "127.0.0.1:8080".parse()?).await?;
+//!     println!("serving on http://{}/", server.local_addr);
+//!     server.run_until(tokio::signal::ctrl_c()).await
+//! }
+//!
+//! // One request, no socket: any `http::Request` whose body is a hyper `Body`.
+//! async fn one_request(server: &Server) -> anyhow::Result<Vec<u8>> {
+//!     let exchange = server.handle(host_test::get("/index.html")).await?;
+//!     let (bytes, _summary) = read_all(exchange.body).await;
+//!     let report = exchange.report.await; // peak linear memory, outcome, ...
+//!     assert!(!report.outcome.is_trapped());
+//!     Ok(bytes)
+//! }
+//! ```
+//!
+//! What it does with wasmtime-wasi-http, should you write your own host
+//! (`core/src/server.rs` and `core/src/store_data.rs`, top to bottom):
+//! a `Linker` with `wasmtime_wasi::p2::add_to_linker_async` (filesystem,
+//! environment, stderr: `wasmtime serve -Scli`) and
+//! `wasmtime_wasi_http::p2::add_only_http_to_linker_async`; a `ProxyPre`
+//! from `instantiate_pre`; per request a `Store` whose data implements
+//! `WasiView` and `WasiHttpView`, with the directory preopened read-only and
+//! a `ResourceLimiter`; `new_incoming_request` and
+//! `new_response_outparam_from_callback`; then `instantiate_async` (skipped
+//! for a reused instance) and `call_handle`, in a task of its own, since the
+//! handler returns only after the whole body has been written.
 
 pub use host_test_core::*;
 

@@ -1,5 +1,6 @@
 //! `host-test serve`: serves the fileserver component over HTTP/1.1 with a
-//! fresh instance per request. Only argument parsing lives here.
+//! fresh instance per request (or reused ones with `--reuse N`). Only
+//! argument parsing lives here.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,13 +11,15 @@ use host_test::ServerConfig;
 
 const USAGE: &str = "\
 usage: host-test serve [--dir DIR] [--addr HOST:PORT] [--env KEY=VALUE]...
-                       [--component PATH] [--max-memory BYTES]
+                       [--component PATH] [--max-memory BYTES] [--reuse N]
 
   --dir DIR            directory to serve, preopened read-only at / (default ./public)
   --addr HOST:PORT     address to listen on (default 127.0.0.1:8080)
   --env KEY=VALUE      environment variable for the component (repeatable)
   --component PATH     component to run (default: the fileserver built with this binary)
-  --max-memory BYTES   refuse linear-memory growth beyond BYTES";
+  --max-memory BYTES   refuse linear-memory growth beyond BYTES
+  --reuse N            let one instance serve up to N requests in turn
+                       (default: a fresh instance per request)";
 
 #[derive(Debug)]
 struct ServeArgs {
@@ -75,6 +78,15 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<ServeArg
                     .parse()
                     .with_context(|| format!("--max-memory: `{text}` is not a byte count"))?;
                 config.max_memory = Some(bytes);
+            }
+            "--reuse" => {
+                let text = value()?;
+                let count = text
+                    .parse()
+                    .ok()
+                    .filter(|&n: &u32| n >= 1)
+                    .with_context(|| format!("--reuse: `{text}` is not a request count >= 1"))?;
+                config.reuse = Some(count);
             }
             _ => bail!("unknown argument `{flag}`\n{USAGE}"),
         }
@@ -155,6 +167,8 @@ mod tests {
             "c.wasm",
             "--max-memory",
             "65536",
+            "--reuse",
+            "1000",
         ])
         .unwrap();
         assert_eq!(args.config.dir, PathBuf::from("/srv"));
@@ -165,6 +179,7 @@ mod tests {
         );
         assert_eq!(args.config.component, PathBuf::from("c.wasm"));
         assert_eq!(args.config.max_memory, Some(65536));
+        assert_eq!(args.config.reuse, Some(1000));
     }
 
     #[test]
@@ -182,5 +197,7 @@ mod tests {
             .to_string()
             .contains("unknown command"));
         assert!(parse(&["serve", "--env", "X"]).is_err());
+        assert!(parse(&["serve", "--reuse", "0"]).is_err());
+        assert_eq!(parse(&["serve"]).unwrap().config.reuse, None);
     }
 }

@@ -109,3 +109,25 @@ pub fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// The request mix of the instance-reuse tests (host-test and `wasmtime serve`).
+pub mod request_mix;
+/// The real `wasmtime serve` as a child process, and a TCP client for it.
+pub mod wasmtime_cli;
+
+/// One exchange read to its end, with the instance's outcome.
+pub struct Fetched {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+    pub summary: host_test::ReadSummary,
+    pub outcome: host_test::Outcome,
+}
+
+pub async fn fetch(server: &Server, method: http::Method, target: &str, headers: &[(&str, &str)]) -> Fetched {
+    let host_test::Exchange { status, headers, body, report } =
+        server.handle(host_test::request(method, target, headers)).await.unwrap();
+    let (body, summary) = host_test::read_all(body).await;
+    let outcome = report.wait().await.outcome;
+    Fetched { status: status.as_u16(), headers, body, summary, outcome }
+}

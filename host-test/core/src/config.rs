@@ -25,6 +25,10 @@ pub struct ServerConfig {
     pub body_chunk_size: usize,
     /// Linear-memory cap in bytes; growth beyond it is refused.
     pub max_memory: Option<usize>,
+    /// Instance reuse: `Some(n)` lets one instance serve up to `n` requests,
+    /// one after another, as `wasmtime serve --max-instance-reuse-count n`
+    /// does. `None` (the default): a fresh instance for every request.
+    pub reuse: Option<u32>,
 }
 
 impl ServerConfig {
@@ -37,6 +41,7 @@ impl ServerConfig {
             body_buffer_chunks: DEFAULT_BODY_BUFFER_CHUNKS,
             body_chunk_size: DEFAULT_BODY_CHUNK_SIZE,
             max_memory: None,
+            reuse: None,
         }
     }
 
@@ -55,6 +60,13 @@ impl ServerConfig {
 
     pub fn max_memory(mut self, bytes: usize) -> Self {
         self.max_memory = Some(bytes);
+        self
+    }
+
+    /// Lets each instance serve up to `max_requests` requests in turn (at
+    /// least 1); see `reuse`.
+    pub fn reuse(mut self, max_requests: u32) -> Self {
+        self.reuse = Some(max_requests);
         self
     }
 

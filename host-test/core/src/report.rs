@@ -1,4 +1,6 @@
-//! What one request cost and how it ended, known once its instance is gone.
+//! What one request cost and how it ended, known once its instance is gone
+//! (or, with instance reuse, once the handler has returned and the instance
+//! waits for its next request).
 
 use std::fmt;
 use std::future::Future;
@@ -13,17 +15,30 @@ use crate::response_body::{BodyEnd, BodyTally};
 
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// Largest linear-memory size approved for the instance, in bytes.
+    /// Largest linear-memory size approved for the instance, in bytes. With
+    /// instance reuse, the instance's peak over every request it has served
+    /// up to and including this one (linear memory never shrinks).
     pub peak_memory: u64,
-    /// Approved memory creations and growths.
+    /// Approved memory creations and growths (the instance's, so far).
     pub memory_growths: u32,
-    /// Growths refused by `ServerConfig::max_memory`.
+    /// Growths refused by `ServerConfig::max_memory` (the instance's, so far).
     pub refused_growths: u32,
+    /// Which instance served the request: numbered from 0 per `Server`.
+    pub instance_id: u64,
+    /// Requests the instance has been given, this one included (always 1
+    /// without reuse).
+    pub instance_requests: u32,
+    /// Host resources the guest still held when the handler returned (see
+    /// `StoreData::open_resources`): constant from request to request unless
+    /// the guest leaks handles.
+    pub open_resources: usize,
     /// Data bytes the guest got into the response body (pulled by the caller,
     /// or still in the channel when the caller dropped the body or the
     /// instance ended).
     pub body_bytes: u64,
-    /// From the start of instantiation to the drop of the instance's `Store`.
+    /// From the start of instantiation (or of the handler call, for a reused
+    /// instance) to the drop of the instance's `Store` (or its return to the
+    /// idle pool).
     pub duration: Duration,
     pub outcome: Outcome,
 }
@@ -105,8 +120,17 @@ pub(crate) fn decide_outcome(
     }
 }
 
+/// Which instance ran a request, and what it still held afterwards.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InstanceFacts {
+    pub id: u64,
+    pub requests: u32,
+    pub open_resources: usize,
+}
+
 pub(crate) fn build_report(
     memory: MemoryUsage,
+    instance: InstanceFacts,
     body: &BodyTally,
     duration: Duration,
     outcome: Outcome,
@@ -115,6 +139,9 @@ pub(crate) fn build_report(
         peak_memory: memory.peak,
         memory_growths: memory.growths,
         refused_growths: memory.refused,
+        instance_id: instance.id,
+        instance_requests: instance.requests,
+        open_resources: instance.open_resources,
         body_bytes: body.bytes,
         duration,
         outcome,
@@ -141,6 +168,9 @@ impl Future for ReportHandle {
                 peak_memory: 0,
                 memory_growths: 0,
                 refused_growths: 0,
+                instance_id: 0,
+                instance_requests: 0,
+                open_resources: 0,
                 body_bytes: 0,
                 duration: Duration::ZERO,
                 outcome: Outcome::HostError("the instance's task ended without a report".into()),

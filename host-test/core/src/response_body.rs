@@ -75,7 +75,12 @@ struct TapState {
     bytes: u64,
     client_gone: bool,
     no_body: bool,
-    guest_trapped: bool,
+    /// Set when the instance is about to be dropped with the body unfinished
+    /// (a trap, or a reused guest that returned with its body still open):
+    /// the channel's end that the drop causes is then reported as this error.
+    cut_short: Option<&'static str>,
+    /// The response's Content-Length, if it had one.
+    promised: Option<u64>,
     /// The caller's waker, replaced by a no-op one when `settle` drains the
     /// channel; woken afterwards so the caller reads the moved frames.
     caller_waker: Option<Waker>,
@@ -100,10 +105,9 @@ impl TapState {
                 None
             }
             None => {
-                self.end = Some(if self.guest_trapped {
-                    BodyEnd::Error("the guest trapped before finishing the body".into())
-                } else {
-                    BodyEnd::Clean
+                self.end = Some(match self.cut_short {
+                    Some(why) => BodyEnd::Error(why.into()),
+                    None => BodyEnd::Clean,
                 });
                 self.inner = None;
                 None
@@ -137,8 +141,9 @@ pub(crate) struct BodyTap(Arc<Mutex<TapState>>);
 impl BodyTap {
     /// Called when the guest sets its response (inside `response-outparam.set`,
     /// so strictly before the instance can be gone).
-    pub fn install(&self, body: HyperOutgoingBody) {
+    pub fn install(&self, body: HyperOutgoingBody, promised: Option<u64>) {
         let mut state = self.0.lock().unwrap();
+        state.promised = promised;
         // wasmtime gives a response without a body resource an `Empty` body.
         if body.is_end_stream() {
             state.no_body = true;
@@ -149,11 +154,20 @@ impl BodyTap {
 
     /// Called when the guest trapped, before its `Store` is dropped.
     pub fn guest_trapped(&self) {
-        self.0.lock().unwrap().guest_trapped = true;
+        self.0.lock().unwrap().cut_short = Some("the guest trapped before finishing the body");
     }
 
-    /// Called once the `Store` is dropped: nothing can enter the channel any
-    /// more, so what is in it is final. Moves it to the caller's queue.
+    /// Called when a guest returned from the handler without finishing or
+    /// dropping its body, before its `Store` is dropped for that reason.
+    pub fn guest_left_body_open(&self) {
+        self.0.lock().unwrap().cut_short =
+            Some("the guest returned from the handler without finishing the body");
+    }
+
+    /// Called once the `Store` is dropped, or, for a reused instance, once the
+    /// handler has returned: nothing can enter the channel any more (a reused
+    /// guest that kept its body open is dropped and settled again), so what
+    /// is in it is final. Moves it to the caller's queue.
     pub fn settle(&self) -> BodyTally {
         let mut state = self.0.lock().unwrap();
         if state.end.is_none() && !state.client_gone {
@@ -277,6 +291,12 @@ impl Drop for ResponseBody {
         // Count what the guest already pushed, then close the channel.
         state.drain_ready(false);
         state.leftover.clear();
+        // hyper stops polling once Content-Length bytes are out, before the
+        // guest's `finish` arrives: that caller did not leave early. Keep the
+        // channel so the instance's end settles how the body ended.
+        if state.promised.is_some_and(|n| n == state.bytes) {
+            return;
+        }
         if state.end.is_none() {
             state.client_gone = true;
             state.inner = None;

@@ -1,5 +1,6 @@
-//! A real HTTP/1.1 server around `Server`: one fresh instance per request,
-//! one log line per request once its instance is gone.
+//! A real HTTP/1.1 server around `Server`: one fresh instance per request
+//! (or reused instances, with `ServerConfig::reuse`), one log line per
+//! request once its instance is gone or idle again.
 //!
 //! Per-connection host memory is kept low: hyper's buffers are capped at
 //! `MAX_BUF_SIZE` (which also limits request heads: hyper answers 431 before
@@ -160,10 +161,21 @@ async fn answer(
         body,
         report,
     } = exchange;
+    let reuse = server.config().reuse.is_some();
     tokio::spawn(async move {
         let report = report.await;
+        // With reuse, which instance and its how-manieth request (peak_mem is
+        // then the instance's peak so far).
+        let instance = if reuse {
+            format!(
+                " instance={}#{}",
+                report.instance_id, report.instance_requests
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "{method} {target} {} bytes={} peak_mem={} outcome={} {:.1?} (total {:.1?})",
+            "{method} {target} {} bytes={} peak_mem={} outcome={} {:.1?} (total {:.1?}){instance}",
             status.as_u16(),
             report.body_bytes,
             report.peak_memory,

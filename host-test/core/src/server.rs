@@ -1,11 +1,16 @@
-//! Runs the component for one request at a time, each in a fresh instance,
-//! as `wasmtime serve` does for WASIp2 components.
+//! Runs the component for one request at a time per instance: by default
+//! each request in a fresh instance, as `wasmtime serve` does for WASIp2
+//! components; with `ServerConfig::reuse`, instances go back to an idle pool
+//! after a request and serve up to that many requests in turn (`wasmtime
+//! serve --max-instance-reuse-count`).
 //!
 //! `handle` returns as soon as the guest has set its response (or can no
 //! longer set one); the instance keeps running in its own task, feeding the
-//! body, and sends its `Report` after its `Store` is dropped.
+//! body, and sends its `Report` after its `Store` is dropped (or, when it is
+//! reused, after the handler has returned and the instance is idle again).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use anyhow::{ensure, Context as _};
@@ -16,14 +21,16 @@ use tokio::sync::oneshot;
 use wasmtime::component::{Linker, Resource};
 use wasmtime::Store;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 use wasmtime_wasi_http::WasiHttpView;
 
 use crate::component_cache::{load_component, shared_engine};
 use crate::config::ServerConfig;
 use crate::exchange::Exchange;
-use crate::report::{build_report, decide_outcome, Report, ReportHandle, ResponseSet};
+use crate::report::{
+    build_report, decide_outcome, InstanceFacts, Report, ReportHandle, ResponseSet,
+};
 use crate::response_body::{BodyTap, ResponseBody};
 use crate::store_data::StoreData;
 
@@ -36,6 +43,46 @@ pub struct Server {
 struct Inner {
     config: ServerConfig,
     pre: ProxyPre<StoreData>,
+    /// With `config.reuse`: instances that finished a request and may take
+    /// another, the most recently used last. It holds at most as many as
+    /// were ever busy at once, until the `Server` is dropped.
+    idle: Mutex<Vec<Instance>>,
+    next_instance_id: AtomicU64,
+}
+
+/// A store and, once instantiated, the component instance in it.
+struct Instance {
+    id: u64,
+    store: Store<StoreData>,
+    /// `None` until the first request's task instantiates it.
+    proxy: Option<Proxy>,
+    /// Requests given to this instance so far.
+    requests: u32,
+}
+
+impl Inner {
+    /// An idle instance when reusing one is allowed, else a new store.
+    fn checkout(&self) -> anyhow::Result<Instance> {
+        if self.config.reuse.is_some() {
+            if let Some(instance) = self.idle.lock().unwrap().pop() {
+                return Ok(instance);
+            }
+        }
+        let mut store = Store::new(self.pre.engine(), StoreData::new(&self.config)?);
+        store.limiter(|data| &mut data.memory);
+        Ok(Instance {
+            id: self.next_instance_id.fetch_add(1, Ordering::Relaxed),
+            store,
+            proxy: None,
+            requests: 0,
+        })
+    }
+
+    fn may_reuse(&self, instance: &Instance) -> bool {
+        self.config
+            .reuse
+            .is_some_and(|max_requests| instance.requests < max_requests)
+    }
 }
 
 impl Server {
@@ -49,6 +96,10 @@ impl Server {
         ensure!(
             config.body_chunk_size >= 1,
             "body_chunk_size must be at least 1"
+        );
+        ensure!(
+            config.reuse != Some(0),
+            "reuse must allow at least 1 request per instance"
         );
         ensure!(
             config.dir.is_dir(),
@@ -76,7 +127,12 @@ impl Server {
                 )
             })?;
         Ok(Self {
-            inner: Arc::new(Inner { config, pre }),
+            inner: Arc::new(Inner {
+                config,
+                pre,
+                idle: Mutex::new(Vec::new()),
+                next_instance_id: AtomicU64::new(0),
+            }),
         })
     }
 
@@ -84,7 +140,8 @@ impl Server {
         &self.inner.config
     }
 
-    /// Runs one request in a fresh instance. Returns once the guest has set
+    /// Runs one request in a fresh instance (or, with `reuse`, in an idle one
+    /// when there is one). Returns once the guest has set
     /// the response; if it traps, sets an error or returns without a response,
     /// the `Exchange` is a bodiless 500 and its report says what happened.
     /// `Err` only for host-side failures (e.g. the directory cannot be opened).
@@ -94,9 +151,9 @@ impl Server {
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
         supply_host(&mut request);
-        let pre = self.inner.pre.clone();
-        let mut store = Store::new(pre.engine(), StoreData::new(&self.inner.config)?);
-        store.limiter(|data| &mut data.memory);
+        let mut instance = self.inner.checkout()?;
+        instance.requests += 1;
+        let store = &mut instance.store;
 
         let tap = BodyTap::default();
         let response_set = Arc::new(OnceLock::new());
@@ -119,7 +176,11 @@ impl Server {
                     let head = match result {
                         Ok(response) => {
                             let (head, body) = response.into_parts();
-                            tap.install(body);
+                            let promised = head
+                                .headers
+                                .get(http::header::CONTENT_LENGTH)
+                                .and_then(|v| v.to_str().ok()?.parse().ok());
+                            tap.install(body, promised);
                             let _ = response_set.set(ResponseSet::Response);
                             Some(head)
                         }
@@ -134,9 +195,9 @@ impl Server {
             .map_err(anyhow::Error::from)?;
 
         let (report_tx, report_rx) = oneshot::channel();
-        tokio::spawn(run_instance(
-            pre,
-            store,
+        tokio::spawn(run_request(
+            self.inner.clone(),
+            instance,
             request,
             outparam,
             tap.clone(),
@@ -174,10 +235,11 @@ fn supply_host<B>(request: &mut Request<B>) {
     }
 }
 
-/// Instantiates, calls the handler, drops the instance, then reports.
-async fn run_instance(
-    pre: ProxyPre<StoreData>,
-    mut store: Store<StoreData>,
+/// Instantiates (unless reused), calls the handler, then drops the instance
+/// or returns it to the idle pool, then reports.
+async fn run_request(
+    inner: Arc<Inner>,
+    mut instance: Instance,
     request: Resource<HostIncomingRequest>,
     outparam: Resource<HostResponseOutparam>,
     tap: BodyTap,
@@ -185,27 +247,57 @@ async fn run_instance(
     report_tx: oneshot::Sender<Report>,
 ) {
     let started = Instant::now();
-    let result = async {
-        let proxy = pre.instantiate_async(&mut store).await?;
-        proxy
-            .wasi_http_incoming_handler()
-            .call_handle(&mut store, request, outparam)
-            .await
-    }
-    .await;
-    let memory = store.data().memory.usage();
+    let result = call_handler(&inner.pre, &mut instance, request, outparam).await;
+    let memory = instance.store.data().memory.usage();
+    let facts = InstanceFacts {
+        id: instance.id,
+        requests: instance.requests,
+        open_resources: instance.store.data_mut().open_resources(),
+    };
     let trap = result.err().map(describe_trap);
-    if trap.is_some() {
+    let response = response_set.get().cloned().unwrap_or(ResponseSet::Never);
+    let body = if trap.is_some() {
         // Before the drop: the drop ends the body channel as if finished.
         tap.guest_trapped();
-    }
-    drop(store);
+        drop(instance);
+        tap.settle()
+    } else if inner.may_reuse(&instance) {
+        let body = tap.settle();
+        if matches!(response, ResponseSet::Response) && body.end.is_none() && !body.client_gone {
+            // The guest kept its body past the handler: reusing the instance
+            // would let it write into this response during the next one.
+            tap.guest_left_body_open();
+            drop(instance);
+            tap.settle()
+        } else {
+            inner.idle.lock().unwrap().push(instance);
+            body
+        }
+    } else {
+        drop(instance);
+        tap.settle()
+    };
     let duration = started.elapsed();
 
-    let body = tap.settle();
-    let response = response_set.get().cloned().unwrap_or(ResponseSet::Never);
     let outcome = decide_outcome(trap, response, &body);
-    let _ = report_tx.send(build_report(memory, &body, duration, outcome));
+    let _ = report_tx.send(build_report(memory, facts, &body, duration, outcome));
+}
+
+async fn call_handler(
+    pre: &ProxyPre<StoreData>,
+    instance: &mut Instance,
+    request: Resource<HostIncomingRequest>,
+    outparam: Resource<HostResponseOutparam>,
+) -> wasmtime::Result<()> {
+    let Instance { store, proxy, .. } = instance;
+    let proxy = match proxy {
+        Some(proxy) => proxy,
+        None => proxy.insert(pre.instantiate_async(&mut *store).await?),
+    };
+    proxy
+        .wasi_http_incoming_handler()
+        .call_handle(&mut *store, request, outparam)
+        .await
 }
 
 /// The root cause first (e.g. "wasm trap: wasm `unreachable` instruction

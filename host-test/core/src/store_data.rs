@@ -47,6 +47,16 @@ impl StoreData {
     }
 }
 
+impl StoreData {
+    /// Host resources (streams, descriptors, fields, pollables...) the guest
+    /// still holds. Between requests only what lives as long as the instance
+    /// remains (e.g. the stderr stream wasi-libc keeps), so with instance
+    /// reuse a count that grows from request to request is a leak.
+    pub fn open_resources(&mut self) -> usize {
+        self.table.iter_mut().count()
+    }
+}
+
 impl WasiView for StoreData {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {

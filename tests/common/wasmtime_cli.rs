@@ -1,0 +1,233 @@
+//! The real `wasmtime serve` (wasmtime-cli 48.0.8) as a child process, and a
+//! small HTTP/1.1 client to drive it over loopback TCP.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+/// The CLI version these tests are written against.
+pub const WASMTIME_VERSION: &str = "48.0.8";
+
+/// How scripts/test installs it (only what `wasmtime serve` needs).
+pub const INSTALL: &str = "cargo install wasmtime-cli --version 48.0.8 --locked --no-default-features \
+     --features serve,run,cranelift,parallel-compilation,pooling-allocator,component-model-async,cache";
+
+/// `-W max-memory-size` for every test: 4 wasm pages (256 KiB), the cap the
+/// README documents. The component needs 2 pages with TRANSFER=chunked and
+/// 1 with splice; the rest is headroom, which a leak under instance reuse
+/// would use up (and then trap).
+pub const MEMORY_CAP: u64 = 262_144;
+
+/// The wasmtime binary: `$WASMTIME`, else `wasmtime` on PATH, else
+/// `$CARGO_HOME/bin/wasmtime`; it must say `wasmtime 48.0.8`. Panics with the
+/// install command otherwise: these tests never pass without the CLI.
+pub fn wasmtime_cli() -> PathBuf {
+    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    FOUND
+        .get_or_init(find_wasmtime_cli)
+        .clone()
+        .unwrap_or_else(|why| panic!("{why}"))
+}
+
+fn find_wasmtime_cli() -> Result<PathBuf, String> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Some(path) = std::env::var_os("WASMTIME") {
+        candidates.push(path.into());
+    }
+    candidates.push("wasmtime".into());
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")));
+    if let Some(cargo_home) = cargo_home {
+        candidates.push(cargo_home.join("bin").join("wasmtime"));
+    }
+    let mut seen = Vec::new();
+    for candidate in &candidates {
+        match Command::new(candidate).arg("--version").output() {
+            Ok(out) => {
+                let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                if version.split_whitespace().nth(1) == Some(WASMTIME_VERSION) {
+                    return Ok(candidate.clone());
+                }
+                seen.push(format!("{}: {version:?}", candidate.display()));
+            }
+            Err(error) => seen.push(format!("{}: {error}", candidate.display())),
+        }
+    }
+    Err(format!(
+        "these end-to-end tests need wasmtime-cli {WASMTIME_VERSION} (`wasmtime serve`), which was not found \
+         ({}).\nInstall it with\n    {INSTALL}\nor run scripts/test (it installs it), or set WASMTIME=/path/to/wasmtime.",
+        seen.join("; ")
+    ))
+}
+
+/// A running `wasmtime serve -Scli --dir ROOT::/ -W max-memory-size=MEMORY_CAP
+/// --addr 127.0.0.1:0 [--env K=V]... [extra]... fileserver.wasm`, killed on drop.
+pub struct WasmtimeServe {
+    child: Child,
+    pub addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl WasmtimeServe {
+    pub fn start(root: &Path, env: &[(&str, &str)], extra: &[&str]) -> WasmtimeServe {
+        let mut command = Command::new(wasmtime_cli());
+        command
+            .arg("serve")
+            .arg("-Scli")
+            .arg("--dir")
+            .arg(format!("{}::/", root.display()))
+            .arg("-W")
+            .arg(format!("max-memory-size={MEMORY_CAP}"))
+            // Port 0: the kernel picks a free port; wasmtime prints it.
+            .args(["--addr", "127.0.0.1:0"]);
+        for (key, value) in env {
+            command.arg("--env").arg(format!("{key}={value}"));
+        }
+        command
+            .args(extra)
+            .arg(host_test::FILESERVER_COMPONENT)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
+
+        // Drain stderr for the whole life of the process (a full pipe would
+        // block wasmtime), and report the "Serving HTTP on" line.
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (addr_tx, addr_rx) = mpsc::channel();
+        let pipe = child.stderr.take().expect("piped stderr");
+        std::thread::spawn({
+            let stderr = stderr.clone();
+            move || {
+                let mut addr_tx = Some(addr_tx);
+                for line in BufReader::new(pipe).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(addr) = parse_serving_line(&line) {
+                        if let Some(tx) = addr_tx.take() {
+                            let _ = tx.send(addr);
+                        }
+                    }
+                    let mut all = stderr.lock().unwrap();
+                    all.push_str(&line);
+                    all.push('\n');
+                }
+            }
+        });
+        // The first start compiles the component: allow for a loaded machine.
+        let addr = match addr_rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(addr) => addr,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{command:?} did not print \"Serving HTTP on ...\"; its stderr:\n{}",
+                    stderr.lock().unwrap()
+                );
+            }
+        };
+        WasmtimeServe { child, addr, stderr }
+    }
+
+    /// Everything wasmtime and the guest wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Lines the guest wrote to stderr that contain `needle` (wasmtime
+    /// prefixes them with `stderr [instance] :: `).
+    pub fn guest_lines(&self, needle: &str) -> Vec<String> {
+        self.stderr()
+            .lines()
+            .filter(|l| l.starts_with("stderr [") && l.contains(needle))
+            .map(str::to_string)
+            .collect()
+    }
+
+    pub fn assert_running(&mut self) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            panic!("wasmtime serve exited ({status}); stderr:\n{}", self.stderr());
+        }
+    }
+}
+
+impl Drop for WasmtimeServe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `Serving HTTP on http://127.0.0.1:PORT/` -> the address.
+fn parse_serving_line(line: &str) -> Option<SocketAddr> {
+    let rest = line.strip_prefix("Serving HTTP on http://")?;
+    rest.trim_end_matches('/').parse().ok()
+}
+
+/// One HTTP/1.1 keep-alive connection.
+pub struct Connection {
+    sender: SendRequest<Empty<Bytes>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Connection {
+    pub async fn open(addr: SocketAddr) -> Connection {
+        let stream = TcpStream::connect(addr).await.unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+        let _ = stream.set_nodelay(true);
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("HTTP/1.1 handshake");
+        let task = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Connection { sender, task }
+    }
+
+    /// Whether another request can go on this connection.
+    pub fn is_usable(&self) -> bool {
+        !self.sender.is_closed() && !self.task.is_finished()
+    }
+
+    pub async fn send(
+        &mut self,
+        method: http::Method,
+        target: &str,
+        headers: &[(&str, &str)],
+    ) -> hyper::Result<http::Response<Incoming>> {
+        let mut builder = http::Request::builder().method(method).uri(target).header("host", "localhost");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let request = builder.body(Empty::new()).expect("valid test request");
+        self.sender.ready().await?;
+        self.sender.send_request(request).await
+    }
+}
+
+impl Drop for Connection {
+    /// Closes the socket at once, even in the middle of a response.
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A request on a fresh connection, body read to its end.
+pub async fn fetch(addr: SocketAddr, method: http::Method, target: &str, headers: &[(&str, &str)]) -> (u16, http::HeaderMap, Vec<u8>) {
+    let mut connection = Connection::open(addr).await;
+    let response = connection.send(method, target, headers).await.unwrap_or_else(|e| panic!("{target}: {e}"));
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.unwrap_or_else(|e| panic!("{target}: body: {e}")).to_bytes().to_vec();
+    (parts.status.as_u16(), parts.headers, body)
+}

@@ -1,0 +1,285 @@
+//! End to end under the real `wasmtime serve` (wasmtime-cli 48.0.8), driven
+//! over loopback TCP: `wasmtime serve -Scli --dir ROOT::/ -W
+//! max-memory-size=262144 --addr 127.0.0.1:0 [--env K=V]... fileserver.wasm`.
+//!
+//! Ignored by a plain `cargo test` (they need the CLI); scripts/test installs
+//! the CLI when missing and runs them with `--include-ignored`. Without the
+//! CLI they fail with the command that installs it, never pass silently.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::request_mix::{MixSite, Read, Step, BIG, MIX_ENV, READ_BEFORE_LEAVING};
+use common::wasmtime_cli::{fetch, Connection, WasmtimeServe, MEMORY_CAP};
+use common::*;
+use host_test::{read_hash, read_then_stall, StreamEnd};
+use http::Method;
+use http_body_util::BodyExt;
+
+/// Generous bound for any single request on a loaded 2-core machine.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime-cli 48.0.8 (scripts/test installs it and runs these)"]
+async fn full_downloads_are_intact_in_both_modes() {
+    let site = Site::new();
+    let files = [
+        ("/random.bin", site.file("random.bin", 64 * MIB)),
+        ("/odd.bin", site.file("odd.bin", 100_003)),
+        ("/empty.bin", site.file("empty.bin", 0)),
+    ];
+    for mode in MODES {
+        let server = WasmtimeServe::start(&site.root(), &[("TRANSFER", mode)], &[]);
+        for (target, path) in &files {
+            let started = Instant::now();
+            let mut connection = Connection::open(server.addr).await;
+            let response = connection.send(Method::GET, target, &[]).await.unwrap();
+            assert_eq!(response.status(), 200, "{mode} {target}");
+            let size = std::fs::metadata(path).unwrap().len();
+            assert_eq!(header(response.headers(), "content-length"), Some(size.to_string().as_str()));
+            let (summary, hash) = tokio::time::timeout(REQUEST_TIMEOUT, read_hash(response.into_body()))
+                .await
+                .expect("download finishes");
+            assert!(summary.is_clean(), "{mode} {target}: {summary:?}\n{}", server.stderr());
+            assert_eq!((summary.bytes, hash), (size, sha256_file(path)), "{mode} {target}");
+            eprintln!("{mode}: {target} ({size} bytes) intact in {:.1?}", started.elapsed());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime-cli 48.0.8 (scripts/test installs it and runs these)"]
+async fn head_ranges_304_and_404() {
+    let site = Site::new();
+    let data = std::fs::read(site.file("data.bin", 200_000)).unwrap();
+    site.text("docs/index.html", "<h1>docs</h1>");
+    for mode in MODES {
+        let server = WasmtimeServe::start(&site.root(), &[("TRANSFER", mode)], &[]);
+        let addr = server.addr;
+
+        let (status, headers, body) = fetch(addr, Method::HEAD, "/data.bin", &[]).await;
+        assert_eq!((status, body.len()), (200, 0), "{mode}");
+        assert_eq!(header(&headers, "content-length"), Some("200000"));
+        let etag = header(&headers, "etag").expect("ETag").to_string();
+
+        let (status, headers, body) = fetch(addr, Method::GET, "/data.bin", &[("range", "bytes=10-19")]).await;
+        assert_eq!(status, 206, "{mode}");
+        assert_eq!(header(&headers, "content-range"), Some("bytes 10-19/200000"));
+        assert_eq!(body, data[10..20]);
+
+        let (status, headers, body) = fetch(addr, Method::GET, "/data.bin", &[("range", "bytes=0-9,20-29")]).await;
+        assert_eq!(status, 206, "{mode}");
+        let ctype = header(&headers, "content-type").unwrap();
+        let boundary = ctype.strip_prefix("multipart/byteranges; boundary=").expect(ctype);
+        assert_eq!(header(&headers, "content-length"), Some(body.len().to_string().as_str()));
+        for (range, bytes) in [("bytes 0-9/200000", &data[0..10]), ("bytes 20-29/200000", &data[20..30])] {
+            let part = [b"content-range: ".as_slice(), range.as_bytes(), b"\r\n\r\n", bytes].concat();
+            assert!(contains(&body, &part), "{mode}: part {range} missing");
+        }
+        assert!(body.ends_with(format!("--{boundary}--\r\n").as_bytes()), "{mode}: closing delimiter");
+
+        let (status, headers, body) = fetch(addr, Method::GET, "/data.bin", &[("if-none-match", &etag)]).await;
+        assert_eq!((status, body.len()), (304, 0), "{mode}");
+        assert_eq!(header(&headers, "etag"), Some(etag.as_str()));
+        let (status, _, body) = fetch(addr, Method::GET, "/data.bin", &[("if-none-match", "\"stale\"")]).await;
+        assert_eq!((status, body.len()), (200, 200_000), "{mode}");
+
+        let (status, _, body) = fetch(addr, Method::GET, "/missing.txt", &[]).await;
+        assert_eq!((status, body.as_slice()), (404, &b"404 Not Found\n"[..]), "{mode}");
+        let (status, headers, _) = fetch(addr, Method::GET, "/docs", &[]).await;
+        assert_eq!((status, header(&headers, "location")), (301, Some("docs/")), "{mode}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime-cli 48.0.8 (scripts/test installs it and runs these)"]
+async fn slow_client_with_pauses_shorter_than_the_stall_timeout_gets_every_byte() {
+    let site = Site::new();
+    let path = site.file("data.bin", 16 * MIB);
+    let server = WasmtimeServe::start(&site.root(), &[("STALL_TIMEOUT", "2s")], &[]);
+    let mut connection = Connection::open(server.addr).await;
+    let response = connection.send(Method::GET, "/data.bin", &[]).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.into_body();
+    // 4 MiB bursts, then 1.2 s without reading: 4 pauses, ~5 s in all, longer
+    // than STALL_TIMEOUT overall but never that long without progress.
+    let started = Instant::now();
+    let mut content = Vec::with_capacity(16 * MIB as usize);
+    let mut next_pause = 4 * MIB as usize;
+    while let Some(frame) = tokio::time::timeout(REQUEST_TIMEOUT, body.frame()).await.expect("next frame") {
+        let frame = frame.unwrap_or_else(|e| panic!("after {} bytes: {e}\n{}", content.len(), server.stderr()));
+        if let Ok(data) = frame.into_data() {
+            content.extend_from_slice(&data);
+        }
+        if content.len() >= next_pause {
+            tokio::time::sleep(Duration::from_millis(1200)).await;
+            next_pause += 4 * MIB as usize;
+        }
+    }
+    eprintln!("slow client: {} bytes in {:.1?}", content.len(), started.elapsed());
+    assert!(started.elapsed() > Duration::from_secs(4));
+    assert_eq!(content.len() as u64, 16 * MIB);
+    assert_eq!(sha256(&content), sha256_file(&path));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime-cli 48.0.8 (scripts/test installs it and runs these)"]
+async fn stalled_clients_are_cut_off_after_stall_timeout_from_env_while_others_are_served() {
+    let site = Site::new();
+    let data = site.file("data.bin", 8 * MIB);
+    let big = 256 * MIB;
+    site.sparse("big.bin", big);
+    // STALL_TIMEOUT through `--env`, against the default (30s).
+    let cut = WasmtimeServe::start(&site.root(), &[("STALL_TIMEOUT", "2s")], &[]);
+    let patient = WasmtimeServe::start(&site.root(), &[], &[]);
+
+    let mut stalled = Vec::new();
+    for server in [&cut, &patient] {
+        for _ in 0..3 {
+            let mut connection = Connection::open(server.addr).await;
+            let response = connection.send(Method::GET, "/big.bin", &[]).await.unwrap();
+            assert_eq!(response.status(), 200);
+            let (summary, body) = read_then_stall(response.into_body(), 4 * KIB).await;
+            stalled.push((server.addr == cut.addr, connection, summary.bytes, body));
+        }
+    }
+    let stalled_at = Instant::now();
+
+    // Other clients are served while the stalled ones hold their instances.
+    let (status, _, body) = tokio::time::timeout(REQUEST_TIMEOUT, fetch(cut.addr, Method::GET, "/data.bin", &[]))
+        .await
+        .expect("download during the stalls");
+    assert_eq!((status, sha256(&body)), (200, sha256_file(&data)));
+    let (status, _, _) = fetch(cut.addr, Method::GET, "/nope", &[]).await;
+    assert_eq!(status, 404);
+
+    // Well past 2s, far before 30s: then read on.
+    tokio::time::sleep(Duration::from_secs(5).saturating_sub(stalled_at.elapsed())).await;
+    for (is_cut, connection, read_before, body) in stalled {
+        let (summary, _) = tokio::time::timeout(REQUEST_TIMEOUT, read_hash(body)).await.expect("stalled body ends");
+        let total = read_before + summary.bytes;
+        drop(connection);
+        if is_cut {
+            assert!(matches!(summary.end, StreamEnd::Error(_)), "STALL_TIMEOUT=2s: {summary:?}");
+            assert!(total < big / 2, "cut off early, got {total} bytes");
+            eprintln!("stalled client, STALL_TIMEOUT=2s: cut off after {total} bytes");
+        } else {
+            assert!(summary.is_clean(), "default STALL_TIMEOUT: {summary:?}");
+            assert_eq!(total, big, "default STALL_TIMEOUT keeps a 5 s stall alive");
+        }
+    }
+}
+
+/// Runs one step of the mix over `connection` (replaced when closed).
+async fn run_over_tcp(addr: std::net::SocketAddr, connection: &mut Option<Connection>, step: &Step) -> Result<(), String> {
+    if !connection.as_ref().is_some_and(Connection::is_usable) {
+        *connection = Some(Connection::open(addr).await);
+    }
+    let conn = connection.as_mut().unwrap();
+    let headers: Vec<(&str, &str)> = step.headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let response = match conn.send(step.method.clone(), step.target, &headers).await {
+        Ok(response) => response,
+        Err(error) => {
+            *connection = None;
+            return Err(format!("{}: {error}", step.name));
+        }
+    };
+    let status = response.status().as_u16();
+    match step.read {
+        Read::Whole => match response.into_body().collect().await {
+            Ok(body) => step.check(status, &body.to_bytes()),
+            Err(error) => {
+                *connection = None;
+                Err(format!("{}: body: {error}", step.name))
+            }
+        },
+        Read::Abort => {
+            let (summary, body) = read_then_stall(response.into_body(), READ_BEFORE_LEAVING).await;
+            drop(body);
+            // Closes the socket mid-body.
+            *connection = None;
+            match summary.end {
+                StreamEnd::NotReached => step.check(status, &[]),
+                end => Err(format!("{}: body ended early: {end:?}", step.name)),
+            }
+        }
+        Read::Stall => {
+            let (summary, body) = read_then_stall(response.into_body(), READ_BEFORE_LEAVING).await;
+            // MIX_ENV's STALL_TIMEOUT is 300ms.
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let (rest, _) = read_hash(body).await;
+            *connection = None;
+            let total = summary.bytes + rest.bytes;
+            match rest.end {
+                StreamEnd::Error(_) if total < BIG => step.check(status, &[]),
+                end => Err(format!("{}: a stalled client was not cut off ({total} bytes, {end:?})", step.name)),
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime-cli 48.0.8 (scripts/test installs it and runs these)"]
+async fn reused_instances_serve_the_mix_without_failures_under_the_memory_cap() {
+    const REQUESTS: usize = 10_000;
+    let mix = MixSite::new();
+    for mode in MODES {
+        let mut env = MIX_ENV.to_vec();
+        env.push(("TRANSFER", mode));
+        // An invalid setting the component reports once per instance (the
+        // default is used): counting the reports counts the instances.
+        env.push(("SERVE_HIDDEN", "instance-probe"));
+        let server = WasmtimeServe::start(&mix.site.root(), &env, &["--max-instance-reuse-count", "1000000"]);
+        let (status, headers, _) = fetch(server.addr, Method::HEAD, "/data.bin", &[]).await;
+        assert_eq!(status, 200);
+        let etag = header(&headers, "etag").unwrap().to_string();
+
+        let started = Instant::now();
+        let mut connection = None;
+        let mut failures = Vec::new();
+        for i in 0..REQUESTS {
+            let step = mix.step(i, &etag);
+            let result = match tokio::time::timeout(REQUEST_TIMEOUT, run_over_tcp(server.addr, &mut connection, &step)).await {
+                Ok(result) => result,
+                Err(_) => {
+                    connection = None;
+                    Err(format!("{}: no answer within {REQUEST_TIMEOUT:?}", step.name))
+                }
+            };
+            if let Err(failure) = result {
+                failures.push(format!("request {i}: {failure}"));
+            }
+        }
+        drop(connection);
+        let elapsed = started.elapsed();
+        let mut server = server;
+        server.assert_running();
+        // The last request's instance may still be finishing its report line.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let instances = server.guest_lines("ignoring SERVE_HIDDEN").len();
+        eprintln!(
+            "{mode}: {REQUESTS} mixed requests under wasmtime serve --max-instance-reuse-count 1000000 \
+             -W max-memory-size={MEMORY_CAP}: {} failures, {instances} instances, {elapsed:.1?}",
+            failures.len()
+        );
+        assert!(
+            failures.is_empty(),
+            "{mode}: {} of {REQUESTS} requests failed; first ones:\n{}\nwasmtime stderr (tail):\n{}",
+            failures.len(),
+            failures[..failures.len().min(10)].join("\n"),
+            tail(&server.stderr(), 40)
+        );
+        let stderr = server.stderr();
+        assert!(!stderr.contains("wasm trap"), "{mode}: a trap:\n{}", tail(&stderr, 40));
+        // Reuse happened: far fewer instances than requests (a new one only
+        // when a request arrives before the previous one's handler returned,
+        // e.g. right after an aborted download).
+        assert!(instances >= 1 && instances * 10 <= REQUESTS, "{mode}: {instances} instances for {REQUESTS} requests");
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
