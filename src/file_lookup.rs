@@ -24,7 +24,56 @@ pub enum LookupError {
     Failed,
 }
 
+/// The filesystem errors that decide a status, as WASI names them
+/// (`wasi:filesystem/types.error-code`); the WASI layer translates 1:1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FsError {
+    NoEntry,
+    NotDirectory,
+    IsDirectory,
+    NameTooLong,
+    Loop,
+    Access,
+    NotPermitted,
+    /// Any other code: I/O errors, resource limits...
+    Other,
+}
+
+impl From<FsError> for LookupError {
+    fn from(e: FsError) -> LookupError {
+        match e {
+            // "/file.txt/x" (not a directory), names no host can hold, and
+            // symlink loops all mean: nothing servable there.
+            FsError::NoEntry | FsError::NotDirectory | FsError::NameTooLong | FsError::Loop => LookupError::NotFound,
+            // Includes a symlink that leads outside the preopen: the host
+            // refuses to follow it.
+            FsError::Access | FsError::NotPermitted => LookupError::Denied,
+            // Opening a directory as a file: the decision never does that.
+            FsError::IsDirectory | FsError::Other => LookupError::Failed,
+        }
+    }
+}
+
 pub trait FileLookup {
     /// `path` is relative to the served root, `.` for the root itself.
     fn stat(&self, path: &str) -> Result<Entry, LookupError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{lookup_failure, Failure};
+
+    #[test]
+    fn filesystem_errors_map_to_statuses() {
+        let status = |e: FsError| lookup_failure(LookupError::from(e));
+        assert_eq!(status(FsError::NoEntry), Failure::NotFound);
+        assert_eq!(status(FsError::NotDirectory), Failure::NotFound);
+        assert_eq!(status(FsError::NameTooLong), Failure::NotFound);
+        assert_eq!(status(FsError::Loop), Failure::NotFound);
+        assert_eq!(status(FsError::Access), Failure::Forbidden);
+        assert_eq!(status(FsError::NotPermitted), Failure::Forbidden);
+        assert_eq!(status(FsError::IsDirectory), Failure::Internal);
+        assert_eq!(status(FsError::Other), Failure::Internal);
+    }
 }

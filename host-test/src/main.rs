@@ -5,21 +5,51 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use host_test::ServerConfig;
 
+mod bench;
+
 const USAGE: &str = "\
 usage: host-test serve [--dir DIR] [--addr HOST:PORT] [--env KEY=VALUE]...
                        [--component PATH] [--max-memory BYTES] [--reuse N]
+                       [--request-timeout T] [--max-concurrent N] [--header-timeout T]
 
   --dir DIR            directory to serve, preopened read-only at / (default ./public)
   --addr HOST:PORT     address to listen on (default 127.0.0.1:8080)
   --env KEY=VALUE      environment variable for the component (repeatable)
   --component PATH     component to run (default: the fileserver built with this binary)
-  --max-memory BYTES   refuse linear-memory growth beyond BYTES
+  --max-memory BYTES   refuse linear-memory growth beyond BYTES (default 268435456;
+                       0 = no cap)
   --reuse N            let one instance serve up to N requests in turn
-                       (default: a fresh instance per request)";
+                       (default: a fresh instance per request)
+  --request-timeout T  drop a request's instance after T (default 1h; 0 = none)
+  --max-concurrent N   answer 503 beyond N requests at once (default 1000)
+  --header-timeout T   close a connection whose request head takes longer (default 10s)
+
+  T is 30s, 500ms or bare seconds.";
+
+/// Per-request limits `serve` applies unless told otherwise: generous for a
+/// file server (a 1 GiB download at 1 MiB/s takes 17 minutes), but bounded.
+const DEFAULT_MAX_MEMORY: usize = 256 * 1024 * 1024;
+const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(3600);
+const DEFAULT_MAX_CONCURRENT: usize = 1000;
+const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `30s`, `500ms` or bare seconds; `None` for 0.
+fn parse_duration(flag: &str, text: &str) -> anyhow::Result<Option<Duration>> {
+    let (digits, millis) = match text.strip_suffix("ms") {
+        Some(d) => (d, 1),
+        None => (text.strip_suffix('s').unwrap_or(text), 1000),
+    };
+    let n: u64 = digits
+        .parse()
+        .ok()
+        .with_context(|| format!("{flag}: `{text}` is not a duration such as 30s or 500ms"))?;
+    Ok((n > 0).then(|| Duration::from_millis(n.saturating_mul(millis))))
+}
 
 #[derive(Debug)]
 struct ServeArgs {
@@ -35,7 +65,11 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<ServeArg
         Some(other) => bail!("unknown command `{other}`\n{USAGE}"),
         None => bail!("missing command\n{USAGE}"),
     }
-    let mut config = ServerConfig::new("./public");
+    let mut config = ServerConfig::new("./public")
+        .max_memory(DEFAULT_MAX_MEMORY)
+        .request_timeout(DEFAULT_REQUEST_TIMEOUT)
+        .max_concurrent_requests(DEFAULT_MAX_CONCURRENT)
+        .header_read_timeout(DEFAULT_HEADER_TIMEOUT);
     let mut addr: SocketAddr = "127.0.0.1:8080".parse().expect("valid default address");
     while let Some(flag) = args.next() {
         // Accept both `--flag value` and `--flag=value`.
@@ -74,10 +108,21 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<ServeArg
             "--component" => config.component = PathBuf::from(value()?),
             "--max-memory" => {
                 let text = value()?;
-                let bytes = text
+                let bytes: usize = text
                     .parse()
                     .with_context(|| format!("--max-memory: `{text}` is not a byte count"))?;
-                config.max_memory = Some(bytes);
+                config.max_memory = (bytes > 0).then_some(bytes);
+            }
+            "--request-timeout" => config.request_timeout = parse_duration(&name, &value()?)?,
+            "--header-timeout" => config.header_read_timeout = parse_duration(&name, &value()?)?,
+            "--max-concurrent" => {
+                let text = value()?;
+                let max: usize = text
+                    .parse()
+                    .ok()
+                    .filter(|&n| n >= 1)
+                    .with_context(|| format!("--max-concurrent: `{text}` is not a count >= 1"))?;
+                config.max_concurrent_requests = Some(max);
             }
             "--reuse" => {
                 let text = value()?;
@@ -95,6 +140,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<ServeArg
 }
 
 fn main() -> ExitCode {
+    // `bench` and its hidden `native-serve` live in src/bench/.
+    if let Some(exit) = bench::dispatch(std::env::args().skip(1)) {
+        return exit;
+    }
     let args = match parse_args(std::env::args().skip(1)) {
         Ok(args) => args,
         Err(error) => {
@@ -151,6 +200,23 @@ mod tests {
         let args = parse(&["serve"]).unwrap();
         assert_eq!(args.config.dir, PathBuf::from("./public"));
         assert_eq!(args.addr, "127.0.0.1:8080".parse().unwrap());
+    }
+
+    #[test]
+    fn limits_have_defaults_and_can_be_lifted() {
+        let args = parse(&["serve"]).unwrap();
+        assert_eq!(args.config.max_memory, Some(DEFAULT_MAX_MEMORY));
+        assert_eq!(args.config.request_timeout, Some(DEFAULT_REQUEST_TIMEOUT));
+        assert_eq!(args.config.max_concurrent_requests, Some(DEFAULT_MAX_CONCURRENT));
+        assert_eq!(args.config.header_read_timeout, Some(DEFAULT_HEADER_TIMEOUT));
+        let args = parse(&["serve", "--max-memory", "0", "--request-timeout", "0", "--header-timeout=500ms", "--max-concurrent", "7"]).unwrap();
+        assert_eq!(args.config.max_memory, None);
+        assert_eq!(args.config.request_timeout, None);
+        assert_eq!(args.config.header_read_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(args.config.max_concurrent_requests, Some(7));
+        assert_eq!(parse(&["serve", "--request-timeout", "90s"]).unwrap().config.request_timeout, Some(Duration::from_secs(90)));
+        assert!(parse(&["serve", "--request-timeout", "soon"]).is_err());
+        assert!(parse(&["serve", "--max-concurrent", "0"]).is_err());
     }
 
     #[test]

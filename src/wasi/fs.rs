@@ -4,7 +4,7 @@ use super::bindings::wasi::filesystem::preopens::get_directories;
 use super::bindings::wasi::filesystem::types::{
     Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, OpenFlags, PathFlags,
 };
-use crate::file_lookup::{Entry, FileLookup, LookupError};
+use crate::file_lookup::{Entry, FileLookup, FsError, LookupError};
 use crate::file_meta::{FileMeta, Timestamp};
 
 /// The preopen whose guest path is `root` (trailing slashes ignored).
@@ -62,13 +62,16 @@ fn entry(stat: &DescriptorStat) -> Entry {
 }
 
 fn lookup_error(e: ErrorCode) -> LookupError {
-    match e {
-        ErrorCode::NoEntry | ErrorCode::NotDirectory | ErrorCode::NameTooLong | ErrorCode::Loop => {
-            LookupError::NotFound
-        }
-        ErrorCode::Access | ErrorCode::NotPermitted => LookupError::Denied,
-        _ => LookupError::Failed,
-    }
+    LookupError::from(match e {
+        ErrorCode::NoEntry => FsError::NoEntry,
+        ErrorCode::NotDirectory => FsError::NotDirectory,
+        ErrorCode::IsDirectory => FsError::IsDirectory,
+        ErrorCode::NameTooLong => FsError::NameTooLong,
+        ErrorCode::Loop => FsError::Loop,
+        ErrorCode::Access => FsError::Access,
+        ErrorCode::NotPermitted => FsError::NotPermitted,
+        _ => FsError::Other,
+    })
 }
 
 /// Opens a directory for a listing.

@@ -2,6 +2,7 @@
 //! environment, the response-body channel and the memory cap.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Writes buffered between the guest and hyper beyond the one in flight.
 pub const DEFAULT_BODY_BUFFER_CHUNKS: usize = 1;
@@ -29,6 +30,13 @@ pub struct ServerConfig {
     /// one after another, as `wasmtime serve --max-instance-reuse-count n`
     /// does. `None` (the default): a fresh instance for every request.
     pub reuse: Option<u32>,
+    /// Per-request deadline: the instance is dropped when a request runs
+    /// longer (a guest blocked in `poll` has no other way out).
+    pub request_timeout: Option<Duration>,
+    /// `serve`: requests running at once; more are answered 503 at once.
+    pub max_concurrent_requests: Option<usize>,
+    /// `serve`: time a client has to send a whole request head (slowloris).
+    pub header_read_timeout: Option<Duration>,
 }
 
 impl ServerConfig {
@@ -42,6 +50,9 @@ impl ServerConfig {
             body_chunk_size: DEFAULT_BODY_CHUNK_SIZE,
             max_memory: None,
             reuse: None,
+            request_timeout: None,
+            max_concurrent_requests: None,
+            header_read_timeout: None,
         }
     }
 
@@ -67,6 +78,21 @@ impl ServerConfig {
     /// least 1); see `reuse`.
     pub fn reuse(mut self, max_requests: u32) -> Self {
         self.reuse = Some(max_requests);
+        self
+    }
+
+    pub fn request_timeout(mut self, limit: Duration) -> Self {
+        self.request_timeout = Some(limit);
+        self
+    }
+
+    pub fn max_concurrent_requests(mut self, max: usize) -> Self {
+        self.max_concurrent_requests = Some(max);
+        self
+    }
+
+    pub fn header_read_timeout(mut self, limit: Duration) -> Self {
+        self.header_read_timeout = Some(limit);
         self
     }
 

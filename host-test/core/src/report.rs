@@ -57,6 +57,10 @@ pub enum Outcome {
     NoBody,
     /// Instantiation or the handler trapped, before or after the response.
     Trapped(String),
+    /// The request outlived `ServerConfig::request_timeout`: the host dropped
+    /// the instance mid-call (a guest blocked in `poll` cannot be interrupted
+    /// any other way).
+    DeadlineExceeded,
     /// The guest set an `error-code` instead of a response (the caller got a 500).
     ResponseError(String),
     /// The guest returned without setting a response (the caller got a 500).
@@ -79,6 +83,7 @@ impl fmt::Display for Outcome {
             Outcome::ClientGone => f.write_str("client-gone"),
             Outcome::NoBody => f.write_str("no-body"),
             Outcome::Trapped(why) => write!(f, "trapped ({})", first_line(why)),
+            Outcome::DeadlineExceeded => f.write_str("deadline-exceeded"),
             Outcome::ResponseError(code) => write!(f, "response-error ({code})"),
             Outcome::NoResponse => f.write_str("no-response"),
             Outcome::HostError(why) => write!(f, "host-error ({})", first_line(why)),
@@ -88,6 +93,13 @@ impl fmt::Display for Outcome {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
+}
+
+/// Why the handler call did not return normally.
+#[derive(Debug, Clone)]
+pub(crate) enum CallFailure {
+    Trap(String),
+    Deadline,
 }
 
 /// How the guest answered `response-outparam.set`, as far as the report cares.
@@ -101,12 +113,14 @@ pub(crate) enum ResponseSet {
 /// Combines the instance's fate with the body's: a trap wins, then what the
 /// guest answered, then whether the caller left early, then how the body ended.
 pub(crate) fn decide_outcome(
-    trap: Option<String>,
+    failure: Option<CallFailure>,
     response: ResponseSet,
     body: &BodyTally,
 ) -> Outcome {
-    if let Some(trap) = trap {
-        return Outcome::Trapped(trap);
+    match failure {
+        Some(CallFailure::Trap(trap)) => return Outcome::Trapped(trap),
+        Some(CallFailure::Deadline) => return Outcome::DeadlineExceeded,
+        None => {}
     }
     match response {
         ResponseSet::Never => Outcome::NoResponse,
@@ -195,7 +209,7 @@ mod tests {
     #[test]
     fn a_trap_wins_over_everything() {
         let body = tally(None, true, false);
-        assert!(decide_outcome(Some("boom".into()), ResponseSet::Response, &body).is_trapped());
+        assert!(decide_outcome(Some(CallFailure::Trap("boom".into())), ResponseSet::Response, &body).is_trapped());
     }
 
     #[test]

@@ -17,10 +17,11 @@ use http::{Response, StatusCode};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use std::sync::Arc;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::config::ServerConfig;
@@ -91,6 +92,11 @@ async fn accept_loop(
 ) -> anyhow::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
+    let slots = server
+        .config()
+        .max_concurrent_requests
+        .map(|max| Arc::new(Semaphore::new(max)));
+    let header_read_timeout = server.config().header_read_timeout;
     let grace = loop {
         // Reap finished connection tasks so the set does not grow for ever.
         while connections.try_join_next().is_some() {}
@@ -111,13 +117,17 @@ async fn accept_loop(
         // Small writes (headers, last chunk) should not wait for Nagle.
         let _ = stream.set_nodelay(true);
         let server = server.clone();
-        let connection = http1::Builder::new()
-            .max_buf_size(MAX_BUF_SIZE)
-            .keep_alive(true)
-            .serve_connection(
-                TokioIo::new(stream),
-                service_fn(move |request| answer(server.clone(), request)),
-            );
+        let slots = slots.clone();
+        let mut builder = http1::Builder::new();
+        builder.max_buf_size(MAX_BUF_SIZE).keep_alive(true);
+        if let Some(limit) = header_read_timeout {
+            // A client that trickles its head (slowloris) loses the connection.
+            builder.timer(TokioTimer::new()).header_read_timeout(limit);
+        }
+        let connection = builder.serve_connection(
+            TokioIo::new(stream),
+            service_fn(move |request| answer(server.clone(), slots.clone(), request)),
+        );
         let connection = graceful.watch(connection);
         connections.spawn(async move {
             // Client resets and aborted bodies end up here: nothing to do.
@@ -141,11 +151,24 @@ async fn accept_loop(
 /// Runs one request and schedules its log line.
 async fn answer(
     server: Server,
+    slots: Option<Arc<Semaphore>>,
     request: hyper::Request<Incoming>,
 ) -> Result<Response<ResponseBody>, Infallible> {
     let method = request.method().clone();
     let target = request.uri().to_string();
     let received = Instant::now();
+    // Held until the instance is gone, so it counts requests, not heads.
+    let slot = match slots.map(Semaphore::try_acquire_owned) {
+        Some(Err(_)) => {
+            eprintln!("{method} {target} 503 max concurrent requests reached");
+            let mut response = Response::new(ResponseBody::empty());
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            response.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+            return Ok(response);
+        }
+        Some(Ok(slot)) => Some(slot),
+        None => None,
+    };
     let exchange = match server.handle(request).await {
         Ok(exchange) => exchange,
         Err(error) => {
@@ -164,6 +187,7 @@ async fn answer(
     let reuse = server.config().reuse.is_some();
     tokio::spawn(async move {
         let report = report.await;
+        drop(slot);
         // With reuse, which instance and its how-manieth request (peak_mem is
         // then the instance's peak so far).
         let instance = if reuse {

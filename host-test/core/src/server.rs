@@ -29,7 +29,7 @@ use crate::component_cache::{load_component, shared_engine};
 use crate::config::ServerConfig;
 use crate::exchange::Exchange;
 use crate::report::{
-    build_report, decide_outcome, InstanceFacts, Report, ReportHandle, ResponseSet,
+    build_report, decide_outcome, CallFailure, InstanceFacts, Report, ReportHandle, ResponseSet,
 };
 use crate::response_body::{BodyTap, ResponseBody};
 use crate::store_data::StoreData;
@@ -247,16 +247,25 @@ async fn run_request(
     report_tx: oneshot::Sender<Report>,
 ) {
     let started = Instant::now();
-    let result = call_handler(&inner.pre, &mut instance, request, outparam).await;
+    let call = call_handler(&inner.pre, &mut instance, request, outparam);
+    // A timer around the call, as `wasmtime serve -W timeout` has: dropping
+    // the call's future tears the guest down wherever it waits.
+    let result = match inner.config.request_timeout {
+        Some(limit) => match tokio::time::timeout(limit, call).await {
+            Ok(result) => result.map_err(|e| CallFailure::Trap(describe_trap(e))),
+            Err(_) => Err(CallFailure::Deadline),
+        },
+        None => call.await.map_err(|e| CallFailure::Trap(describe_trap(e))),
+    };
     let memory = instance.store.data().memory.usage();
     let facts = InstanceFacts {
         id: instance.id,
         requests: instance.requests,
         open_resources: instance.store.data_mut().open_resources(),
     };
-    let trap = result.err().map(describe_trap);
+    let failure = result.err();
     let response = response_set.get().cloned().unwrap_or(ResponseSet::Never);
-    let body = if trap.is_some() {
+    let body = if failure.is_some() {
         // Before the drop: the drop ends the body channel as if finished.
         tap.guest_trapped();
         drop(instance);
@@ -279,7 +288,7 @@ async fn run_request(
     };
     let duration = started.elapsed();
 
-    let outcome = decide_outcome(trap, response, &body);
+    let outcome = decide_outcome(failure, response, &body);
     let _ = report_tx.send(build_report(memory, facts, &body, duration, outcome));
 }
 
