@@ -1,0 +1,531 @@
+//! What the bench runs: which servers, and which tasks each one serves. The
+//! full run covers every figure of the issue; `--quick` a subset that runs in
+//! under a minute.
+//!
+//! Throughput and requests/s share one server process per mode (they read no
+//! RSS); every stalled-connection task gets a fresh server process, so that its
+//! idle RSS is measured just before the connections arrive.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use super::site::{Content, SiteFile, GIB, KIB, MIB};
+
+/// The guest's `STALL_TIMEOUT` in every run: far beyond any measurement, so a
+/// stalled client's host memory is read while it is still being held.
+pub const STALL_TIMEOUT: &str = "60s";
+/// The slow client's pace.
+pub const SLOW_RATE: u64 = MIB;
+/// The slow client's `SO_RCVBUF`, so the server can only run a little ahead.
+pub const SLOW_RECEIVE_BUFFER: u32 = 64 * 1024;
+/// `--reuse` for the reused-instance request rate.
+pub const REUSE_COUNT: u32 = 1000;
+/// The guest `CHUNK_SIZE` of the tuned variant (the full run measures both).
+pub const TUNED_CHUNK_SIZE: u32 = 16 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    /// The hyper + tokio baseline (`native-serve`).
+    Native,
+    /// The fileserver, `TRANSFER=chunked`.
+    Chunked,
+    /// The fileserver, `TRANSFER=splice`.
+    Splice,
+    /// The naive fixture: reads the whole file, then writes it.
+    Naive,
+}
+
+impl Mode {
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Native => "native",
+            Mode::Chunked => "chunked",
+            Mode::Splice => "splice",
+            Mode::Naive => "naive",
+        }
+    }
+
+    pub fn is_wasm(self) -> bool {
+        self != Mode::Native
+    }
+}
+
+/// One server process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerSpec {
+    pub mode: Mode,
+    /// `host-test serve --reuse N`.
+    pub reuse: Option<u32>,
+    /// `host-test serve --max-memory BYTES`.
+    pub max_memory: Option<u64>,
+    /// The guest's `CHUNK_SIZE` (default: the component's, 64 KiB).
+    pub chunk_size: Option<u32>,
+}
+
+impl ServerSpec {
+    pub fn plain(mode: Mode) -> Self {
+        Self {
+            mode,
+            reuse: None,
+            max_memory: None,
+            chunk_size: None,
+        }
+    }
+
+    pub fn with_chunk_size(mode: Mode, bytes: u32) -> Self {
+        Self {
+            chunk_size: Some(bytes),
+            ..Self::plain(mode)
+        }
+    }
+
+    /// The arguments of this binary that start the server on a free port.
+    pub fn args(&self, dir: &Path) -> Vec<String> {
+        let dir = dir.display().to_string();
+        let mut args: Vec<String> = match self.mode {
+            Mode::Native => vec!["native-serve".into(), "--dir".into(), dir],
+            Mode::Chunked | Mode::Splice | Mode::Naive => vec!["serve".into(), "--dir".into(), dir],
+        };
+        args.extend(["--addr".into(), "127.0.0.1:0".into()]);
+        match self.mode {
+            Mode::Native => return args,
+            Mode::Chunked => args.extend(["--env".into(), "TRANSFER=chunked".into()]),
+            Mode::Splice => args.extend(["--env".into(), "TRANSFER=splice".into()]),
+            Mode::Naive => args.extend(["--component".into(), host_test::NAIVE_COMPONENT.into()]),
+        }
+        args.extend(["--env".into(), format!("STALL_TIMEOUT={STALL_TIMEOUT}")]);
+        if let Some(bytes) = self.chunk_size {
+            args.extend(["--env".into(), format!("CHUNK_SIZE={bytes}")]);
+        }
+        if let Some(count) = self.reuse {
+            args.extend(["--reuse".into(), count.to_string()]);
+        }
+        if let Some(bytes) = self.max_memory {
+            args.extend(["--max-memory".into(), bytes.to_string()]);
+        }
+        args
+    }
+
+    /// What sets this server apart from the plain one of its mode.
+    pub fn variant(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(bytes) = self.chunk_size {
+            parts.push(format!("CHUNK_SIZE={bytes}"));
+        }
+        if let Some(count) = self.reuse {
+            parts.push(format!("reused instances (--reuse {count})"));
+        }
+        if let Some(bytes) = self.max_memory {
+            parts.push(format!(
+                "linear-memory cap {}",
+                super::site::size_label(bytes)
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
+    pub fn label(&self) -> String {
+        match self.variant() {
+            Some(variant) => format!("{}, {variant}", self.mode.label()),
+            None => self.mode.label().to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// Sequential downloads of a real file, each on a new connection, read as
+    /// fast as they come: throughput, time to first byte, peak linear memory.
+    FullSpeed { size: u64, repetitions: u32 },
+    /// One slow client (`SLOW_RATE`) per size, all at once, each leaving after
+    /// `limit` (or at the end of its file): peak linear memory.
+    Slow { sizes: Vec<u64>, limit: Duration },
+    /// `connections` keep-alive loops of GETs for `duration`: requests/s.
+    Rate {
+        size: u64,
+        connections: u32,
+        duration: Duration,
+    },
+    /// `connections` stalled clients held at once: host memory per connection
+    /// (server RSS minus its idle RSS), then peak linear memory once they close.
+    Stalled { size: u64, connections: u32 },
+    /// One download that the server's linear-memory cap must stop.
+    Capped { size: u64 },
+}
+
+impl Task {
+    pub fn describe(&self) -> String {
+        use super::site::size_label;
+        match self {
+            Task::FullSpeed { size, repetitions } => {
+                format!("{} at full speed x{repetitions}", size_label(*size))
+            }
+            Task::Slow { sizes, limit } => format!(
+                "slow clients (~1 MiB/s, up to {limit:?}) on {}",
+                sizes
+                    .iter()
+                    .map(|s| size_label(*s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Task::Rate {
+                size,
+                connections,
+                duration,
+            } => format!(
+                "{} requests/s: {connections} keep-alive connections for {duration:?}",
+                size_label(*size)
+            ),
+            Task::Stalled { size, connections } => {
+                format!(
+                    "{connections} stalled connection(s) on {}",
+                    size_label(*size)
+                )
+            }
+            Task::Capped { size } => format!("{} under the linear-memory cap", size_label(*size)),
+        }
+    }
+}
+
+/// A server process and the tasks it serves, in order.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub server: ServerSpec,
+    pub tasks: Vec<Task>,
+}
+
+/// What `--plot` measures: one slow download of `size` per mode, repeated
+/// with the client leaving at each of `cuts` (and once at the end).
+#[derive(Clone, Debug)]
+pub struct TimelinePlan {
+    pub size: u64,
+    pub cuts: Vec<Duration>,
+    /// Bound on the download that runs to the end.
+    pub whole_limit: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub quick: bool,
+    pub sessions: Vec<Session>,
+    pub timeline: TimelinePlan,
+}
+
+/// The file a task reads: real bytes for throughput and request rates (and
+/// for every size below 1 GiB), a sparse file for memory runs on 1 GiB.
+pub fn file_for(size: u64, for_throughput: bool) -> SiteFile {
+    let content = if for_throughput || size < GIB {
+        Content::Real
+    } else {
+        Content::Sparse
+    };
+    SiteFile { size, content }
+}
+
+pub fn plan(quick: bool) -> Plan {
+    if quick {
+        quick_plan()
+    } else {
+        full_plan()
+    }
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s)
+}
+
+fn full_plan() -> Plan {
+    let full_speed = |sizes: &[(u64, u32)]| -> Vec<Task> {
+        sizes
+            .iter()
+            .map(|&(size, repetitions)| Task::FullSpeed { size, repetitions })
+            .collect()
+    };
+    let all_sizes = [(KIB, 30), (MIB, 10), (64 * MIB, 3), (GIB, 3)];
+    let naive_sizes = [(KIB, 30), (MIB, 10), (64 * MIB, 3)];
+    let rate = Task::Rate {
+        size: KIB,
+        connections: 32,
+        duration: secs(3.0),
+    };
+    let slow = |sizes: &[u64]| Task::Slow {
+        sizes: sizes.to_vec(),
+        limit: secs(3.0),
+    };
+    let stalled = |size, connections| Task::Stalled { size, connections };
+
+    let mut sessions = vec![
+        Session {
+            server: ServerSpec::plain(Mode::Native),
+            tasks: [full_speed(&all_sizes), vec![rate.clone()]].concat(),
+        },
+        Session {
+            server: ServerSpec::plain(Mode::Chunked),
+            tasks: [
+                full_speed(&all_sizes),
+                vec![slow(&[KIB, MIB, 64 * MIB, GIB]), rate.clone()],
+            ]
+            .concat(),
+        },
+        Session {
+            server: ServerSpec::plain(Mode::Splice),
+            tasks: [
+                full_speed(&all_sizes),
+                vec![slow(&[KIB, MIB, 64 * MIB, GIB]), rate.clone()],
+            ]
+            .concat(),
+        },
+        Session {
+            server: ServerSpec {
+                reuse: Some(REUSE_COUNT),
+                ..ServerSpec::plain(Mode::Chunked)
+            },
+            tasks: vec![rate.clone()],
+        },
+        Session {
+            server: ServerSpec::plain(Mode::Naive),
+            tasks: [full_speed(&naive_sizes), vec![slow(&[KIB, MIB, 64 * MIB])]].concat(),
+        },
+    ];
+    // The memory/speed trade-off: smaller writes, smaller buffers everywhere.
+    for mode in [Mode::Chunked, Mode::Splice] {
+        sessions.push(Session {
+            server: ServerSpec::with_chunk_size(mode, TUNED_CHUNK_SIZE),
+            tasks: full_speed(&[(GIB, 3)]),
+        });
+    }
+    let stalled_runs = [
+        (Mode::Native, vec![(GIB, 1), (GIB, 100), (GIB, 1000)]),
+        (
+            Mode::Chunked,
+            vec![(64 * MIB, 1), (GIB, 1), (GIB, 100), (GIB, 1000)],
+        ),
+        (
+            Mode::Splice,
+            vec![(64 * MIB, 1), (GIB, 1), (GIB, 100), (GIB, 1000)],
+        ),
+        // Smaller files fit in the socket buffers: the server would finish.
+        (Mode::Naive, vec![(64 * MIB, 1), (64 * MIB, 10)]),
+    ];
+    for (mode, runs) in stalled_runs {
+        for (size, connections) in runs {
+            sessions.push(Session {
+                server: ServerSpec::plain(mode),
+                tasks: vec![stalled(size, connections)],
+            });
+        }
+    }
+    for mode in [Mode::Chunked, Mode::Splice] {
+        sessions.push(Session {
+            server: ServerSpec::with_chunk_size(mode, TUNED_CHUNK_SIZE),
+            tasks: vec![stalled(GIB, 1000)],
+        });
+    }
+    sessions.push(Session {
+        server: ServerSpec {
+            max_memory: Some(128 * MIB),
+            ..ServerSpec::plain(Mode::Naive)
+        },
+        tasks: vec![Task::Capped { size: GIB }],
+    });
+    Plan {
+        quick: false,
+        sessions,
+        timeline: TimelinePlan {
+            size: 16 * MIB,
+            cuts: [
+                0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0,
+            ]
+            .into_iter()
+            .map(secs)
+            .collect(),
+            whole_limit: secs(40.0),
+        },
+    }
+}
+
+fn quick_plan() -> Plan {
+    let sizes = [(KIB, 10), (MIB, 5), (64 * MIB, 2)];
+    let full_speed = |sizes: &[(u64, u32)]| -> Vec<Task> {
+        sizes
+            .iter()
+            .map(|&(size, repetitions)| Task::FullSpeed { size, repetitions })
+            .collect()
+    };
+    let rate = Task::Rate {
+        size: KIB,
+        connections: 16,
+        duration: secs(1.0),
+    };
+    let slow = Task::Slow {
+        sizes: vec![MIB, 64 * MIB, GIB],
+        limit: secs(1.5),
+    };
+    let mut sessions = vec![
+        Session {
+            server: ServerSpec::plain(Mode::Native),
+            tasks: [full_speed(&sizes), vec![rate.clone()]].concat(),
+        },
+        Session {
+            server: ServerSpec::plain(Mode::Chunked),
+            tasks: [full_speed(&sizes), vec![slow.clone(), rate.clone()]].concat(),
+        },
+        Session {
+            server: ServerSpec::plain(Mode::Splice),
+            tasks: [full_speed(&sizes), vec![slow, rate.clone()]].concat(),
+        },
+        Session {
+            server: ServerSpec {
+                reuse: Some(REUSE_COUNT),
+                ..ServerSpec::plain(Mode::Chunked)
+            },
+            tasks: vec![rate],
+        },
+        Session {
+            server: ServerSpec::plain(Mode::Naive),
+            tasks: full_speed(&[(KIB, 5), (MIB, 3), (64 * MIB, 1)]),
+        },
+    ];
+    for (mode, size, connections) in [
+        (Mode::Native, GIB, 100),
+        (Mode::Chunked, GIB, 100),
+        (Mode::Splice, GIB, 100),
+        (Mode::Naive, 64 * MIB, 2),
+    ] {
+        sessions.push(Session {
+            server: ServerSpec::plain(mode),
+            tasks: vec![Task::Stalled { size, connections }],
+        });
+    }
+    sessions.push(Session {
+        server: ServerSpec {
+            max_memory: Some(16 * MIB),
+            ..ServerSpec::plain(Mode::Naive)
+        },
+        tasks: vec![Task::Capped { size: 64 * MIB }],
+    });
+    Plan {
+        quick: true,
+        sessions,
+        timeline: TimelinePlan {
+            size: 4 * MIB,
+            cuts: [0.0, 0.5, 1.0, 2.0].into_iter().map(secs).collect(),
+            whole_limit: secs(20.0),
+        },
+    }
+}
+
+impl Plan {
+    /// Keeps only the tasks whose `server: task` line contains `text`.
+    pub fn only(mut self, text: &str) -> Self {
+        for session in &mut self.sessions {
+            let server = session.server.label();
+            session
+                .tasks
+                .retain(|task| format!("{server}: {}", task.describe()).contains(text));
+        }
+        self.sessions.retain(|session| !session.tasks.is_empty());
+        self
+    }
+
+    pub fn task_count(&self) -> usize {
+        self.sessions.iter().map(|s| s.tasks.len()).sum()
+    }
+
+    /// The most connections any task holds open at once.
+    pub fn max_connections(&self) -> u32 {
+        self.sessions
+            .iter()
+            .flat_map(|s| &s.tasks)
+            .map(|task| match task {
+                Task::Stalled { connections, .. } | Task::Rate { connections, .. } => *connections,
+                Task::Slow { sizes, .. } => sizes.len() as u32,
+                Task::FullSpeed { .. } | Task::Capped { .. } => 1,
+            })
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// Every file some task or the timeline reads.
+    pub fn site_files(&self) -> Vec<SiteFile> {
+        let mut files = BTreeSet::new();
+        for task in self.sessions.iter().flat_map(|s| &s.tasks) {
+            match task {
+                Task::FullSpeed { size, .. } | Task::Rate { size, .. } => {
+                    files.insert(file_for(*size, true));
+                }
+                Task::Slow { sizes, .. } => {
+                    files.extend(sizes.iter().map(|size| file_for(*size, false)));
+                }
+                Task::Stalled { size, .. } | Task::Capped { size } => {
+                    files.insert(file_for(*size, false));
+                }
+            }
+        }
+        // Stalled runs warm up with a 1 KiB file.
+        files.insert(file_for(KIB, true));
+        files.insert(file_for(self.timeline.size, true));
+        files.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_arguments() {
+        let dir = Path::new("/srv");
+        assert_eq!(
+            ServerSpec::plain(Mode::Native).args(dir),
+            ["native-serve", "--dir", "/srv", "--addr", "127.0.0.1:0"]
+        );
+        let reused = ServerSpec {
+            reuse: Some(10),
+            ..ServerSpec::plain(Mode::Splice)
+        };
+        assert_eq!(
+            reused.args(dir),
+            [
+                "serve",
+                "--dir",
+                "/srv",
+                "--addr",
+                "127.0.0.1:0",
+                "--env",
+                "TRANSFER=splice",
+                "--env",
+                "STALL_TIMEOUT=60s",
+                "--reuse",
+                "10"
+            ]
+        );
+        let capped = ServerSpec {
+            max_memory: Some(MIB),
+            ..ServerSpec::plain(Mode::Naive)
+        };
+        assert!(capped
+            .args(dir)
+            .contains(&host_test::NAIVE_COMPONENT.to_string()));
+        assert_eq!(capped.label(), "naive, linear-memory cap 1 MiB");
+    }
+
+    #[test]
+    fn plans_are_consistent() {
+        for quick in [true, false] {
+            let plan = plan(quick);
+            assert!(plan.task_count() > 10);
+            let files = plan.site_files();
+            // 1 GiB is only ever real for throughput, in the full run.
+            assert_eq!(
+                files.contains(&SiteFile {
+                    size: GIB,
+                    content: Content::Real
+                }),
+                !quick
+            );
+            assert_eq!(plan.max_connections(), if quick { 100 } else { 1000 });
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Smoke test of `host-test bench --quick`: the built binary runs the quick
+//! subset (servers in child processes, clients here), prints the markdown
+//! table and writes the JSON; peak linear memory must be flat across file
+//! sizes and clients in each mode (the same for every file of a chunk or
+//! more), and grow with the file for the naive fixture (so the bench does see
+//! memory). No timing is asserted.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn quick_bench_prints_the_table_and_memory_is_flat() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("bench.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_host-test"))
+        .arg("bench")
+        .arg("--quick")
+        .arg("--json")
+        .arg(&json_path)
+        .arg("--work-dir")
+        .arg(dir.path())
+        .output()
+        .expect("running host-test bench");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "bench --quick failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(
+        stdout.contains("| server | file | client |") && stdout.contains("| chunked | 64 MiB |"),
+        "no table on stdout:\n{stdout}"
+    );
+
+    let json: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    let rows = json["rows"].as_array().expect("rows");
+    assert!(rows.iter().all(|row| row["failed"] == false), "{rows:#?}");
+
+    // mode -> size -> largest peak linear memory over its rows (all clients).
+    let mut peaks: BTreeMap<&str, BTreeMap<u64, u64>> = BTreeMap::new();
+    for row in rows {
+        let (Some(server), Some(size), Some(peak)) = (
+            row["server"].as_str(),
+            row["size_bytes"].as_u64(),
+            row["peak_linear_memory_bytes"]["max"].as_u64(),
+        ) else {
+            continue;
+        };
+        if row["variant"].is_null() {
+            let largest = peaks.entry(server).or_default().entry(size).or_default();
+            *largest = (*largest).max(peak);
+        }
+    }
+    // Flat: every file of at least one chunk (64 KiB) peaks the same, and a
+    // smaller one (1 KiB: its read fits in the first page) no higher.
+    for mode in ["chunked", "splice"] {
+        let by_size = &peaks[mode];
+        let full_chunk: Vec<u64> = by_size
+            .iter()
+            .filter(|(size, _)| **size >= 64 * 1024)
+            .map(|(_, peak)| *peak)
+            .collect();
+        assert!(full_chunk.len() >= 3, "{mode}: too few sizes: {by_size:?}");
+        assert!(
+            full_chunk.iter().all(|peak| *peak == full_chunk[0])
+                && by_size.values().all(|peak| *peak <= full_chunk[0]),
+            "{mode}: peak linear memory is not flat across sizes: {by_size:?}"
+        );
+    }
+    let naive = &peaks["naive"];
+    let mib = 1024 * 1024;
+    assert!(
+        naive[&(64 * mib)] >= 64 * mib && naive[&(64 * mib)] > naive[&mib],
+        "the naive fixture's memory should follow the file: {naive:?}"
+    );
+}
