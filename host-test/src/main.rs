@@ -29,7 +29,11 @@ usage: host-test serve [--dir DIR] [--addr HOST:PORT] [--env KEY=VALUE]...
   --max-concurrent N   answer 503 beyond N requests at once (default 1000)
   --header-timeout T   close a connection whose request head takes longer (default 10s)
 
-  T is 30s, 500ms or bare seconds.";
+  T is 30s, 500ms or bare seconds.
+
+       host-test bench [--quick] [--json FILE] [--plot FILE.svg] [--work-dir DIR] [--only TEXT]
+
+  measures the component beside a native baseline (see README \"Benchmark\").";
 
 /// Per-request limits `serve` applies unless told otherwise: generous for a
 /// file server (a 1 GiB download at 1 MiB/s takes 17 minutes), but bounded.
