@@ -5,6 +5,12 @@
 //! They are built by a nested cargo into their own target directory: a second
 //! cargo cannot share the outer build's directory (it holds the lock), and the
 //! outer build's flags are meant for the host, not for wasm.
+//!
+//! The WASI 0.3 build (`p3/`) gets a directory of its own: it depends on the
+//! root crate without its `p2` feature, and cargo would otherwise unify that
+//! crate's features across both components (putting the 0.2 export into the
+//! 0.3 component) and uplift a `wasi_fileserver.wasm` without the 0.2 glue
+//! over the real one.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -13,16 +19,33 @@ use std::process::Command;
 const TARGET: &str = "wasm32-wasip2";
 
 /// (package, artifact file stem, env var that carries its path to the library)
-const COMPONENTS: &[(&str, &str, &str)] = &[
+type Component = (&'static str, &'static str, &'static str);
+
+/// One nested cargo build per entry: its directory below
+/// `target/wasm-components` ("" for that directory itself) and its components.
+const BUILDS: &[(&str, &[Component])] = &[
     (
-        "wasi-fileserver",
-        "wasi_fileserver",
-        "WASI_FILESERVER_COMPONENT",
+        "",
+        &[
+            (
+                "wasi-fileserver",
+                "wasi_fileserver",
+                "WASI_FILESERVER_COMPONENT",
+            ),
+            (
+                "naive-fileserver",
+                "naive_fileserver",
+                "NAIVE_FILESERVER_COMPONENT",
+            ),
+        ],
     ),
     (
-        "naive-fileserver",
-        "naive_fileserver",
-        "NAIVE_FILESERVER_COMPONENT",
+        "p3",
+        &[(
+            "wasi-fileserver-p3",
+            "wasi_fileserver_p3",
+            "WASI_FILESERVER_P3_COMPONENT",
+        )],
     ),
 ];
 
@@ -34,6 +57,7 @@ const WATCHED: &[&str] = &[
     "Cargo.toml",
     "Cargo.lock",
     "fixtures/naive",
+    "p3",
     ".cargo/config.toml",
 ];
 
@@ -44,7 +68,7 @@ fn main() {
         .parent()
         .expect("host-test lives inside the workspace")
         .to_path_buf();
-    let target_dir = workspace.join("target").join("wasm-components");
+    let components_dir = workspace.join("target").join("wasm-components");
 
     for rel in WATCHED {
         let path = workspace.join(rel);
@@ -56,6 +80,13 @@ fn main() {
 
     require_wasm_target();
 
+    for (subdir, components) in BUILDS {
+        let target_dir = components_dir.join(subdir);
+        build(&workspace, &target_dir, components);
+    }
+}
+
+fn build(workspace: &Path, target_dir: &Path, components: &[Component]) {
     let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.arg("build")
         .arg("--release")
@@ -64,8 +95,8 @@ fn main() {
         .arg("--manifest-path")
         .arg(workspace.join("Cargo.toml"))
         .arg("--target-dir")
-        .arg(&target_dir);
-    for (package, _, _) in COMPONENTS {
+        .arg(target_dir);
+    for (package, _, _) in components {
         cmd.arg("-p").arg(package);
     }
     scrub_outer_build_env(&mut cmd);
@@ -82,14 +113,14 @@ fn main() {
     }
 
     let artifacts = target_dir.join(TARGET).join("release");
-    for (package, stem, var) in COMPONENTS {
+    for (package, stem, var) in components {
         let wasm = artifacts.join(format!("{stem}.wasm"));
         assert!(
             wasm.is_file(),
             "cargo built {package} but {} is missing (is it a cdylib?)",
             wasm.display()
         );
-        watch_dep_info(&artifacts.join(format!("{stem}.d")), &workspace);
+        watch_dep_info(&artifacts.join(format!("{stem}.d")), workspace);
         println!("cargo:rustc-env={var}={}", wasm.display());
     }
 }

@@ -15,5 +15,5 @@ pub mod reply;
 pub mod request;
 pub mod segment;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "p2"))]
 mod wasi;

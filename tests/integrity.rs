@@ -1,5 +1,5 @@
-//! Every byte arrives, in order, in both transfer modes; HEAD describes the
-//! same representation without a body.
+//! Every byte arrives, in order, in both transfer modes and both builds;
+//! HEAD describes the same representation without a body.
 
 mod common;
 
@@ -13,8 +13,9 @@ async fn bodies_match_the_files_in_both_modes() {
     for size in sizes {
         site.file(&format!("f{size}.bin"), size);
     }
-    for mode in MODES {
-        let server = site.server(&[("TRANSFER", mode)]);
+    for (build, transfer) in builds_and_modes() {
+        let server = site.server_of(build, &[("TRANSFER", transfer)]);
+        let mode = format!("{build:?} {transfer}");
         for size in sizes {
             let name = format!("f{size}.bin");
             let ex = server.handle(get(&format!("/{name}"))).await.unwrap();
@@ -36,15 +37,19 @@ async fn head_has_the_get_headers_and_no_body() {
     let site = Site::new();
     site.file("data.bin", 100_000);
     site.text("page.html", "<h1>hi</h1>");
-    let server = site.server(&[]);
+    for build in BUILDS {
+    let server = site.server_of(build, &[]);
     for path in ["/data.bin", "/page.html", "/missing.txt"] {
         let get_ex = server.handle(get(path)).await.unwrap();
         let head_ex = server.handle(request(http::Method::HEAD, path, &[])).await.unwrap();
-        assert_eq!(get_ex.status, head_ex.status, "{path}");
-        assert_eq!(get_ex.headers, head_ex.headers, "{path}");
+        assert_eq!(get_ex.status, head_ex.status, "{build:?} {path}");
+        assert_eq!(get_ex.headers, head_ex.headers, "{build:?} {path}");
         let (body, summary) = read_all(head_ex.body).await;
         assert!(body.is_empty() && summary.is_clean(), "{path}: HEAD body {summary:?}");
-        assert_eq!(head_ex.report.wait().await.outcome, Outcome::NoBody, "{path}: HEAD must not create a body");
+        let report = head_ex.report.wait().await;
+        assert_eq!(report.outcome, build.bodiless(), "{build:?} {path}: HEAD must not create a body");
+        assert_eq!(report.body_bytes, 0, "{build:?} {path}");
         drop(get_ex);
+    }
     }
 }

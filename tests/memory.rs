@@ -11,10 +11,17 @@ use host_test::{get, read_hash, read_slow, read_then_stall, Report, Server};
 
 /// Stalled client: reads one chunk, then holds the connection. STALL_TIMEOUT
 /// ends it so the report arrives.
-async fn stalled_peak(server: &Server, path: &str) -> Report {
+async fn stalled_peak(build: Build, server: &Server, path: &str) -> Report {
     let ex = server.handle(get(path)).await.unwrap();
     assert_eq!(ex.status, 200, "{path}");
     let (_, body) = read_then_stall(ex.body, CHUNK).await;
+    if build == Build::P3 {
+        // A WASIp3 guest's abort reaches the host behind the bytes already
+        // queued (tests/slow_clients.rs); here the client leaves instead.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        drop(body);
+        return ex.report.wait().await;
+    }
     let report = ex.report.wait().await;
     drop(body);
     report
@@ -43,12 +50,14 @@ async fn peak_memory_does_not_grow_with_file_size_or_client() {
     site.file("mid.bin", MIB);
     site.sparse("huge.bin", GIB);
     // (mode, CHUNK_SIZE, pages allowed): the README's budgets.
-    for (mode, chunk, budget) in [("splice", "65536", PAGE), ("chunked", "65536", 2 * PAGE), ("chunked", "16384", PAGE)] {
-        let server = site.server(&[("TRANSFER", mode), ("CHUNK_SIZE", chunk), ("STALL_TIMEOUT", "1s")]);
+    let configs = [("splice", "65536", PAGE), ("chunked", "65536", 2 * PAGE), ("chunked", "16384", PAGE)];
+    for (build, (mode, chunk, budget)) in BUILDS.into_iter().flat_map(|b| configs.map(move |c| (b, c))) {
+        let server = site.server_of(build, &[("TRANSFER", mode), ("CHUNK_SIZE", chunk), ("STALL_TIMEOUT", "1s")]);
+        let mode = format!("{build:?} {mode}");
         let (small, mid, huge_stalled, huge_slow, small_slow) = tokio::join!(
             full_read_peak(&server, "/small.bin"),
             full_read_peak(&server, "/mid.bin"),
-            stalled_peak(&server, "/huge.bin"),
+            stalled_peak(build, &server, "/huge.bin"),
             slow_peak(&server, "/huge.bin"),
             async {
                 let ex = server.handle(get("/small.bin")).await.unwrap();
@@ -123,8 +132,8 @@ async fn multipart_and_listings_peak_like_a_small_get() {
     for i in 0..100_000 {
         std::fs::File::create(dir.join(format!("file-{i:06}.txt"))).unwrap();
     }
-    for mode in MODES {
-        let server = site.server(&[("TRANSFER", mode), ("DIRECTORY_LISTING", "true")]);
+    for (build, mode) in builds_and_modes() {
+        let server = site.server_of(build, &[("TRANSFER", mode), ("DIRECTORY_LISTING", "true")]);
         let small = full_read_peak(&server, "/small.bin").await;
         let ex = server.handle(host_test::request(http::Method::GET, "/many/", &[])).await.unwrap();
         let (listing, _) = read_hash(ex.body).await;
@@ -138,12 +147,14 @@ async fn multipart_and_listings_peak_like_a_small_get() {
         assert!(multipart.is_clean() && multipart.bytes > 262_244);
         let multipart = ex.report.wait().await;
         eprintln!(
-            "{mode}: peak bytes 1 KiB GET {}, listing of 100,000 {}, multipart over 1 GiB {}",
+            "{build:?} {mode}: peak bytes 1 KiB GET {}, listing of 100,000 {}, multipart over 1 GiB {}",
             small.peak_memory, listing.peak_memory, multipart.peak_memory
         );
         // A listing holds no chunk; a multipart body holds one, like any 64 KiB+ GET.
-        assert_eq!(listing.peak_memory, small.peak_memory, "{mode}: listing");
-        let one_chunk = if mode == "splice" { small.peak_memory } else { 2 * PAGE };
-        assert_eq!(multipart.peak_memory, one_chunk, "{mode}: multipart");
+        assert_eq!(listing.peak_memory, small.peak_memory, "{build:?} {mode}: listing");
+        // The WASIp3 build relays ranges through one chunk in both modes:
+        // only a whole file is handed over as the file's own stream.
+        let one_chunk = if mode == "splice" && build == Build::P2 { small.peak_memory } else { 2 * PAGE };
+        assert_eq!(multipart.peak_memory, one_chunk, "{build:?} {mode}: multipart");
     }
 }

@@ -29,8 +29,9 @@ async fn full_downloads_are_intact_in_both_modes() {
         ("/odd.bin", site.file("odd.bin", 100_003)),
         ("/empty.bin", site.file("empty.bin", 0)),
     ];
-    for mode in MODES {
-        let server = WasmtimeServe::start(&site.root(), &[("TRANSFER", mode)], &[]);
+    for (build, transfer) in builds_and_modes() {
+        let mode = format!("{build:?} {transfer}");
+        let server = WasmtimeServe::start_component(build.component(), &site.root(), &[("TRANSFER", transfer)], &[]);
         for (target, path) in &files {
             let started = Instant::now();
             let mut connection = Connection::open(server.addr).await;
@@ -54,8 +55,9 @@ async fn head_ranges_304_and_404() {
     let site = Site::new();
     let data = std::fs::read(site.file("data.bin", 200_000)).unwrap();
     site.text("docs/index.html", "<h1>docs</h1>");
-    for mode in MODES {
-        let server = WasmtimeServe::start(&site.root(), &[("TRANSFER", mode)], &[]);
+    for (build, transfer) in builds_and_modes() {
+        let mode = format!("{build:?} {transfer}");
+        let server = WasmtimeServe::start_component(build.component(), &site.root(), &[("TRANSFER", transfer)], &[]);
         let addr = server.addr;
 
         let (status, headers, body) = fetch(addr, Method::HEAD, "/data.bin", &[]).await;

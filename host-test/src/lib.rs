@@ -48,6 +48,15 @@
 //! `new_response_outparam_from_callback`; then `instantiate_async` (skipped
 //! for a reused instance) and `call_handle`, in a task of its own, since the
 //! handler returns only after the whole body has been written.
+//!
+//! A component that exports `wasi:http/handler@0.3.x` (the WASI 0.3 build,
+//! [`P3_COMPONENT`]) runs too: the same `Linker` also gets
+//! `wasmtime_wasi::p3::add_to_linker` and `wasmtime_wasi_http::p3::add_to_linker`
+//! (the engine enables `wasm_component_model_async`), a `ServicePre` replaces
+//! the `ProxyPre`, and the request runs inside `Store::run_concurrent`:
+//! `Service::handle` returns the response, `Response::into_http` turns it into
+//! an `http::Response`, and the store keeps running until the body has ended,
+//! since the guest feeds it from tasks that run only while the store does.
 
 pub use host_test_core::*;
 
@@ -65,6 +74,7 @@ mod tests {
                 env!("WASI_FILESERVER_COMPONENT"),
             ),
             (super::NAIVE_COMPONENT, env!("NAIVE_FILESERVER_COMPONENT")),
+            (super::P3_COMPONENT, env!("WASI_FILESERVER_P3_COMPONENT")),
         ] {
             assert_eq!(
                 Path::new(constant).canonicalize().unwrap(),

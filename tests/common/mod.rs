@@ -20,6 +20,43 @@ pub const PAGE: u64 = 64 * KIB;
 /// Both transfer modes: every streaming test runs in each.
 pub const MODES: [&str; 2] = ["chunked", "splice"];
 
+/// The two builds of the file server from the same source: the WASI 0.2
+/// component (`incoming-handler@0.2.0`) and the WASI 0.3 one (`handler@0.3`).
+/// Every integrity, memory, stall, disconnect and conformance test runs
+/// against each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Build {
+    P2,
+    P3,
+}
+
+pub const BUILDS: [Build; 2] = [Build::P2, Build::P3];
+
+impl Build {
+    pub fn component(self) -> &'static str {
+        match self {
+            Build::P2 => host_test::FILESERVER_COMPONENT,
+            Build::P3 => host_test::P3_COMPONENT,
+        }
+    }
+
+    /// How the report ends a response without a body (HEAD, 304, ...). A
+    /// WASIp3 response always has one (its `contents` stream is optional, its
+    /// trailers are not) and wasmtime-wasi-http keeps `none` private: the
+    /// host sees an empty body that finishes.
+    pub fn bodiless(self) -> host_test::Outcome {
+        match self {
+            Build::P2 => host_test::Outcome::NoBody,
+            Build::P3 => host_test::Outcome::Finished,
+        }
+    }
+}
+
+/// Every (build, transfer mode) pair.
+pub fn builds_and_modes() -> impl Iterator<Item = (Build, &'static str)> {
+    BUILDS.into_iter().flat_map(|build| MODES.map(move |mode| (build, mode)))
+}
+
 /// A temporary directory with the served root at `root/` and a secret file
 /// beside it (outside the root), which no response may ever contain.
 pub struct Site {
@@ -79,8 +116,13 @@ impl Site {
         path
     }
 
+    /// The WASI 0.2 build.
     pub fn server(&self, env: &[(&str, &str)]) -> Server {
-        let mut config = ServerConfig::new(self.root());
+        self.server_of(Build::P2, env)
+    }
+
+    pub fn server_of(&self, build: Build, env: &[(&str, &str)]) -> Server {
+        let mut config = ServerConfig::new(self.root()).component(build.component());
         for (k, v) in env {
             config = config.env(*k, *v);
         }

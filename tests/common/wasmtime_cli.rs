@@ -81,6 +81,11 @@ pub struct WasmtimeServe {
 
 impl WasmtimeServe {
     pub fn start(root: &Path, env: &[(&str, &str)], extra: &[&str]) -> WasmtimeServe {
+        Self::start_component(host_test::FILESERVER_COMPONENT, root, env, extra)
+    }
+
+    /// `start` with another component (e.g. the WASI 0.3 build).
+    pub fn start_component(component: &str, root: &Path, env: &[(&str, &str)], extra: &[&str]) -> WasmtimeServe {
         let mut command = Command::new(wasmtime_cli());
         command
             .arg("serve")
@@ -96,7 +101,7 @@ impl WasmtimeServe {
         }
         command
             .args(extra)
-            .arg(host_test::FILESERVER_COMPONENT)
+            .arg(component)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

@@ -20,6 +20,8 @@ pub fn shared_engine() -> anyhow::Result<Engine> {
     }
     let mut config = Config::new();
     config.wasm_component_model(true);
+    // WASIp3 components (`wasi:http/handler@0.3`) use the async ABI.
+    config.wasm_component_model_async(true);
     // On-demand allocation (the default): a fresh instance per request is the
     // point of the measurements, and the pooling allocator's large virtual
     // reservations buy nothing here. Async support is always on in wasmtime 48.

@@ -84,6 +84,12 @@ struct TapState {
     /// The caller's waker, replaced by a no-op one when `settle` drains the
     /// channel; woken afterwards so the caller reads the moved frames.
     caller_waker: Option<Waker>,
+    /// The caller dropped its `ResponseBody` (at its end or before).
+    caller_dropped: bool,
+    /// A WASIp3 instance's task waiting in `BodyTap::finished`.
+    host_waker: Option<Waker>,
+    /// Frames the guest's body channel holds at most (buffer chunks + 1).
+    channel_frames: usize,
 }
 
 impl TapState {
@@ -102,6 +108,7 @@ impl TapState {
             Some(Err(error)) => {
                 self.end = Some(BodyEnd::Error(error.to_string()));
                 self.inner = None;
+                self.wake_host();
                 None
             }
             None => {
@@ -110,16 +117,26 @@ impl TapState {
                     None => BodyEnd::Clean,
                 });
                 self.inner = None;
+                self.wake_host();
                 None
             }
         }
     }
 
-    /// Pulls every frame that is ready now, without registering the caller's
-    /// waker; `keep` decides whether data frames are kept for the caller.
-    fn drain_ready(&mut self, keep: bool) {
+    fn wake_host(&mut self) {
+        if let Some(waker) = self.host_waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// Pulls the frames that are ready now (at most `max_frames`), without
+    /// registering the caller's waker; `keep` decides whether data frames are
+    /// kept for the caller.
+    fn drain_ready(&mut self, keep: bool, max_frames: usize) {
         let mut cx = Context::from_waker(Waker::noop());
-        while let Some(inner) = self.inner.as_mut() {
+        let mut pulled = 0;
+        while let Some(inner) = self.inner.as_mut().filter(|_| pulled < max_frames) {
+            pulled += 1;
             match Pin::new(inner).poll_frame(&mut cx) {
                 Poll::Pending => break,
                 Poll::Ready(polled) => {
@@ -139,6 +156,13 @@ impl TapState {
 pub(crate) struct BodyTap(Arc<Mutex<TapState>>);
 
 impl BodyTap {
+    /// `channel_frames`: how many frames the guest's body channel holds.
+    pub fn new(channel_frames: usize) -> Self {
+        let tap = BodyTap::default();
+        tap.0.lock().unwrap().channel_frames = channel_frames;
+        tap
+    }
+
     /// Called when the guest sets its response (inside `response-outparam.set`,
     /// so strictly before the instance can be gone).
     pub fn install(&self, body: HyperOutgoingBody, promised: Option<u64>) {
@@ -171,7 +195,8 @@ impl BodyTap {
     pub fn settle(&self) -> BodyTally {
         let mut state = self.0.lock().unwrap();
         if state.end.is_none() && !state.client_gone {
-            state.drain_ready(true);
+            // Nothing can enter the channel any more: take all of it.
+            state.drain_ready(true, usize::MAX);
         }
         if let Some(waker) = state.caller_waker.take() {
             waker.wake();
@@ -182,6 +207,31 @@ impl BodyTap {
             client_gone: state.client_gone,
             no_body: state.no_body,
         }
+    }
+
+    /// For a WASIp3 instance, whose body is fed only while its store runs:
+    /// resolves once the body has ended, or the caller has left. When the
+    /// caller dropped the body at its end (hyper stops at Content-Length),
+    /// this pulls the rest itself to learn how the guest ended it.
+    pub fn finished(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let tap = self.clone();
+        std::future::poll_fn(move |cx| {
+            let mut state = tap.0.lock().unwrap();
+            if state.end.is_some() || state.client_gone {
+                return Poll::Ready(());
+            }
+            if state.caller_dropped {
+                while let Some(inner) = state.inner.as_mut() {
+                    match Pin::new(inner).poll_frame(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(polled) => drop(state.record(polled)),
+                    }
+                }
+                return Poll::Ready(());
+            }
+            state.host_waker = Some(cx.waker().clone());
+            Poll::Pending
+        })
     }
 
     pub fn body(&self) -> ResponseBody {
@@ -284,12 +334,17 @@ impl Drop for ResponseBody {
     fn drop(&mut self) {
         let Some(tap) = &self.tap else { return };
         let mut state = tap.0.lock().unwrap();
+        state.caller_dropped = true;
+        state.wake_host();
         if state.end.is_some() {
             state.leftover.clear();
             return;
         }
         // Count what the guest already pushed, then close the channel.
-        state.drain_ready(false);
+        // Only what the channel held when the caller left: the guest is still
+        // running, and every pulled frame would make room for another.
+        let held = state.channel_frames;
+        state.drain_ready(false, held);
         state.leftover.clear();
         // hyper stops polling once Content-Length bytes are out, before the
         // guest's `finish` arrives: that caller did not leave early. Keep the

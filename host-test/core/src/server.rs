@@ -8,6 +8,12 @@
 //! longer set one); the instance keeps running in its own task, feeding the
 //! body, and sends its `Report` after its `Store` is dropped (or, when it is
 //! reused, after the handler has returned and the instance is idle again).
+//!
+//! Components of either kind run: `wasi:http/incoming-handler@0.2.x` (the
+//! `p2` build) and `wasi:http/handler@0.3.x` (the `p3` build). A WASIp3
+//! handler returns its response and feeds the body from tasks that run only
+//! while the store runs (`run_concurrent`): the request's task keeps it
+//! running until the body has ended or the client has left.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -23,6 +29,7 @@ use wasmtime::Store;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyPre};
 use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
+use wasmtime_wasi_http::p3::bindings::{Service, ServicePre};
 use wasmtime_wasi_http::WasiHttpView;
 
 use crate::component_cache::{load_component, shared_engine};
@@ -42,12 +49,27 @@ pub struct Server {
 
 struct Inner {
     config: ServerConfig,
-    pre: ProxyPre<StoreData>,
+    pre: Pre,
     /// With `config.reuse`: instances that finished a request and may take
     /// another, the most recently used last. It holds at most as many as
     /// were ever busy at once, until the `Server` is dropped.
     idle: Mutex<Vec<Instance>>,
     next_instance_id: AtomicU64,
+}
+
+/// The linked component, by the handler it exports.
+enum Pre {
+    P2(ProxyPre<StoreData>),
+    P3(ServicePre<StoreData>),
+}
+
+impl Pre {
+    fn engine(&self) -> &wasmtime::Engine {
+        match self {
+            Pre::P2(pre) => pre.engine(),
+            Pre::P3(pre) => pre.engine(),
+        }
+    }
 }
 
 /// A store and, once instantiated, the component instance in it.
@@ -56,6 +78,8 @@ struct Instance {
     store: Store<StoreData>,
     /// `None` until the first request's task instantiates it.
     proxy: Option<Proxy>,
+    /// The same for a WASIp3 component.
+    service: Option<Service>,
     /// Requests given to this instance so far.
     requests: u32,
 }
@@ -74,6 +98,7 @@ impl Inner {
             id: self.next_instance_id.fetch_add(1, Ordering::Relaxed),
             store,
             proxy: None,
+            service: None,
             requests: 0,
         })
     }
@@ -114,18 +139,22 @@ impl Server {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
             .map_err(anyhow::Error::from)?;
+        // The same for WASI 0.3 (`wasmtime serve -Scli` with p3 enabled).
+        wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(anyhow::Error::from)?;
+        wasmtime_wasi_http::p3::add_to_linker(&mut linker).map_err(anyhow::Error::from)?;
         let instance_pre = linker
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("linking {}", config.component.display()))?;
-        let pre = ProxyPre::new(instance_pre)
-            .map_err(anyhow::Error::from)
-            .with_context(|| {
+        let pre = match ServicePre::new(instance_pre.clone()) {
+            Ok(pre) => Pre::P3(pre),
+            Err(_) => Pre::P2(ProxyPre::new(instance_pre).map_err(anyhow::Error::from).with_context(|| {
                 format!(
-                    "{} does not export wasi:http/incoming-handler@0.2.x",
+                    "{} exports neither wasi:http/incoming-handler@0.2.x nor wasi:http/handler@0.3.x",
                     config.component.display()
                 )
-            })?;
+            })?),
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -151,11 +180,14 @@ impl Server {
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
         supply_host(&mut request);
+        if let Pre::P3(_) = self.inner.pre {
+            return self.handle_p3(request).await;
+        }
         let mut instance = self.inner.checkout()?;
         instance.requests += 1;
         let store = &mut instance.store;
 
-        let tap = BodyTap::default();
+        let tap = BodyTap::new(self.inner.config.body_buffer_chunks + 1);
         let response_set = Arc::new(OnceLock::new());
         let (head_tx, head_rx) = oneshot::channel();
         let request = store
@@ -208,20 +240,52 @@ impl Server {
 
         // `Err`: the callback was dropped unused, i.e. the guest dropped the
         // outparam or its store is gone (trap, or returned without `set`).
-        Ok(match head_rx.await {
-            Ok(Some(head)) => Exchange {
-                status: head.status,
-                headers: head.headers,
-                body: tap.body(),
-                report,
-            },
-            Ok(None) | Err(_) => Exchange {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                headers: HeaderMap::new(),
-                body: ResponseBody::empty(),
-                report,
-            },
-        })
+        Ok(exchange(head_rx.await, tap, report))
+    }
+
+    /// `handle` for a WASIp3 component.
+    async fn handle_p3<B>(&self, request: Request<B>) -> anyhow::Result<Exchange>
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let mut instance = self.inner.checkout()?;
+        instance.requests += 1;
+        let tap = BodyTap::new(self.inner.config.body_buffer_chunks + 1);
+        let (head_tx, head_rx) = oneshot::channel();
+        let (report_tx, report_rx) = oneshot::channel();
+        tokio::spawn(run_request_p3(
+            self.inner.clone(),
+            instance,
+            request,
+            tap.clone(),
+            head_tx,
+            report_tx,
+        ));
+        // `Err`: the task ended without a response (trap, deadline).
+        Ok(exchange(head_rx.await, tap, ReportHandle(report_rx)))
+    }
+}
+
+/// The response head the guest set (`Some`), or a bodiless 500.
+fn exchange(
+    head: Result<Option<http::response::Parts>, oneshot::error::RecvError>,
+    tap: BodyTap,
+    report: ReportHandle,
+) -> Exchange {
+    match head {
+        Ok(Some(head)) => Exchange {
+            status: head.status,
+            headers: head.headers,
+            body: tap.body(),
+            report,
+        },
+        Ok(None) | Err(_) => Exchange {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            headers: HeaderMap::new(),
+            body: ResponseBody::empty(),
+            report,
+        },
     }
 }
 
@@ -247,7 +311,10 @@ async fn run_request(
     report_tx: oneshot::Sender<Report>,
 ) {
     let started = Instant::now();
-    let call = call_handler(&inner.pre, &mut instance, request, outparam);
+    let Pre::P2(pre) = &inner.pre else {
+        unreachable!("a WASIp3 component runs in run_request_p3")
+    };
+    let call = call_handler(pre, &mut instance, request, outparam);
     // A timer around the call, as `wasmtime serve -W timeout` has: dropping
     // the call's future tears the guest down wherever it waits.
     let result = match inner.config.request_timeout {
@@ -290,6 +357,124 @@ async fn run_request(
 
     let outcome = decide_outcome(failure, response, &body);
     let _ = report_tx.send(build_report(memory, facts, &body, duration, outcome));
+}
+
+/// `run_request` for a WASIp3 component: instantiates (unless reused), calls
+/// the handler and keeps the store running until the body has ended, then
+/// drops the instance or returns it to the idle pool, then reports.
+async fn run_request_p3<B>(
+    inner: Arc<Inner>,
+    mut instance: Instance,
+    request: Request<B>,
+    tap: BodyTap,
+    head_tx: oneshot::Sender<Option<http::response::Parts>>,
+    report_tx: oneshot::Sender<Report>,
+) where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<wasmtime_wasi_http::Error>,
+{
+    let started = Instant::now();
+    let Pre::P3(pre) = &inner.pre else {
+        unreachable!("a WASIp2 component runs in run_request")
+    };
+    let response_set = Arc::new(OnceLock::new());
+    let call = call_handler_p3(
+        pre,
+        &mut instance,
+        request,
+        tap.clone(),
+        response_set.clone(),
+        head_tx,
+    );
+    let result = match inner.config.request_timeout {
+        Some(limit) => match tokio::time::timeout(limit, call).await {
+            Ok(result) => result.map_err(|e| CallFailure::Trap(describe_trap(e))),
+            Err(_) => Err(CallFailure::Deadline),
+        },
+        None => call.await.map_err(|e| CallFailure::Trap(describe_trap(e))),
+    };
+    let memory = instance.store.data().memory.usage();
+    let facts = InstanceFacts {
+        id: instance.id,
+        requests: instance.requests,
+        open_resources: instance.store.data_mut().open_resources(),
+    };
+    let failure = result.err();
+    let response = response_set.get().cloned().unwrap_or(ResponseSet::Never);
+    let body = if failure.is_some() {
+        tap.guest_trapped();
+        drop(instance);
+        tap.settle()
+    } else if inner.may_reuse(&instance) {
+        // The call returned only once the body had ended or the client left.
+        inner.idle.lock().unwrap().push(instance);
+        tap.settle()
+    } else {
+        drop(instance);
+        tap.settle()
+    };
+    let duration = started.elapsed();
+    let outcome = decide_outcome(failure, response, &body);
+    let _ = report_tx.send(build_report(memory, facts, &body, duration, outcome));
+}
+
+async fn call_handler_p3<B>(
+    pre: &ServicePre<StoreData>,
+    instance: &mut Instance,
+    request: Request<B>,
+    tap: BodyTap,
+    response_set: Arc<OnceLock<ResponseSet>>,
+    head_tx: oneshot::Sender<Option<http::response::Parts>>,
+) -> wasmtime::Result<()>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<wasmtime_wasi_http::Error>,
+{
+    let Instance { store, service, .. } = instance;
+    if service.is_none() {
+        *service = Some(pre.instantiate_async(&mut *store).await?);
+    }
+    let service = service.as_ref().expect("instantiated above");
+    store
+        .run_concurrent(async move |accessor| -> wasmtime::Result<()> {
+            // `Request::from_http`, with the header map built first: its
+            // future would otherwise borrow the store's hooks.
+            let (parts, body) = request.into_parts();
+            let headers = accessor.with(|mut store| {
+                wasmtime_wasi_http::FieldMap::new_immutable(store.get().http().hooks, parts.headers)
+            });
+            let uri = parts.uri.into_parts();
+            let (request, request_io) = wasmtime_wasi_http::p3::Request::new(
+                parts.method,
+                uri.scheme,
+                uri.authority,
+                uri.path_and_query,
+                headers,
+                None,
+                body,
+            );
+            let response = match service.handle(accessor, request).await? {
+                Ok(response) => response,
+                Err(code) => {
+                    let _ = response_set.set(ResponseSet::ErrorCode(format!("{code:?}")));
+                    let _ = head_tx.send(None);
+                    return Ok(());
+                }
+            };
+            let response = accessor.with(|mut store| response.into_http(&mut store, request_io))?;
+            let (head, body) = response.into_parts();
+            let promised = head
+                .headers
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse().ok());
+            tap.install(body, promised);
+            let _ = response_set.set(ResponseSet::Response);
+            let _ = head_tx.send(Some(head));
+            // The guest's tasks feed the body only while the store runs.
+            tap.finished().await;
+            Ok(())
+        })
+        .await?
 }
 
 async fn call_handler(

@@ -1,0 +1,126 @@
+//! The served root on `wasi:filesystem@0.3`: finding its preopen, answering
+//! `stat` for the shared `decide`, opening files and directories read-only.
+//!
+//! `decide` asks its questions through the synchronous `FileLookup` trait,
+//! while WASI 0.3's `stat-at` is async. `Lookups` bridges the two without
+//! touching `decide`: it answers from what it has already looked up and notes
+//! every other path; the handler then stats those paths and runs `decide`
+//! again. `decide` is pure, so each run asks the same questions up to the
+//! first unknown one, and a run with no unknown path is the real decision
+//! (a handful of `stat-at` calls: the path, an index file, `.br`/`.gz`
+//! variants, the fallback pages).
+
+use std::cell::RefCell;
+
+use wasip3::filesystem::preopens::get_directories;
+use wasip3::filesystem::types::{
+    Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, OpenFlags, PathFlags,
+};
+use wasi_fileserver::file_lookup::{Entry, FileLookup, FsError, LookupError};
+use wasi_fileserver::file_meta::{FileMeta, Timestamp};
+
+/// The preopen whose guest path is `root` (trailing slashes ignored).
+pub fn open_root(root: &str) -> Option<Descriptor> {
+    get_directories()
+        .into_iter()
+        .find(|(_, path)| normalize(path) == root)
+        .map(|(descriptor, _)| descriptor)
+}
+
+fn normalize(path: &str) -> &str {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        "/"
+    } else {
+        trimmed
+    }
+}
+
+/// `stat` answers known so far, and the paths `decide` asked about that are not.
+#[derive(Default)]
+pub struct Lookups {
+    known: Vec<(String, Result<Entry, LookupError>)>,
+    unknown: RefCell<Vec<String>>,
+}
+
+impl FileLookup for Lookups {
+    fn stat(&self, path: &str) -> Result<Entry, LookupError> {
+        if let Some((_, answer)) = self.known.iter().find(|(known, _)| known == path) {
+            return *answer;
+        }
+        let mut unknown = self.unknown.borrow_mut();
+        if !unknown.iter().any(|p| p == path) {
+            unknown.push(path.to_string());
+        }
+        // A placeholder: a run that met an unknown path is thrown away.
+        Err(LookupError::Failed)
+    }
+}
+
+impl Lookups {
+    /// Stats every path the last run asked about and did not know; false when
+    /// there was none (the last run's plan stands).
+    pub async fn resolve_unknown(&mut self, root: &Descriptor) -> bool {
+        let unknown = std::mem::take(self.unknown.get_mut());
+        if unknown.is_empty() {
+            return false;
+        }
+        for path in unknown {
+            let answer = root
+                .stat_at(PathFlags::SYMLINK_FOLLOW, path.clone())
+                .await
+                .map(|stat| entry(&stat))
+                .map_err(lookup_error);
+            self.known.push((path, answer));
+        }
+        true
+    }
+}
+
+/// Opens a file for reading and checks that it is still a regular file: it
+/// may have been replaced since the decision's `stat`. Gives its size too.
+pub async fn open_file(root: &Descriptor, path: &str) -> Result<(Descriptor, u64), LookupError> {
+    let file = root
+        .open_at(PathFlags::SYMLINK_FOLLOW, path.to_string(), OpenFlags::empty(), DescriptorFlags::READ)
+        .await
+        .map_err(lookup_error)?;
+    match file.stat().await.map(|s| entry(&s)) {
+        Ok(Entry::File(meta)) => Ok((file, meta.size)),
+        Ok(_) => Err(LookupError::NotFound),
+        Err(e) => Err(lookup_error(e)),
+    }
+}
+
+/// Opens a directory for a listing.
+pub async fn open_dir(root: &Descriptor, path: &str) -> Result<Descriptor, LookupError> {
+    root.open_at(PathFlags::SYMLINK_FOLLOW, path.to_string(), OpenFlags::DIRECTORY, DescriptorFlags::READ)
+        .await
+        .map_err(lookup_error)
+}
+
+fn entry(stat: &DescriptorStat) -> Entry {
+    match stat.type_ {
+        DescriptorType::RegularFile => Entry::File(FileMeta {
+            size: stat.size,
+            // WASI 0.3 times are signed; one before 1970 is treated as unknown.
+            modified: stat.data_modification_timestamp.and_then(|t| {
+                Some(Timestamp { seconds: u64::try_from(t.seconds).ok()?, nanoseconds: t.nanoseconds })
+            }),
+        }),
+        DescriptorType::Directory => Entry::Directory,
+        _ => Entry::Other,
+    }
+}
+
+fn lookup_error(e: ErrorCode) -> LookupError {
+    LookupError::from(match e {
+        ErrorCode::NoEntry => FsError::NoEntry,
+        ErrorCode::NotDirectory => FsError::NotDirectory,
+        ErrorCode::IsDirectory => FsError::IsDirectory,
+        ErrorCode::NameTooLong => FsError::NameTooLong,
+        ErrorCode::Loop => FsError::Loop,
+        ErrorCode::Access => FsError::Access,
+        ErrorCode::NotPermitted => FsError::NotPermitted,
+        _ => FsError::Other,
+    })
+}

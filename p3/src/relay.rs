@@ -1,0 +1,133 @@
+//! The one place that moves body bytes in the WASI 0.3 build: segments (file
+//! ranges and small literals) into the response body stream.
+//!
+//! A file range is read from `read-via-stream` into one buffer of at most
+//! CHUNK_SIZE bytes, which is then written to the body; the buffer is reused,
+//! so a response holds one chunk of linear memory whatever its length. Every
+//! write races a `monotonic-clock` wait of STALL_TIMEOUT: a client that takes
+//! nothing for that long loses the response. A write that finds the body's
+//! reader gone (the client left) ends the relay at once.
+//!
+//! (A whole file needs no relay at all: the handler hands the file's stream
+//! itself to the response, see `respond.rs`.)
+
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use wasip3::clocks::monotonic_clock::wait_for;
+use wasip3::filesystem::types::Descriptor;
+use wasip3::wit_bindgen::rt::async_support::{StreamResult, StreamWriter};
+use wasi_fileserver::segment::Segment;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelayEnd {
+    /// Every byte was written.
+    Done,
+    /// The client went away.
+    ClientGone,
+    /// The client took nothing for the stall timeout.
+    Stalled,
+    /// The file ended before the promised length (it shrank).
+    Truncated,
+    /// The file could not be read.
+    Failed,
+}
+
+/// The response body with its stall timeout and the one reusable buffer.
+pub struct Body {
+    out: StreamWriter<u8>,
+    stall: Option<Duration>,
+    chunk: usize,
+    buffer: Vec<u8>,
+}
+
+impl Body {
+    pub fn new(out: StreamWriter<u8>, stall: Option<Duration>, chunk: u32) -> Body {
+        Body { out, stall, chunk: chunk as usize, buffer: Vec::new() }
+    }
+
+    /// Writes one segment; file ranges come from `file`.
+    pub async fn send(&mut self, file: Option<&Descriptor>, segment: Segment) -> Result<(), RelayEnd> {
+        match segment {
+            Segment::Literal(text) => self.write(text.into_bytes()).await.map(drop),
+            Segment::FileRange { len: 0, .. } => Ok(()),
+            Segment::FileRange { start, len } => match file {
+                Some(file) => self.copy_range(file, start, len).await,
+                None => Err(RelayEnd::Failed),
+            },
+        }
+    }
+
+    async fn copy_range(&mut self, file: &Descriptor, start: u64, len: u64) -> Result<(), RelayEnd> {
+        let (mut input, result) = file.read_via_stream(start);
+        let mut remaining = len;
+        let mut buffer = std::mem::take(&mut self.buffer);
+        // A small range gets a small buffer: a 1 KiB file stays in one page.
+        buffer.reserve_exact(self.chunk.min(usize::try_from(len).unwrap_or(usize::MAX)));
+        while remaining > 0 {
+            buffer.clear();
+            let (status, filled) = input.read(buffer).await;
+            buffer = filled;
+            match status {
+                StreamResult::Complete(_) => {}
+                // The stream ends at the end of the file, or on a read error.
+                StreamResult::Dropped | StreamResult::Cancelled => {
+                    drop(input);
+                    return Err(match result.await {
+                        Ok(()) => RelayEnd::Truncated,
+                        Err(_) => RelayEnd::Failed,
+                    });
+                }
+            }
+            // The stream reads on to the end of the file: keep only the range.
+            buffer.truncate(usize::try_from(remaining).unwrap_or(usize::MAX));
+            remaining -= buffer.len() as u64;
+            buffer = self.write(buffer).await?;
+        }
+        self.buffer = buffer;
+        Ok(())
+    }
+
+    /// Writes all of `data` under the stall timeout; gives the buffer back.
+    async fn write(&mut self, data: Vec<u8>) -> Result<Vec<u8>, RelayEnd> {
+        let stall = self.stall;
+        let (mut status, mut rest) = with_deadline(self.out.write(data), stall).await.ok_or(RelayEnd::Stalled)?;
+        loop {
+            match status {
+                StreamResult::Complete(_) if rest.remaining() == 0 => return Ok(rest.into_vec()),
+                StreamResult::Complete(_) | StreamResult::Cancelled => {}
+                StreamResult::Dropped => return Err(RelayEnd::ClientGone),
+            }
+            (status, rest) = with_deadline(self.out.write_buf(rest), stall).await.ok_or(RelayEnd::Stalled)?;
+        }
+    }
+}
+
+/// `operation`, or None when `deadline` passes first (the operation is then
+/// dropped, which cancels it). The timer is started only if the operation
+/// does not complete at once: a `monotonic-clock` wait per write costs a host
+/// timer and its cancellation, ~40% of the throughput of a client that keeps
+/// up.
+async fn with_deadline<F: Future>(operation: F, deadline: Option<Duration>) -> Option<F::Output> {
+    let Some(deadline) = deadline else {
+        return Some(operation.await);
+    };
+    let nanos = u64::try_from(deadline.as_nanos()).unwrap_or(u64::MAX);
+    let mut operation = pin!(operation);
+    let mut timer = pin!(None);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = operation.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        if timer.is_none() {
+            timer.set(Some(wait_for(nanos)));
+        }
+        match timer.as_mut().as_pin_mut().map(|timer| timer.poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(None),
+            _ => Poll::Pending,
+        }
+    })
+    .await
+}

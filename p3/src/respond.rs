@@ -1,0 +1,161 @@
+//! Sends a rendered Reply as a WASI 0.3 `response`: headers, then no body, a
+//! short text, the file's own stream, or segments through the relay.
+//!
+//! The body is a stream the response carries and a trailers future that says
+//! how it ended. That future defaults to an error: unless the body was sent
+//! whole (`Ok`), the host aborts the response instead of ending it cleanly,
+//! so a client never takes a short body for a complete one.
+
+use wasip3::filesystem::types::Descriptor;
+use wasip3::http::types::{ErrorCode, Fields, Response, Trailers};
+use wasip3::wit_bindgen::rt::async_support::{FutureReader, FutureWriter, StreamReader};
+use wasip3::{wit_bindgen, wit_future, wit_stream};
+use wasi_fileserver::config::{Settings, Transfer};
+use wasi_fileserver::listing::{listing_entry, LISTING_TAIL};
+use wasi_fileserver::plan::{lookup_failure, Failure};
+use wasi_fileserver::reply::{failure_reply, Reply, ReplyBody};
+use wasi_fileserver::segment::Segment;
+
+use super::fs::{open_dir, open_file};
+use super::relay::{Body, RelayEnd};
+
+type TrailersResult = Result<Option<Trailers>, ErrorCode>;
+
+pub async fn respond(reply: Reply, root: Option<Descriptor>, settings: &'static Settings) -> Result<Response, ErrorCode> {
+    let Some(root) = root else {
+        return Ok(simple(&failure_reply(Failure::Internal)));
+    };
+    match &reply.body {
+        ReplyBody::File { path, segments } => {
+            // Open before committing to a status, so that a failure can still say so.
+            let (file, size) = match open_file(&root, path).await {
+                Ok(opened) => opened,
+                Err(e) => return Ok(simple(&failure_reply(lookup_failure(e)))),
+            };
+            let whole = matches!(segments.as_slice(), [Segment::FileRange { start: 0, len }] if *len == size);
+            if whole && settings.transfer == Transfer::Splice {
+                return Ok(whole_file(&reply, file));
+            }
+            let segments = segments.clone();
+            Ok(streamed(&reply, settings, move |mut body| async move {
+                for segment in segments {
+                    body.send(Some(&file), segment).await?;
+                }
+                Ok(())
+            }))
+        }
+        ReplyBody::Listing { path, head } => {
+            let dir = match open_dir(&root, path).await {
+                Ok(dir) => dir,
+                Err(e) => return Ok(simple(&failure_reply(lookup_failure(e)))),
+            };
+            let head = head.clone();
+            let serve_hidden = settings.serve_hidden;
+            Ok(streamed(&reply, settings, move |mut body| async move {
+                body.send(None, Segment::Literal(head)).await?;
+                let (mut entries, result) = dir.read_directory();
+                // Row by row, in directory order: never the whole listing in memory.
+                while let Some(entry) = entries.next().await {
+                    if serve_hidden || !entry.name.starts_with('.') {
+                        let is_dir = matches!(entry.type_, wasip3::filesystem::types::DescriptorType::Directory);
+                        body.send(None, Segment::Literal(listing_entry(&entry.name, is_dir))).await?;
+                    }
+                }
+                drop(entries);
+                if result.await.is_err() {
+                    return Err(RelayEnd::Failed);
+                }
+                body.send(None, Segment::Literal(LISTING_TAIL.to_string())).await
+            }))
+        }
+        ReplyBody::None | ReplyBody::Text(_) => Ok(simple(&reply)),
+    }
+}
+
+/// The file's own stream is the body: the host moves every byte, none enters
+/// linear memory. The file's read result decides the trailers.
+fn whole_file(reply: &Reply, file: Descriptor) -> Response {
+    let (contents, read_result) = file.read_via_stream(0);
+    let (trailers, trailers_rx) = trailers();
+    let response = response(reply, Some(contents), trailers_rx);
+    wit_bindgen::spawn_local(async move {
+        let outcome = read_result.await;
+        drop(file);
+        if outcome.is_ok() {
+            trailers.write(Ok(None)).await.ok();
+        }
+    });
+    response
+}
+
+/// A body produced by `produce` through the relay, after the response is returned.
+fn streamed<F>(reply: &Reply, settings: &Settings, produce: impl FnOnce(Body) -> F + 'static) -> Response
+where
+    F: std::future::Future<Output = Result<(), RelayEnd>> + 'static,
+{
+    let (out, contents) = wit_stream::new();
+    let (trailers, trailers_rx) = trailers();
+    let response = response(reply, Some(contents), trailers_rx);
+    let body = Body::new(out, settings.stall_timeout, settings.chunk_size);
+    wit_bindgen::spawn_local(async move {
+        // `produce` owns the body stream: it is dropped (closed) when it returns.
+        let end = produce(body).await.err().unwrap_or(RelayEnd::Done);
+        finish(trailers, end).await;
+    });
+    response
+}
+
+/// No body, or a short literal one.
+fn simple(reply: &Reply) -> Response {
+    let ReplyBody::Text(text) = reply.body else {
+        // HEAD, 304, redirects: no body at all, whatever Content-Length says.
+        // Trailers that default to `Ok`, resolved by dropping the writer: no
+        // task to run after the handler returns.
+        let (trailers, trailers_rx) = wit_future::new(|| Ok(None));
+        drop(trailers);
+        return response(reply, None, trailers_rx);
+    };
+    let (mut out, contents) = wit_stream::new();
+    let (trailers, trailers_rx) = trailers();
+    let response = response(reply, Some(contents), trailers_rx);
+    wit_bindgen::spawn_local(async move {
+        let unsent = out.write_all(text.as_bytes().to_vec()).await;
+        drop(out);
+        let end = if unsent.is_empty() { RelayEnd::Done } else { RelayEnd::ClientGone };
+        finish(trailers, end).await;
+    });
+    response
+}
+
+/// `Ok` trailers only for a body sent whole; any other end leaves the default
+/// error, which makes the host abort the response.
+async fn finish(trailers: FutureWriter<TrailersResult>, end: RelayEnd) {
+    match end {
+        RelayEnd::Done => {
+            trailers.write(Ok(None)).await.ok();
+        }
+        RelayEnd::ClientGone | RelayEnd::Stalled | RelayEnd::Truncated | RelayEnd::Failed => drop(trailers),
+    }
+}
+
+fn trailers() -> (FutureWriter<TrailersResult>, FutureReader<TrailersResult>) {
+    wit_future::new(|| Err(ErrorCode::InternalError(None)))
+}
+
+fn response(reply: &Reply, contents: Option<StreamReader<u8>>, trailers: FutureReader<TrailersResult>) -> Response {
+    let entries: Vec<(String, Vec<u8>)> = reply
+        .headers
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()))
+        .collect();
+    // Headers that cannot be built: a bare 500, as the 0.2 build sends.
+    let (headers, status) = match Fields::from_list(&entries) {
+        Ok(headers) => (headers, reply.status),
+        Err(_) => (Fields::new(), 500),
+    };
+    let (response, _sent) = Response::new(headers, contents, trailers);
+    if response.set_status_code(status).is_err() {
+        let _ = response.set_status_code(500);
+    }
+    response
+}
