@@ -78,6 +78,22 @@ impl std::fmt::Display for Warning {
 }
 
 impl Settings {
+    /// The settings from the process environment; each unusable value is
+    /// reported once on stderr. Components call this once per instance.
+    pub fn from_environment() -> Settings {
+        let (settings, warnings) = Settings::from_lookup(|name| std::env::var(name).ok());
+        for warning in warnings {
+            eprintln!("{warning}");
+        }
+        settings
+    }
+
+    /// Whether a preopen's guest path is `root` (trailing slashes ignored).
+    pub fn is_root(&self, guest_path: &str) -> bool {
+        let trimmed = guest_path.trim_end_matches('/');
+        (if trimmed.is_empty() { "/" } else { trimmed }) == self.root
+    }
+
     /// Reads every setting through `lookup` (the environment in the component).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> (Settings, Vec<Warning>) {
         let mut settings = Settings::default();
@@ -214,6 +230,14 @@ mod tests {
         assert_eq!(s.chunk_size, 1024);
         assert_eq!(s.stall_timeout, Some(Duration::from_millis(500)));
         assert_eq!(s.transfer, Transfer::Splice);
+    }
+
+    #[test]
+    fn root_preopen_matching() {
+        let s = Settings::default();
+        assert!(s.is_root("/") && s.is_root("//") && !s.is_root("/srv"));
+        let srv = from(&[("ROOT", "/srv/")]).0;
+        assert!(srv.is_root("/srv") && srv.is_root("/srv/") && !srv.is_root("/") && !srv.is_root("/srv/www"));
     }
 
     #[test]

@@ -16,24 +16,16 @@ use wasip3::filesystem::preopens::get_directories;
 use wasip3::filesystem::types::{
     Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, OpenFlags, PathFlags,
 };
+use wasi_fileserver::config::Settings;
 use wasi_fileserver::file_lookup::{Entry, FileLookup, FsError, LookupError};
 use wasi_fileserver::file_meta::{FileMeta, Timestamp};
 
-/// The preopen whose guest path is `root` (trailing slashes ignored).
-pub fn open_root(root: &str) -> Option<Descriptor> {
+/// The preopen whose guest path is the `ROOT` setting.
+pub fn open_root(settings: &Settings) -> Option<Descriptor> {
     get_directories()
         .into_iter()
-        .find(|(_, path)| normalize(path) == root)
+        .find(|(_, path)| settings.is_root(path))
         .map(|(descriptor, _)| descriptor)
-}
-
-fn normalize(path: &str) -> &str {
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        "/"
-    } else {
-        trimmed
-    }
 }
 
 /// `stat` answers known so far, and the paths `decide` asked about that are not.

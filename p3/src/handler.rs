@@ -3,12 +3,12 @@
 use std::sync::OnceLock;
 
 use wasip3::exports::http::handler::Guest;
-use wasip3::http::types::{ErrorCode, Fields, Method as WasiMethod, Request, Response};
+use wasip3::http::types::{ErrorCode, Method as WasiMethod, Request, Response};
 use wasip3::random::random::get_random_u64;
 use wasi_fileserver::config::Settings;
 use wasi_fileserver::plan::{decide, Failure, Method, Plan, RequestFacts};
 use wasi_fileserver::reply::render;
-use wasi_fileserver::request::conditional::Preconditions;
+use wasi_fileserver::request::headers::RequestHeaders;
 use wasi_fileserver::request::path::request_target;
 
 use super::fs::{open_root, Lookups};
@@ -21,13 +21,7 @@ wasip3::http::service::export!(Component);
 /// Parsed once per instance; a host that reuses instances pays for it once.
 fn settings() -> &'static Settings {
     static SETTINGS: OnceLock<Settings> = OnceLock::new();
-    SETTINGS.get_or_init(|| {
-        let (settings, warnings) = Settings::from_lookup(|name| std::env::var(name).ok());
-        for warning in warnings {
-            eprintln!("{warning}");
-        }
-        settings
-    })
+    SETTINGS.get_or_init(Settings::from_environment)
 }
 
 impl Guest for Component {
@@ -40,32 +34,21 @@ impl Guest for Component {
             _ => Method::Other,
         };
         // Headers are copied into linear memory when read: read only these.
-        let headers = request.get_headers();
-        let target = request_target(
-            &request.get_path_with_query().unwrap_or_default(),
-            single_header(&headers, "spin-path-info").as_deref(),
-        );
-        let preconditions = Preconditions {
-            if_match: list_header(&headers, "if-match"),
-            if_unmodified_since: single_header(&headers, "if-unmodified-since"),
-            if_none_match: list_header(&headers, "if-none-match"),
-            if_modified_since: single_header(&headers, "if-modified-since"),
-            if_range: single_header(&headers, "if-range"),
-        };
-        let range = single_header(&headers, "range");
-        let accept_encoding = list_header(&headers, "accept-encoding");
-        drop(headers);
+        let fields = request.get_headers();
+        let headers = RequestHeaders::read(|name| fields.get(name));
+        let target = request_target(&request.get_path_with_query().unwrap_or_default(), headers.spin_path_info.as_deref());
+        drop(fields);
         drop(request);
 
-        let root = open_root(&settings.root);
+        let root = open_root(settings);
         let plan = match &root {
             Some(root) => {
                 let facts = RequestFacts {
                     method,
                     target: &target,
-                    preconditions: &preconditions,
-                    range: range.as_deref(),
-                    accept_encoding: accept_encoding.as_deref(),
+                    preconditions: &headers.preconditions,
+                    range: headers.range.as_deref(),
+                    accept_encoding: headers.accept_encoding.as_deref(),
                 };
                 // `decide` is shared with the 0.2 build and synchronous: run it
                 // until it asks about no path not yet looked up (see `Lookups`).
@@ -85,25 +68,6 @@ impl Guest for Component {
         let reply = render(plan, method == Method::Head, settings, multipart_boundary);
         respond(reply, root, settings).await
     }
-}
-
-/// A header that must occur once; repeated or non-UTF-8 values are ignored.
-fn single_header(headers: &Fields, name: &str) -> Option<String> {
-    let mut values = headers.get(name);
-    if values.len() != 1 {
-        return None;
-    }
-    String::from_utf8(values.pop()?).ok()
-}
-
-/// A list header: several field lines are one comma-separated list.
-fn list_header(headers: &Fields, name: &str) -> Option<String> {
-    let values = headers.get(name);
-    if values.is_empty() {
-        return None;
-    }
-    let joined = values.join(&b", "[..]);
-    String::from_utf8(joined).ok()
 }
 
 /// 128 random bits: content cannot be crafted to contain the delimiter.

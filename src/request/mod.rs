@@ -4,4 +4,5 @@ pub mod path;
 pub mod accept_encoding;
 pub mod conditional;
 pub mod entity_tag;
+pub mod headers;
 pub mod range;

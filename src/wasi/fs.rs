@@ -4,24 +4,16 @@ use super::bindings::wasi::filesystem::preopens::get_directories;
 use super::bindings::wasi::filesystem::types::{
     Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, OpenFlags, PathFlags,
 };
+use crate::config::Settings;
 use crate::file_lookup::{Entry, FileLookup, FsError, LookupError};
 use crate::file_meta::{FileMeta, Timestamp};
 
-/// The preopen whose guest path is `root` (trailing slashes ignored).
-pub fn open_root(root: &str) -> Option<Descriptor> {
+/// The preopen whose guest path is the `ROOT` setting.
+pub fn open_root(settings: &Settings) -> Option<Descriptor> {
     get_directories()
         .into_iter()
-        .find(|(_, path)| normalize(path) == root)
+        .find(|(_, path)| settings.is_root(path))
         .map(|(descriptor, _)| descriptor)
-}
-
-fn normalize(path: &str) -> &str {
-    let trimmed = path.trim_end_matches('/');
-    if trimmed.is_empty() {
-        "/"
-    } else {
-        trimmed
-    }
 }
 
 pub struct RootLookup<'a>(pub &'a Descriptor);

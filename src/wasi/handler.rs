@@ -4,12 +4,12 @@ use std::sync::OnceLock;
 
 use super::bindings::exports::wasi::http::incoming_handler::Guest;
 use super::bindings::wasi::random::random::get_random_u64;
-use super::bindings::wasi::http::types::{Fields, IncomingRequest, Method as WasiMethod, ResponseOutparam};
+use super::bindings::wasi::http::types::{IncomingRequest, Method as WasiMethod, ResponseOutparam};
 use super::fs::{open_root, RootLookup};
 use super::respond::respond;
 use crate::config::Settings;
 use crate::plan::{decide, Failure, Method, Plan, RequestFacts};
-use crate::request::conditional::Preconditions;
+use crate::request::headers::RequestHeaders;
 use crate::request::path::request_target;
 use crate::reply::render;
 
@@ -20,13 +20,7 @@ super::bindings::export!(Component with_types_in super::bindings);
 /// Parsed once per instance; a host that reuses instances pays for it once.
 fn settings() -> &'static Settings {
     static SETTINGS: OnceLock<Settings> = OnceLock::new();
-    SETTINGS.get_or_init(|| {
-        let (settings, warnings) = Settings::from_lookup(|name| std::env::var(name).ok());
-        for warning in warnings {
-            eprintln!("{warning}");
-        }
-        settings
-    })
+    SETTINGS.get_or_init(Settings::from_environment)
 }
 
 impl Guest for Component {
@@ -39,32 +33,21 @@ impl Guest for Component {
             _ => Method::Other,
         };
         // Headers are copied into linear memory when read: read only these.
-        let headers = request.headers();
-        let target = request_target(
-            &request.path_with_query().unwrap_or_default(),
-            single_header(&headers, "spin-path-info").as_deref(),
-        );
-        let preconditions = Preconditions {
-            if_match: list_header(&headers, "if-match"),
-            if_unmodified_since: single_header(&headers, "if-unmodified-since"),
-            if_none_match: list_header(&headers, "if-none-match"),
-            if_modified_since: single_header(&headers, "if-modified-since"),
-            if_range: single_header(&headers, "if-range"),
-        };
-        let range = single_header(&headers, "range");
-        let accept_encoding = list_header(&headers, "accept-encoding");
-        drop(headers);
+        let fields = request.headers();
+        let headers = RequestHeaders::read(|name| fields.get(name));
+        let target = request_target(&request.path_with_query().unwrap_or_default(), headers.spin_path_info.as_deref());
+        drop(fields);
         drop(request);
 
-        let root = open_root(&settings.root);
+        let root = open_root(settings);
         let plan = match &root {
             Some(root) => {
                 let facts = RequestFacts {
                     method,
                     target: &target,
-                    preconditions: &preconditions,
-                    range: range.as_deref(),
-                    accept_encoding: accept_encoding.as_deref(),
+                    preconditions: &headers.preconditions,
+                    range: headers.range.as_deref(),
+                    accept_encoding: headers.accept_encoding.as_deref(),
                 };
                 decide(&facts, &RootLookup(root), settings)
             },
@@ -76,25 +59,6 @@ impl Guest for Component {
         let reply = render(plan, method == Method::Head, settings, multipart_boundary);
         respond(reply, root.as_ref(), outparam, settings);
     }
-}
-
-/// A header that must occur once; repeated or non-UTF-8 values are ignored.
-fn single_header(headers: &Fields, name: &str) -> Option<String> {
-    let mut values = headers.get(name);
-    if values.len() != 1 {
-        return None;
-    }
-    String::from_utf8(values.pop()?).ok()
-}
-
-/// A list header: several field lines are one comma-separated list.
-fn list_header(headers: &Fields, name: &str) -> Option<String> {
-    let values = headers.get(name);
-    if values.is_empty() {
-        return None;
-    }
-    let joined = values.join(&b", "[..]);
-    String::from_utf8(joined).ok()
 }
 
 /// 128 random bits: content cannot be crafted to contain the delimiter.
