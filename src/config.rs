@@ -73,7 +73,11 @@ pub struct Warning {
 
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "wasi-fileserver: ignoring {}={:?}: {}; using the default", self.name, self.value, self.reason)
+        write!(
+            f,
+            "wasi-fileserver: ignoring {}={:?}: {}; using the default",
+            self.name, self.value, self.reason
+        )
     }
 }
 
@@ -99,23 +103,46 @@ impl Settings {
         let mut settings = Settings::default();
         let mut warnings = Vec::new();
         let s = &mut settings;
-        let mut read = |name: &'static str, apply: &mut dyn FnMut(&str) -> Result<(), &'static str>| {
-            if let Some(value) = lookup(name) {
-                if let Err(reason) = apply(&value) {
-                    warnings.push(Warning { name, value, reason });
+        let mut read =
+            |name: &'static str, apply: &mut dyn FnMut(&str) -> Result<(), &'static str>| {
+                if let Some(value) = lookup(name) {
+                    if let Err(reason) = apply(&value) {
+                        warnings.push(Warning {
+                            name,
+                            value,
+                            reason,
+                        });
+                    }
                 }
-            }
-        };
+            };
         read("ROOT", &mut |v| parse_root(v).map(|x| s.root = x));
-        read("CHUNK_SIZE", &mut |v| parse_chunk_size(v).map(|x| s.chunk_size = x));
-        read("STALL_TIMEOUT", &mut |v| parse_duration(v).map(|x| s.stall_timeout = x));
-        read("TRANSFER", &mut |v| parse_transfer(v).map(|x| s.transfer = x));
-        read("CACHE_CONTROL", &mut |v| parse_header_value(v).map(|x| s.cache_control = x));
-        read("INDEX_FILE", &mut |v| parse_file_name(v).map(|x| s.index_file = x));
-        read("DIRECTORY_LISTING", &mut |v| parse_bool(v).map(|x| s.directory_listing = x));
-        read("SERVE_HIDDEN", &mut |v| parse_bool(v).map(|x| s.serve_hidden = x));
-        read("FALLBACK_PATH", &mut |v| parse_site_path(v).map(|x| s.fallback_path = x));
-        read("CUSTOM_404_PATH", &mut |v| parse_site_path(v).map(|x| s.custom_404_path = x));
+        read("CHUNK_SIZE", &mut |v| {
+            parse_chunk_size(v).map(|x| s.chunk_size = x)
+        });
+        read("STALL_TIMEOUT", &mut |v| {
+            parse_duration(v).map(|x| s.stall_timeout = x)
+        });
+        read("TRANSFER", &mut |v| {
+            parse_transfer(v).map(|x| s.transfer = x)
+        });
+        read("CACHE_CONTROL", &mut |v| {
+            parse_header_value(v).map(|x| s.cache_control = x)
+        });
+        read("INDEX_FILE", &mut |v| {
+            parse_file_name(v).map(|x| s.index_file = x)
+        });
+        read("DIRECTORY_LISTING", &mut |v| {
+            parse_bool(v).map(|x| s.directory_listing = x)
+        });
+        read("SERVE_HIDDEN", &mut |v| {
+            parse_bool(v).map(|x| s.serve_hidden = x)
+        });
+        read("FALLBACK_PATH", &mut |v| {
+            parse_site_path(v).map(|x| s.fallback_path = x)
+        });
+        read("CUSTOM_404_PATH", &mut |v| {
+            parse_site_path(v).map(|x| s.custom_404_path = x)
+        });
         (settings, warnings)
     }
 }
@@ -125,7 +152,11 @@ fn parse_root(v: &str) -> Result<String, &'static str> {
         return Err("must be an absolute guest path such as / or /public");
     }
     let trimmed = v.trim_end_matches('/');
-    Ok(if trimmed.is_empty() { "/".to_string() } else { trimmed.to_string() })
+    Ok(if trimmed.is_empty() {
+        "/".to_string()
+    } else {
+        trimmed.to_string()
+    })
 }
 
 fn parse_chunk_size(v: &str) -> Result<u32, &'static str> {
@@ -188,7 +219,9 @@ fn parse_site_path(v: &str) -> Result<Option<String>, &'static str> {
         return Ok(None);
     }
     let relative = v.trim_start_matches('/');
-    let segments_ok = relative.split('/').all(|s| !s.is_empty() && s != "." && s != "..");
+    let segments_ok = relative
+        .split('/')
+        .all(|s| !s.is_empty() && s != "." && s != "..");
     if !segments_ok || relative.contains(['\\', '\0']) {
         return Err(ERR);
     }
@@ -208,8 +241,10 @@ mod tests {
     use super::*;
 
     fn from(pairs: &[(&str, &str)]) -> (Settings, Vec<Warning>) {
-        let map: std::collections::HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: std::collections::HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -224,7 +259,12 @@ mod tests {
 
     #[test]
     fn valid_values_are_used() {
-        let (s, w) = from(&[("ROOT", "/public/"), ("CHUNK_SIZE", "1024"), ("STALL_TIMEOUT", "500ms"), ("TRANSFER", "SPLICE")]);
+        let (s, w) = from(&[
+            ("ROOT", "/public/"),
+            ("CHUNK_SIZE", "1024"),
+            ("STALL_TIMEOUT", "500ms"),
+            ("TRANSFER", "SPLICE"),
+        ]);
         assert!(w.is_empty(), "{w:?}");
         assert_eq!(s.root, "/public");
         assert_eq!(s.chunk_size, 1024);
@@ -237,7 +277,12 @@ mod tests {
         let s = Settings::default();
         assert!(s.is_root("/") && s.is_root("//") && !s.is_root("/srv"));
         let srv = from(&[("ROOT", "/srv/")]).0;
-        assert!(srv.is_root("/srv") && srv.is_root("/srv/") && !srv.is_root("/") && !srv.is_root("/srv/www"));
+        assert!(
+            srv.is_root("/srv")
+                && srv.is_root("/srv/")
+                && !srv.is_root("/")
+                && !srv.is_root("/srv/www")
+        );
     }
 
     #[test]
@@ -274,14 +319,27 @@ mod tests {
         assert_eq!(parse_duration("7"), Ok(Some(Duration::from_secs(7))));
         assert_eq!(parse_duration("0"), Ok(None));
         assert_eq!(parse_duration("0ms"), Ok(None));
-        for bad in ["", "s", "-1", "1.5s", "10m", "99999999999999999999", "18446744073709551615s"] {
+        for bad in [
+            "",
+            "s",
+            "-1",
+            "1.5s",
+            "10m",
+            "99999999999999999999",
+            "18446744073709551615s",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn invalid_values_warn_and_keep_defaults() {
-        let (s, w) = from(&[("ROOT", "public"), ("CHUNK_SIZE", "65537"), ("STALL_TIMEOUT", "soon"), ("TRANSFER", "mmap")]);
+        let (s, w) = from(&[
+            ("ROOT", "public"),
+            ("CHUNK_SIZE", "65537"),
+            ("STALL_TIMEOUT", "soon"),
+            ("TRANSFER", "mmap"),
+        ]);
         assert_eq!(s, Settings::default());
         let names: Vec<_> = w.iter().map(|w| w.name).collect();
         assert_eq!(names, ["ROOT", "CHUNK_SIZE", "STALL_TIMEOUT", "TRANSFER"]);

@@ -102,16 +102,26 @@ mod tests {
     #[test]
     fn table_is_sorted_and_lowercase() {
         for pair in TYPES.windows(2) {
-            assert!(pair[0].0 < pair[1].0, "{:?} must sort before {:?}", pair[0].0, pair[1].0);
+            assert!(
+                pair[0].0 < pair[1].0,
+                "{:?} must sort before {:?}",
+                pair[0].0,
+                pair[1].0
+            );
         }
-        assert!(TYPES.iter().all(|(e, _)| e.len() <= 12 && *e == e.to_ascii_lowercase()));
+        assert!(TYPES
+            .iter()
+            .all(|(e, _)| e.len() <= 12 && *e == e.to_ascii_lowercase()));
     }
 
     #[test]
     fn known_types() {
         assert_eq!(content_type_for("index.html"), "text/html; charset=utf-8");
         assert_eq!(content_type_for("A.HTML"), "text/html; charset=utf-8");
-        assert_eq!(content_type_for("app.min.js"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type_for("app.min.js"),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type_for("photo.JPG"), "image/jpeg");
         assert_eq!(content_type_for("notes.txt"), "text/plain; charset=utf-8");
         assert_eq!(content_type_for("module.wasm"), "application/wasm");
@@ -119,7 +129,15 @@ mod tests {
 
     #[test]
     fn unknown_types() {
-        for name in ["README", ".bashrc", "x.unknownext", "x.", "", "x.verylongextension", "x.é"] {
+        for name in [
+            "README",
+            ".bashrc",
+            "x.unknownext",
+            "x.",
+            "",
+            "x.verylongextension",
+            "x.é",
+        ] {
             assert_eq!(content_type_for(name), DEFAULT, "{name}");
         }
     }

@@ -44,7 +44,9 @@ impl From<FsError> for LookupError {
         match e {
             // "/file.txt/x" (not a directory), names no host can hold, and
             // symlink loops all mean: nothing servable there.
-            FsError::NoEntry | FsError::NotDirectory | FsError::NameTooLong | FsError::Loop => LookupError::NotFound,
+            FsError::NoEntry | FsError::NotDirectory | FsError::NameTooLong | FsError::Loop => {
+                LookupError::NotFound
+            }
             // Includes a symlink that leads outside the preopen: the host
             // refuses to follow it.
             FsError::Access | FsError::NotPermitted => LookupError::Denied,

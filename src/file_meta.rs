@@ -20,7 +20,10 @@ impl FileMeta {
     /// A strong ETag from size and modification time (with nanoseconds), never
     /// from the content: computing it must not read the file.
     pub fn etag(&self) -> String {
-        let (s, n) = self.modified.map(|t| (t.seconds, t.nanoseconds)).unwrap_or((0, 0));
+        let (s, n) = self
+            .modified
+            .map(|t| (t.seconds, t.nanoseconds))
+            .unwrap_or((0, 0));
         format!("\"{:x}-{:x}.{:x}\"", self.size, s, n)
     }
 
@@ -42,8 +45,20 @@ mod tests {
 
     #[test]
     fn etag_changes_with_size_and_nanoseconds() {
-        let a = FileMeta { size: 10, modified: Some(Timestamp { seconds: 1_700_000_000, nanoseconds: 5 }) };
-        let b = FileMeta { modified: Some(Timestamp { seconds: 1_700_000_000, nanoseconds: 6 }), ..a };
+        let a = FileMeta {
+            size: 10,
+            modified: Some(Timestamp {
+                seconds: 1_700_000_000,
+                nanoseconds: 5,
+            }),
+        };
+        let b = FileMeta {
+            modified: Some(Timestamp {
+                seconds: 1_700_000_000,
+                nanoseconds: 6,
+            }),
+            ..a
+        };
         let c = FileMeta { size: 11, ..a };
         assert_eq!(a.etag(), "\"a-6553f100.5\"");
         assert_ne!(a.etag(), b.etag());
@@ -53,14 +68,30 @@ mod tests {
 
     #[test]
     fn last_modified_is_imf_fixdate() {
-        let m = FileMeta { size: 0, modified: Some(Timestamp { seconds: 784_111_777, nanoseconds: 999 }) };
+        let m = FileMeta {
+            size: 0,
+            modified: Some(Timestamp {
+                seconds: 784_111_777,
+                nanoseconds: 999,
+            }),
+        };
         assert_eq!(m.last_modified().unwrap(), "Sun, 06 Nov 1994 08:49:37 GMT");
-        assert_eq!(FileMeta { size: 0, modified: None }.last_modified(), None);
+        assert_eq!(
+            FileMeta {
+                size: 0,
+                modified: None
+            }
+            .last_modified(),
+            None
+        );
     }
 
     #[test]
     fn sizes_beyond_4_gib() {
-        let m = FileMeta { size: 5 << 30, modified: None };
+        let m = FileMeta {
+            size: 5 << 30,
+            modified: None,
+        };
         assert_eq!(m.etag(), "\"140000000-0.0\"");
     }
 }

@@ -10,7 +10,12 @@ pub fn multipart_content_type(boundary: &str) -> String {
 }
 
 /// Part headers interleaved with the file ranges, then the closing delimiter.
-pub fn multipart_segments(ranges: &[ByteRange], content_type: &str, size: u64, boundary: &str) -> Vec<Segment> {
+pub fn multipart_segments(
+    ranges: &[ByteRange],
+    content_type: &str,
+    size: u64,
+    boundary: &str,
+) -> Vec<Segment> {
     let mut segments = Vec::with_capacity(ranges.len() * 2 + 1);
     for (i, range) in ranges.iter().enumerate() {
         // The CRLF before every delimiter but the first belongs to the delimiter.
@@ -19,7 +24,10 @@ pub fn multipart_segments(ranges: &[ByteRange], content_type: &str, size: u64, b
             "{lead}--{boundary}\r\ncontent-type: {content_type}\r\ncontent-range: {}\r\n\r\n",
             range.content_range(size)
         )));
-        segments.push(Segment::FileRange { start: range.start, len: range.len });
+        segments.push(Segment::FileRange {
+            start: range.start,
+            len: range.len,
+        });
     }
     segments.push(Segment::Literal(format!("\r\n--{boundary}--\r\n")));
     segments
@@ -35,7 +43,10 @@ mod tests {
 
     #[test]
     fn layout_and_length() {
-        let ranges = [ByteRange { start: 0, len: 2 }, ByteRange { start: 8, len: 2 }];
+        let ranges = [
+            ByteRange { start: 0, len: 2 },
+            ByteRange { start: 8, len: 2 },
+        ];
         let segments = multipart_segments(&ranges, "text/plain", 10, "XYZ");
         // Render with the file "0123456789" to check the exact bytes.
         let file = b"0123456789";
@@ -44,7 +55,8 @@ mod tests {
             .map(|s| match s {
                 Segment::Literal(t) => t.clone(),
                 Segment::FileRange { start, len } => {
-                    String::from_utf8(file[*start as usize..(*start + *len) as usize].to_vec()).unwrap()
+                    String::from_utf8(file[*start as usize..(*start + *len) as usize].to_vec())
+                        .unwrap()
                 }
             })
             .collect();
@@ -55,6 +67,9 @@ mod tests {
              \r\n--XYZ--\r\n"
         );
         assert_eq!(total_len(&segments), body.len() as u64);
-        assert_eq!(multipart_content_type("XYZ"), "multipart/byteranges; boundary=XYZ");
+        assert_eq!(
+            multipart_content_type("XYZ"),
+            "multipart/byteranges; boundary=XYZ"
+        );
     }
 }

@@ -80,15 +80,26 @@ pub enum Selection {
 pub enum Plan {
     /// Send (or, for HEAD, describe) a file; `status` is 200, or 404 for the
     /// custom 404 page.
-    File { status: u16, file: Representation, selection: Selection },
+    File {
+        status: u16,
+        file: Representation,
+        selection: Selection,
+    },
     /// 304: the client's copy is current.
     NotModified(Representation),
     /// 416: no requested range overlaps the file.
-    RangeNotSatisfiable { size: u64 },
+    RangeNotSatisfiable {
+        size: u64,
+    },
     /// An HTML listing of the directory at `path` (relative), titled `title`.
-    Listing { path: String, title: String },
+    Listing {
+        path: String,
+        title: String,
+    },
     /// A directory asked for without its trailing slash.
-    Redirect { location: String },
+    Redirect {
+        location: String,
+    },
     /// 204 with `Allow`.
     Options,
     Fail(Failure),
@@ -108,17 +119,32 @@ pub fn decide(request: &RequestFacts<'_>, fs: &impl FileLookup, settings: &Setti
     }
     let relative = path.relative();
     match fs.stat(&relative) {
-        Ok(Entry::File(meta)) if !path.trailing_slash => serve_file(request, fs, relative, path.file_name(), meta, 200),
+        Ok(Entry::File(meta)) if !path.trailing_slash => {
+            serve_file(request, fs, relative, path.file_name(), meta, 200)
+        }
         // "/file.txt/" names a directory that does not exist.
         Ok(Entry::File(_)) | Ok(Entry::Other) => not_found(request, fs, settings),
-        Ok(Entry::Directory) if !path.trailing_slash => Plan::Redirect { location: directory_location(&path) },
+        Ok(Entry::Directory) if !path.trailing_slash => Plan::Redirect {
+            location: directory_location(&path),
+        },
         Ok(Entry::Directory) => {
             let index = path.join(&settings.index_file);
             match fs.stat(&index) {
-                Ok(Entry::File(meta)) => serve_file(request, fs, index, &settings.index_file, meta, 200),
+                Ok(Entry::File(meta)) => {
+                    serve_file(request, fs, index, &settings.index_file, meta, 200)
+                }
                 Ok(_) | Err(LookupError::NotFound) if settings.directory_listing => {
-                    let title = format!("/{}", path.segments.iter().map(|s| format!("{s}/")).collect::<String>());
-                    Plan::Listing { path: relative, title }
+                    let title = format!(
+                        "/{}",
+                        path.segments
+                            .iter()
+                            .map(|s| format!("{s}/"))
+                            .collect::<String>()
+                    );
+                    Plan::Listing {
+                        path: relative,
+                        title,
+                    }
                 }
                 Ok(_) | Err(LookupError::NotFound) => not_found(request, fs, settings),
                 Err(e) => Plan::Fail(lookup_failure(e)),
@@ -140,16 +166,30 @@ fn not_found(request: &RequestFacts<'_>, fs: &impl FileLookup, settings: &Settin
         if let Ok(Entry::File(meta)) = fs.stat(page) {
             // An error page: no validators to honour, no ranges to cut.
             let file = negotiate(request, fs, page.clone(), page, meta);
-            return Plan::File { status: 404, file, selection: Selection::Whole };
+            return Plan::File {
+                status: 404,
+                file,
+                selection: Selection::Whole,
+            };
         }
     }
     Plan::Fail(Failure::NotFound)
 }
 
-fn serve_file(request: &RequestFacts<'_>, fs: &impl FileLookup, path: String, name: &str, meta: FileMeta, status: u16) -> Plan {
+fn serve_file(
+    request: &RequestFacts<'_>,
+    fs: &impl FileLookup,
+    path: String,
+    name: &str,
+    meta: FileMeta,
+    status: u16,
+) -> Plan {
     let file = negotiate(request, fs, path, name, meta);
     let etag = file.etag();
-    let validators = Validators { etag: &etag, last_modified: file.meta.modified_time() };
+    let validators = Validators {
+        etag: &etag,
+        last_modified: file.meta.modified_time(),
+    };
     match evaluate(request.preconditions, validators) {
         Verdict::Proceed => {}
         Verdict::NotModified => return Plan::NotModified(file),
@@ -160,28 +200,47 @@ fn serve_file(request: &RequestFacts<'_>, fs: &impl FileLookup, path: String, na
     let selection = match range {
         Some(range) if check_if_range(request.preconditions.if_range.as_deref(), validators) => {
             match parse_range(range, file.meta.size) {
-                RangeRequest::Unsatisfiable => return Plan::RangeNotSatisfiable { size: file.meta.size },
+                RangeRequest::Unsatisfiable => {
+                    return Plan::RangeNotSatisfiable {
+                        size: file.meta.size,
+                    }
+                }
                 RangeRequest::Partial(ranges) => Selection::Ranges(ranges),
                 RangeRequest::Whole => Selection::Whole,
             }
         }
         _ => Selection::Whole,
     };
-    Plan::File { status, file, selection }
+    Plan::File {
+        status,
+        file,
+        selection,
+    }
 }
 
 /// Picks a precompressed variant (`name.br`, `name.gz`) the client accepts.
 /// Both variants are looked up even when the client accepts neither, because
 /// every response for a negotiable resource must say `Vary: Accept-Encoding`.
-fn negotiate(request: &RequestFacts<'_>, fs: &impl FileLookup, path: String, name: &str, meta: FileMeta) -> Representation {
+fn negotiate(
+    request: &RequestFacts<'_>,
+    fs: &impl FileLookup,
+    path: String,
+    name: &str,
+    meta: FileMeta,
+) -> Representation {
     let content_type = content_type_for(name);
     let variants = Encoding::ALL.map(|e| match fs.stat(&format!("{path}{}", e.file_suffix())) {
         Ok(Entry::File(meta)) => Some((e, meta)),
         _ => None,
     });
     let negotiable = variants.iter().any(Option::is_some);
-    let chosen = preferred(request.accept_encoding)
-        .find_map(|wanted| variants.iter().flatten().find(|(e, _)| *e == wanted).copied());
+    let chosen = preferred(request.accept_encoding).find_map(|wanted| {
+        variants
+            .iter()
+            .flatten()
+            .find(|(e, _)| *e == wanted)
+            .copied()
+    });
     match chosen {
         Some((encoding, variant_meta)) => Representation {
             path: format!("{path}{}", encoding.file_suffix()),
@@ -190,7 +249,13 @@ fn negotiate(request: &RequestFacts<'_>, fs: &impl FileLookup, path: String, nam
             encoding: Some(encoding),
             negotiable,
         },
-        None => Representation { path, meta, content_type, encoding: None, negotiable },
+        None => Representation {
+            path,
+            meta,
+            content_type,
+            encoding: None,
+            negotiable,
+        },
     }
 }
 
@@ -228,9 +293,27 @@ mod tests {
         }
     }
 
-    const META: FileMeta = FileMeta { size: 42, modified: Some(Timestamp { seconds: 1, nanoseconds: 2 }) };
-    const GZ: FileMeta = FileMeta { size: 20, modified: Some(Timestamp { seconds: 3, nanoseconds: 4 }) };
-    const BR: FileMeta = FileMeta { size: 10, modified: Some(Timestamp { seconds: 3, nanoseconds: 4 }) };
+    const META: FileMeta = FileMeta {
+        size: 42,
+        modified: Some(Timestamp {
+            seconds: 1,
+            nanoseconds: 2,
+        }),
+    };
+    const GZ: FileMeta = FileMeta {
+        size: 20,
+        modified: Some(Timestamp {
+            seconds: 3,
+            nanoseconds: 4,
+        }),
+    };
+    const BR: FileMeta = FileMeta {
+        size: 10,
+        modified: Some(Timestamp {
+            seconds: 3,
+            nanoseconds: 4,
+        }),
+    };
 
     fn fs() -> FakeFs {
         FakeFs(HashMap::from([
@@ -265,7 +348,13 @@ mod tests {
     };
 
     fn facts(method: Method, target: &str) -> RequestFacts<'_> {
-        RequestFacts { method, target, preconditions: NONE, range: None, accept_encoding: None }
+        RequestFacts {
+            method,
+            target,
+            preconditions: NONE,
+            range: None,
+            accept_encoding: None,
+        }
     }
 
     fn get(target: &str) -> Plan {
@@ -281,9 +370,22 @@ mod tests {
 
     #[test]
     fn serves_files_and_indexes() {
-        let Plan::File { status, file, selection } = get("/a.txt?v=1") else { panic!() };
-        assert_eq!((status, &file.path, file.content_type), (200, &"a.txt".to_string(), "text/plain; charset=utf-8"));
-        assert_eq!((file.encoding, file.negotiable, selection), (None, false, Selection::Whole));
+        let Plan::File {
+            status,
+            file,
+            selection,
+        } = get("/a.txt?v=1")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (status, &file.path, file.content_type),
+            (200, &"a.txt".to_string(), "text/plain; charset=utf-8")
+        );
+        assert_eq!(
+            (file.encoding, file.negotiable, selection),
+            (None, false, Selection::Whole)
+        );
         assert_eq!(served_path(get("/")), "index.html");
         assert_eq!(served_path(get("/docs/")), "docs/index.html");
         let head = decide(&facts(Method::Head, "/a.txt"), &fs(), &Settings::default());
@@ -292,9 +394,24 @@ mod tests {
 
     #[test]
     fn redirects_directories_without_slash() {
-        assert_eq!(get("/docs"), Plan::Redirect { location: "docs/".into() });
-        assert_eq!(get("/docs?x=1&y"), Plan::Redirect { location: "docs/?x=1&y".into() });
-        assert_eq!(get("/a/../docs"), Plan::Redirect { location: "docs/".into() });
+        assert_eq!(
+            get("/docs"),
+            Plan::Redirect {
+                location: "docs/".into()
+            }
+        );
+        assert_eq!(
+            get("/docs?x=1&y"),
+            Plan::Redirect {
+                location: "docs/?x=1&y".into()
+            }
+        );
+        assert_eq!(
+            get("/a/../docs"),
+            Plan::Redirect {
+                location: "docs/".into()
+            }
+        );
     }
 
     #[test]
@@ -309,98 +426,248 @@ mod tests {
         assert_eq!(get("/a%2fb"), Plan::Fail(Failure::BadRequest));
         let post = decide(&facts(Method::Other, "/a.txt"), &fs(), &Settings::default());
         assert_eq!(post, Plan::Fail(Failure::MethodNotAllowed));
-        let options = decide(&facts(Method::Options, "/anything"), &fs(), &Settings::default());
+        let options = decide(
+            &facts(Method::Options, "/anything"),
+            &fs(),
+            &Settings::default(),
+        );
         assert_eq!(options, Plan::Options);
     }
 
     #[test]
     fn location_cannot_become_a_scheme() {
         let fs = FakeFs(HashMap::from([("javascript:x", Ok(Entry::Directory))]));
-        let plan = decide(&facts(Method::Get, "/javascript:x"), &fs, &Settings::default());
-        assert_eq!(plan, Plan::Redirect { location: "./javascript:x/".into() });
+        let plan = decide(
+            &facts(Method::Get, "/javascript:x"),
+            &fs,
+            &Settings::default(),
+        );
+        assert_eq!(
+            plan,
+            Plan::Redirect {
+                location: "./javascript:x/".into()
+            }
+        );
     }
 
     #[test]
     fn hidden_files() {
         assert_eq!(get("/.env"), Plan::Fail(Failure::NotFound));
-        assert_eq!(served_path(get("/.well-known/security.txt")), ".well-known/security.txt");
-        let settings = Settings { serve_hidden: true, ..Settings::default() };
-        assert_eq!(served_path(decide(&facts(Method::Get, "/.env"), &fs(), &settings)), ".env");
+        assert_eq!(
+            served_path(get("/.well-known/security.txt")),
+            ".well-known/security.txt"
+        );
+        let settings = Settings {
+            serve_hidden: true,
+            ..Settings::default()
+        };
+        assert_eq!(
+            served_path(decide(&facts(Method::Get, "/.env"), &fs(), &settings)),
+            ".env"
+        );
     }
 
     #[test]
     fn site_fallbacks() {
-        let spa = Settings { fallback_path: Some("spa.html".into()), custom_404_path: Some("404.html".into()), ..Settings::default() };
+        let spa = Settings {
+            fallback_path: Some("spa.html".into()),
+            custom_404_path: Some("404.html".into()),
+            ..Settings::default()
+        };
         let plan = decide(&facts(Method::Get, "/deep/link"), &fs(), &spa);
-        assert!(matches!(&plan, Plan::File { status: 200, file, .. } if file.path == "spa.html"), "{plan:?}");
-        let custom = Settings { custom_404_path: Some("404.html".into()), ..Settings::default() };
+        assert!(
+            matches!(&plan, Plan::File { status: 200, file, .. } if file.path == "spa.html"),
+            "{plan:?}"
+        );
+        let custom = Settings {
+            custom_404_path: Some("404.html".into()),
+            ..Settings::default()
+        };
         let plan = decide(&facts(Method::Get, "/nope.txt"), &fs(), &custom);
-        let Plan::File { status: 404, file, selection: Selection::Whole } = plan else { panic!("{plan:?}") };
-        assert_eq!((file.path.as_str(), file.content_type), ("404.html", "text/html; charset=utf-8"));
+        let Plan::File {
+            status: 404,
+            file,
+            selection: Selection::Whole,
+        } = plan
+        else {
+            panic!("{plan:?}")
+        };
+        assert_eq!(
+            (file.path.as_str(), file.content_type),
+            ("404.html", "text/html; charset=utf-8")
+        );
         // Hidden paths fall back too, and a missing fallback file is a plain 404.
-        assert!(matches!(decide(&facts(Method::Get, "/.env"), &fs(), &custom), Plan::File { status: 404, .. }));
-        let broken = Settings { fallback_path: Some("gone.html".into()), ..Settings::default() };
-        assert_eq!(decide(&facts(Method::Get, "/x"), &fs(), &broken), Plan::Fail(Failure::NotFound));
+        assert!(matches!(
+            decide(&facts(Method::Get, "/.env"), &fs(), &custom),
+            Plan::File { status: 404, .. }
+        ));
+        let broken = Settings {
+            fallback_path: Some("gone.html".into()),
+            ..Settings::default()
+        };
+        assert_eq!(
+            decide(&facts(Method::Get, "/x"), &fs(), &broken),
+            Plan::Fail(Failure::NotFound)
+        );
         // Bad requests stay bad requests.
-        assert_eq!(decide(&facts(Method::Get, "/../x"), &fs(), &spa), Plan::Fail(Failure::BadRequest));
+        assert_eq!(
+            decide(&facts(Method::Get, "/../x"), &fs(), &spa),
+            Plan::Fail(Failure::BadRequest)
+        );
     }
 
     #[test]
     fn directory_listing() {
-        let listing = Settings { directory_listing: true, ..Settings::default() };
+        let listing = Settings {
+            directory_listing: true,
+            ..Settings::default()
+        };
         assert_eq!(
             decide(&facts(Method::Get, "/empty/"), &fs(), &listing),
-            Plan::Listing { path: "empty".into(), title: "/empty/".into() }
+            Plan::Listing {
+                path: "empty".into(),
+                title: "/empty/".into()
+            }
         );
-        assert!(matches!(decide(&facts(Method::Get, "/docs/"), &fs(), &listing), Plan::File { .. }), "index wins");
-        let index = Settings { index_file: "a.txt".into(), ..Settings::default() };
-        assert_eq!(served_path(decide(&facts(Method::Get, "/"), &fs(), &index)), "a.txt");
+        assert!(
+            matches!(
+                decide(&facts(Method::Get, "/docs/"), &fs(), &listing),
+                Plan::File { .. }
+            ),
+            "index wins"
+        );
+        let index = Settings {
+            index_file: "a.txt".into(),
+            ..Settings::default()
+        };
+        assert_eq!(
+            served_path(decide(&facts(Method::Get, "/"), &fs(), &index)),
+            "a.txt"
+        );
     }
 
     #[test]
     fn precompressed_variants() {
         let with = |ae: &'static str, target: &'static str| {
-            let facts = RequestFacts { accept_encoding: Some(ae), ..facts(Method::Get, target) };
+            let facts = RequestFacts {
+                accept_encoding: Some(ae),
+                ..facts(Method::Get, target)
+            };
             match decide(&facts, &fs(), &Settings::default()) {
                 Plan::File { file, .. } => file,
                 other => panic!("{other:?}"),
             }
         };
         let br = with("gzip, br", "/app.js");
-        assert_eq!((br.path.as_str(), br.encoding, br.meta, br.content_type), ("app.js.br", Some(Encoding::Brotli), BR, "text/javascript; charset=utf-8"));
+        assert_eq!(
+            (br.path.as_str(), br.encoding, br.meta, br.content_type),
+            (
+                "app.js.br",
+                Some(Encoding::Brotli),
+                BR,
+                "text/javascript; charset=utf-8"
+            )
+        );
         assert!(br.negotiable);
-        assert_eq!(with("br;q=0.5, gzip", "/app.js").encoding, Some(Encoding::Gzip));
-        assert_eq!(with("br", "/style.css").encoding, None, "no .br beside style.css");
+        assert_eq!(
+            with("br;q=0.5, gzip", "/app.js").encoding,
+            Some(Encoding::Gzip)
+        );
+        assert_eq!(
+            with("br", "/style.css").encoding,
+            None,
+            "no .br beside style.css"
+        );
         let plain = with("identity", "/app.js");
         assert_eq!((plain.path.as_str(), plain.negotiable), ("app.js", true));
         assert!(!with("gzip", "/a.txt").negotiable);
         // Distinct ETags even when a variant's size and time equal another's.
-        assert_ne!(with("br", "/app.js").etag(), Representation { encoding: None, ..br.clone() }.etag());
+        assert_ne!(
+            with("br", "/app.js").etag(),
+            Representation {
+                encoding: None,
+                ..br.clone()
+            }
+            .etag()
+        );
         assert!(with("br", "/app.js").etag().ends_with("-br\""));
     }
 
     #[test]
     fn preconditions_and_ranges() {
-        let etag = Representation { path: "a.txt".into(), meta: META, content_type: "", encoding: None, negotiable: false }.etag();
+        let etag = Representation {
+            path: "a.txt".into(),
+            meta: META,
+            content_type: "",
+            encoding: None,
+            negotiable: false,
+        }
+        .etag();
         let plan = |method, pre: &Preconditions, range: Option<&str>| {
-            let facts = RequestFacts { method, target: "/a.txt", preconditions: pre, range, accept_encoding: None };
+            let facts = RequestFacts {
+                method,
+                target: "/a.txt",
+                preconditions: pre,
+                range,
+                accept_encoding: None,
+            };
             decide(&facts, &fs(), &Settings::default())
         };
-        let inm = Preconditions { if_none_match: Some(etag.clone()), ..NONE.clone() };
-        assert!(matches!(plan(Method::Get, &inm, None), Plan::NotModified(_)));
-        let im = Preconditions { if_match: Some("\"nope\"".into()), ..NONE.clone() };
-        assert_eq!(plan(Method::Get, &im, Some("bytes=0-1")), Plan::Fail(Failure::PreconditionFailed));
+        let inm = Preconditions {
+            if_none_match: Some(etag.clone()),
+            ..NONE.clone()
+        };
+        assert!(matches!(
+            plan(Method::Get, &inm, None),
+            Plan::NotModified(_)
+        ));
+        let im = Preconditions {
+            if_match: Some("\"nope\"".into()),
+            ..NONE.clone()
+        };
+        assert_eq!(
+            plan(Method::Get, &im, Some("bytes=0-1")),
+            Plan::Fail(Failure::PreconditionFailed)
+        );
         let selection = |p: Plan| match p {
             Plan::File { selection, .. } => selection,
             other => panic!("{other:?}"),
         };
-        assert_eq!(selection(plan(Method::Get, NONE, Some("bytes=2-"))), Selection::Ranges(vec![ByteRange { start: 2, len: 40 }]));
-        assert_eq!(selection(plan(Method::Get, NONE, Some("bytes=0-0,-1"))).clone(), Selection::Ranges(vec![ByteRange { start: 0, len: 1 }, ByteRange { start: 41, len: 1 }]));
-        assert_eq!(selection(plan(Method::Head, NONE, Some("bytes=2-"))), Selection::Whole, "HEAD ignores Range");
-        assert_eq!(plan(Method::Get, NONE, Some("bytes=42-")), Plan::RangeNotSatisfiable { size: 42 });
-        let stale = Preconditions { if_range: Some("\"old\"".into()), ..NONE.clone() };
-        assert_eq!(selection(plan(Method::Get, &stale, Some("bytes=2-"))), Selection::Whole);
-        let fresh = Preconditions { if_range: Some(etag), ..NONE.clone() };
-        assert!(matches!(selection(plan(Method::Get, &fresh, Some("bytes=2-"))), Selection::Ranges(_)));
+        assert_eq!(
+            selection(plan(Method::Get, NONE, Some("bytes=2-"))),
+            Selection::Ranges(vec![ByteRange { start: 2, len: 40 }])
+        );
+        assert_eq!(
+            selection(plan(Method::Get, NONE, Some("bytes=0-0,-1"))).clone(),
+            Selection::Ranges(vec![
+                ByteRange { start: 0, len: 1 },
+                ByteRange { start: 41, len: 1 }
+            ])
+        );
+        assert_eq!(
+            selection(plan(Method::Head, NONE, Some("bytes=2-"))),
+            Selection::Whole,
+            "HEAD ignores Range"
+        );
+        assert_eq!(
+            plan(Method::Get, NONE, Some("bytes=42-")),
+            Plan::RangeNotSatisfiable { size: 42 }
+        );
+        let stale = Preconditions {
+            if_range: Some("\"old\"".into()),
+            ..NONE.clone()
+        };
+        assert_eq!(
+            selection(plan(Method::Get, &stale, Some("bytes=2-"))),
+            Selection::Whole
+        );
+        let fresh = Preconditions {
+            if_range: Some(etag),
+            ..NONE.clone()
+        };
+        assert!(matches!(
+            selection(plan(Method::Get, &fresh, Some("bytes=2-"))),
+            Selection::Ranges(_)
+        ));
     }
 }

@@ -55,72 +55,375 @@ fn cases() -> Vec<Case> {
     let get = Method::GET;
     let head = Method::HEAD;
     vec![
-        Case { rule: "GET file: type, length, validators, nosniff", env: NONE, method: get.clone(), target: "/hello.txt", headers: NONE, status: 200,
-            expect: &[("content-type", Some("text/plain; charset=utf-8")), ("content-length", Some("5")), ("accept-ranges", Some("bytes")), ("x-content-type-options", Some("nosniff")), ("cache-control", None), ("vary", None)], body: Exact(b"hello") },
-        Case { rule: "HEAD: headers, no body", env: NONE, method: head.clone(), target: "/hello.txt", headers: NONE, status: 200,
-            expect: &[("content-length", Some("5"))], body: Empty },
-        Case { rule: "OPTIONS: 204 with Allow", env: NONE, method: Method::OPTIONS, target: "/hello.txt", headers: NONE, status: 204,
-            expect: &[("allow", Some("GET, HEAD, OPTIONS"))], body: Empty },
-        Case { rule: "other methods: 405 with Allow", env: NONE, method: Method::DELETE, target: "/hello.txt", headers: NONE, status: 405,
-            expect: &[("allow", Some("GET, HEAD, OPTIONS"))], body: Exact(b"405 Method Not Allowed\n") },
-        Case { rule: "CACHE_CONTROL on file responses", env: &[("CACHE_CONTROL", "public, max-age=600")], method: get.clone(), target: "/hello.txt", headers: NONE, status: 200,
-            expect: &[("cache-control", Some("public, max-age=600"))], body: Exact(b"hello") },
-        Case { rule: "CACHE_CONTROL on 304", env: &[("CACHE_CONTROL", "no-cache")], method: get.clone(), target: "/hello.txt", headers: &[("if-none-match", "*")], status: 304,
-            expect: &[("cache-control", Some("no-cache")), ("content-length", None)], body: Empty },
-        Case { rule: "precompressed: br preferred on a tie", env: NONE, method: get.clone(), target: "/app.js", headers: &[("accept-encoding", "gzip, deflate, br")], status: 200,
-            expect: &[("content-encoding", Some("br")), ("content-type", Some("text/javascript; charset=utf-8")), ("vary", Some("accept-encoding")), ("content-length", Some("8"))], body: Exact(b"BR-BYTES") },
-        Case { rule: "precompressed: q-values", env: NONE, method: get.clone(), target: "/app.js", headers: &[("accept-encoding", "br;q=0.2, gzip;q=0.8")], status: 200,
-            expect: &[("content-encoding", Some("gzip")), ("vary", Some("accept-encoding"))], body: Exact(b"GZ-BYTES") },
-        Case { rule: "precompressed: q=0 excludes", env: NONE, method: get.clone(), target: "/app.js", headers: &[("accept-encoding", "br;q=0, gzip;q=0")], status: 200,
-            expect: &[("content-encoding", None), ("vary", Some("accept-encoding"))], body: Exact(b"console.log('plain')") },
-        Case { rule: "precompressed: no Accept-Encoding still varies", env: NONE, method: get.clone(), target: "/app.js", headers: NONE, status: 200,
-            expect: &[("content-encoding", None), ("vary", Some("accept-encoding"))], body: Exact(b"console.log('plain')") },
-        Case { rule: "precompressed: only existing variants", env: NONE, method: get.clone(), target: "/style.css", headers: &[("accept-encoding", "br")], status: 200,
-            expect: &[("content-encoding", None), ("vary", Some("accept-encoding"))], body: Exact(b"a{}") },
-        Case { rule: "precompressed: ranges apply to the encoded bytes", env: NONE, method: get.clone(), target: "/app.js", headers: &[("accept-encoding", "gzip"), ("range", "bytes=0-1")], status: 206,
-            expect: &[("content-encoding", Some("gzip")), ("content-range", Some("bytes 0-1/8"))], body: Exact(b"GZ") },
-        Case { rule: "precompressed: the original must exist", env: NONE, method: get.clone(), target: "/orphan.txt", headers: &[("accept-encoding", "gzip")], status: 404,
-            expect: &[], body: Exact(b"404 Not Found\n") },
-        Case { rule: "unknown extension: octet-stream", env: NONE, method: get.clone(), target: "/orphan.txt.gz", headers: NONE, status: 200,
-            expect: &[("content-type", Some("application/gzip"))], body: Exact(b"no original") },
-        Case { rule: "INDEX_FILE", env: &[("INDEX_FILE", "home.htm")], method: get.clone(), target: "/docs/", headers: NONE, status: 200,
-            expect: &[("content-type", Some("text/html; charset=utf-8"))], body: Exact(b"<h1>alt index</h1>") },
-        Case { rule: "directory without index, listing off: 404", env: NONE, method: get.clone(), target: "/list/", headers: NONE, status: 404,
-            expect: &[], body: Exact(b"404 Not Found\n") },
-        Case { rule: "DIRECTORY_LISTING: escaped names, encoded links, no hidden", env: &[("DIRECTORY_LISTING", "true")], method: get.clone(), target: "/list/", headers: NONE, status: 200,
-            expect: &[("content-type", Some("text/html; charset=utf-8")), ("content-length", None)], body: Contains("<a href=\"b%20%3Cc%3E%26.txt\">b &lt;c&gt;&amp;.txt</a>") },
-        Case { rule: "hidden files: 404", env: NONE, method: get.clone(), target: "/.env", headers: NONE, status: 404,
-            expect: &[], body: Exact(b"404 Not Found\n") },
-        Case { rule: "hidden files: .well-known is served", env: NONE, method: get.clone(), target: "/.well-known/security.txt", headers: NONE, status: 200,
-            expect: &[], body: Exact(b"Contact: x") },
-        Case { rule: "SERVE_HIDDEN", env: &[("SERVE_HIDDEN", "1")], method: get.clone(), target: "/.env", headers: NONE, status: 200,
-            expect: &[], body: Exact(b"SECRET=1") },
-        Case { rule: "FALLBACK_PATH: 200 with the fallback's type", env: &[("FALLBACK_PATH", "/spa.html")], method: get.clone(), target: "/app/route.json", headers: NONE, status: 200,
-            expect: &[("content-type", Some("text/html; charset=utf-8"))], body: Exact(b"<div id=app></div>") },
-        Case { rule: "CUSTOM_404_PATH: status 404", env: &[("CUSTOM_404_PATH", "/404.html")], method: get.clone(), target: "/nope.txt", headers: NONE, status: 404,
-            expect: &[("content-type", Some("text/html; charset=utf-8"))], body: Exact(b"<h1>custom 404</h1>") },
-        Case { rule: "fallback wins over custom 404", env: &[("CUSTOM_404_PATH", "/404.html"), ("FALLBACK_PATH", "/spa.html")], method: get.clone(), target: "/nope", headers: NONE, status: 200,
-            expect: &[], body: Exact(b"<div id=app></div>") },
-        Case { rule: "CUSTOM_404_PATH on HEAD: no body", env: &[("CUSTOM_404_PATH", "/404.html")], method: head.clone(), target: "/nope", headers: NONE, status: 404,
-            expect: &[("content-length", Some("19"))], body: Empty },
-        Case { rule: "spin-path-info replaces the path", env: NONE, method: get.clone(), target: "/static/anything", headers: &[("spin-path-info", "/hello.txt")], status: 200,
-            expect: &[], body: Exact(b"hello") },
-        Case { rule: "spin-path-info is untrusted", env: NONE, method: get.clone(), target: "/hello.txt", headers: &[("spin-path-info", "/../secret.txt")], status: 400,
-            expect: &[], body: Exact(b"400 Bad Request\n") },
-        Case { rule: "Range: unit other than bytes ignored", env: NONE, method: get.clone(), target: "/hello.txt", headers: &[("range", "lines=0-1")], status: 200,
-            expect: &[], body: Exact(b"hello") },
-        Case { rule: "Range: suffix", env: NONE, method: get.clone(), target: "/hello.txt", headers: &[("range", "bytes=-3")], status: 206,
-            expect: &[("content-range", Some("bytes 2-4/5")), ("content-length", Some("3"))], body: Exact(b"llo") },
-        Case { rule: "Range: overlapping served whole", env: NONE, method: get.clone(), target: "/hello.txt", headers: &[("range", "bytes=0-2,1-3")], status: 200,
-            expect: &[], body: Exact(b"hello") },
-        Case { rule: "Range: unsatisfiable", env: NONE, method: get.clone(), target: "/hello.txt", headers: &[("range", "bytes=5-")], status: 416,
-            expect: &[("content-range", Some("bytes */5"))], body: Exact(b"416 Range Not Satisfiable\n") },
-        Case { rule: "Range on HEAD ignored", env: NONE, method: head.clone(), target: "/hello.txt", headers: &[("range", "bytes=0-1")], status: 200,
-            expect: &[("content-length", Some("5"))], body: Empty },
-        Case { rule: "If-Unmodified-Since in the past: 412", env: NONE, method: get.clone(), target: "/hello.txt", headers: &[("if-unmodified-since", "Sun, 06 Nov 1994 08:49:37 GMT")], status: 412,
-            expect: &[], body: Exact(b"412 Precondition Failed\n") },
-        Case { rule: "If-Modified-Since unparseable: ignored", env: NONE, method: get.clone(), target: "/hello.txt", headers: &[("if-modified-since", "not a date")], status: 200,
-            expect: &[], body: Exact(b"hello") },
+        Case {
+            rule: "GET file: type, length, validators, nosniff",
+            env: NONE,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: NONE,
+            status: 200,
+            expect: &[
+                ("content-type", Some("text/plain; charset=utf-8")),
+                ("content-length", Some("5")),
+                ("accept-ranges", Some("bytes")),
+                ("x-content-type-options", Some("nosniff")),
+                ("cache-control", None),
+                ("vary", None),
+            ],
+            body: Exact(b"hello"),
+        },
+        Case {
+            rule: "HEAD: headers, no body",
+            env: NONE,
+            method: head.clone(),
+            target: "/hello.txt",
+            headers: NONE,
+            status: 200,
+            expect: &[("content-length", Some("5"))],
+            body: Empty,
+        },
+        Case {
+            rule: "OPTIONS: 204 with Allow",
+            env: NONE,
+            method: Method::OPTIONS,
+            target: "/hello.txt",
+            headers: NONE,
+            status: 204,
+            expect: &[("allow", Some("GET, HEAD, OPTIONS"))],
+            body: Empty,
+        },
+        Case {
+            rule: "other methods: 405 with Allow",
+            env: NONE,
+            method: Method::DELETE,
+            target: "/hello.txt",
+            headers: NONE,
+            status: 405,
+            expect: &[("allow", Some("GET, HEAD, OPTIONS"))],
+            body: Exact(b"405 Method Not Allowed\n"),
+        },
+        Case {
+            rule: "CACHE_CONTROL on file responses",
+            env: &[("CACHE_CONTROL", "public, max-age=600")],
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: NONE,
+            status: 200,
+            expect: &[("cache-control", Some("public, max-age=600"))],
+            body: Exact(b"hello"),
+        },
+        Case {
+            rule: "CACHE_CONTROL on 304",
+            env: &[("CACHE_CONTROL", "no-cache")],
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: &[("if-none-match", "*")],
+            status: 304,
+            expect: &[
+                ("cache-control", Some("no-cache")),
+                ("content-length", None),
+            ],
+            body: Empty,
+        },
+        Case {
+            rule: "precompressed: br preferred on a tie",
+            env: NONE,
+            method: get.clone(),
+            target: "/app.js",
+            headers: &[("accept-encoding", "gzip, deflate, br")],
+            status: 200,
+            expect: &[
+                ("content-encoding", Some("br")),
+                ("content-type", Some("text/javascript; charset=utf-8")),
+                ("vary", Some("accept-encoding")),
+                ("content-length", Some("8")),
+            ],
+            body: Exact(b"BR-BYTES"),
+        },
+        Case {
+            rule: "precompressed: q-values",
+            env: NONE,
+            method: get.clone(),
+            target: "/app.js",
+            headers: &[("accept-encoding", "br;q=0.2, gzip;q=0.8")],
+            status: 200,
+            expect: &[
+                ("content-encoding", Some("gzip")),
+                ("vary", Some("accept-encoding")),
+            ],
+            body: Exact(b"GZ-BYTES"),
+        },
+        Case {
+            rule: "precompressed: q=0 excludes",
+            env: NONE,
+            method: get.clone(),
+            target: "/app.js",
+            headers: &[("accept-encoding", "br;q=0, gzip;q=0")],
+            status: 200,
+            expect: &[
+                ("content-encoding", None),
+                ("vary", Some("accept-encoding")),
+            ],
+            body: Exact(b"console.log('plain')"),
+        },
+        Case {
+            rule: "precompressed: no Accept-Encoding still varies",
+            env: NONE,
+            method: get.clone(),
+            target: "/app.js",
+            headers: NONE,
+            status: 200,
+            expect: &[
+                ("content-encoding", None),
+                ("vary", Some("accept-encoding")),
+            ],
+            body: Exact(b"console.log('plain')"),
+        },
+        Case {
+            rule: "precompressed: only existing variants",
+            env: NONE,
+            method: get.clone(),
+            target: "/style.css",
+            headers: &[("accept-encoding", "br")],
+            status: 200,
+            expect: &[
+                ("content-encoding", None),
+                ("vary", Some("accept-encoding")),
+            ],
+            body: Exact(b"a{}"),
+        },
+        Case {
+            rule: "precompressed: ranges apply to the encoded bytes",
+            env: NONE,
+            method: get.clone(),
+            target: "/app.js",
+            headers: &[("accept-encoding", "gzip"), ("range", "bytes=0-1")],
+            status: 206,
+            expect: &[
+                ("content-encoding", Some("gzip")),
+                ("content-range", Some("bytes 0-1/8")),
+            ],
+            body: Exact(b"GZ"),
+        },
+        Case {
+            rule: "precompressed: the original must exist",
+            env: NONE,
+            method: get.clone(),
+            target: "/orphan.txt",
+            headers: &[("accept-encoding", "gzip")],
+            status: 404,
+            expect: &[],
+            body: Exact(b"404 Not Found\n"),
+        },
+        Case {
+            rule: "unknown extension: octet-stream",
+            env: NONE,
+            method: get.clone(),
+            target: "/orphan.txt.gz",
+            headers: NONE,
+            status: 200,
+            expect: &[("content-type", Some("application/gzip"))],
+            body: Exact(b"no original"),
+        },
+        Case {
+            rule: "INDEX_FILE",
+            env: &[("INDEX_FILE", "home.htm")],
+            method: get.clone(),
+            target: "/docs/",
+            headers: NONE,
+            status: 200,
+            expect: &[("content-type", Some("text/html; charset=utf-8"))],
+            body: Exact(b"<h1>alt index</h1>"),
+        },
+        Case {
+            rule: "directory without index, listing off: 404",
+            env: NONE,
+            method: get.clone(),
+            target: "/list/",
+            headers: NONE,
+            status: 404,
+            expect: &[],
+            body: Exact(b"404 Not Found\n"),
+        },
+        Case {
+            rule: "DIRECTORY_LISTING: escaped names, encoded links, no hidden",
+            env: &[("DIRECTORY_LISTING", "true")],
+            method: get.clone(),
+            target: "/list/",
+            headers: NONE,
+            status: 200,
+            expect: &[
+                ("content-type", Some("text/html; charset=utf-8")),
+                ("content-length", None),
+            ],
+            body: Contains("<a href=\"b%20%3Cc%3E%26.txt\">b &lt;c&gt;&amp;.txt</a>"),
+        },
+        Case {
+            rule: "hidden files: 404",
+            env: NONE,
+            method: get.clone(),
+            target: "/.env",
+            headers: NONE,
+            status: 404,
+            expect: &[],
+            body: Exact(b"404 Not Found\n"),
+        },
+        Case {
+            rule: "hidden files: .well-known is served",
+            env: NONE,
+            method: get.clone(),
+            target: "/.well-known/security.txt",
+            headers: NONE,
+            status: 200,
+            expect: &[],
+            body: Exact(b"Contact: x"),
+        },
+        Case {
+            rule: "SERVE_HIDDEN",
+            env: &[("SERVE_HIDDEN", "1")],
+            method: get.clone(),
+            target: "/.env",
+            headers: NONE,
+            status: 200,
+            expect: &[],
+            body: Exact(b"SECRET=1"),
+        },
+        Case {
+            rule: "FALLBACK_PATH: 200 with the fallback's type",
+            env: &[("FALLBACK_PATH", "/spa.html")],
+            method: get.clone(),
+            target: "/app/route.json",
+            headers: NONE,
+            status: 200,
+            expect: &[("content-type", Some("text/html; charset=utf-8"))],
+            body: Exact(b"<div id=app></div>"),
+        },
+        Case {
+            rule: "CUSTOM_404_PATH: status 404",
+            env: &[("CUSTOM_404_PATH", "/404.html")],
+            method: get.clone(),
+            target: "/nope.txt",
+            headers: NONE,
+            status: 404,
+            expect: &[("content-type", Some("text/html; charset=utf-8"))],
+            body: Exact(b"<h1>custom 404</h1>"),
+        },
+        Case {
+            rule: "fallback wins over custom 404",
+            env: &[
+                ("CUSTOM_404_PATH", "/404.html"),
+                ("FALLBACK_PATH", "/spa.html"),
+            ],
+            method: get.clone(),
+            target: "/nope",
+            headers: NONE,
+            status: 200,
+            expect: &[],
+            body: Exact(b"<div id=app></div>"),
+        },
+        Case {
+            rule: "CUSTOM_404_PATH on HEAD: no body",
+            env: &[("CUSTOM_404_PATH", "/404.html")],
+            method: head.clone(),
+            target: "/nope",
+            headers: NONE,
+            status: 404,
+            expect: &[("content-length", Some("19"))],
+            body: Empty,
+        },
+        Case {
+            rule: "spin-path-info replaces the path",
+            env: NONE,
+            method: get.clone(),
+            target: "/static/anything",
+            headers: &[("spin-path-info", "/hello.txt")],
+            status: 200,
+            expect: &[],
+            body: Exact(b"hello"),
+        },
+        Case {
+            rule: "spin-path-info is untrusted",
+            env: NONE,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: &[("spin-path-info", "/../secret.txt")],
+            status: 400,
+            expect: &[],
+            body: Exact(b"400 Bad Request\n"),
+        },
+        Case {
+            rule: "Range: unit other than bytes ignored",
+            env: NONE,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: &[("range", "lines=0-1")],
+            status: 200,
+            expect: &[],
+            body: Exact(b"hello"),
+        },
+        Case {
+            rule: "Range: suffix",
+            env: NONE,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: &[("range", "bytes=-3")],
+            status: 206,
+            expect: &[
+                ("content-range", Some("bytes 2-4/5")),
+                ("content-length", Some("3")),
+            ],
+            body: Exact(b"llo"),
+        },
+        Case {
+            rule: "Range: overlapping served whole",
+            env: NONE,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: &[("range", "bytes=0-2,1-3")],
+            status: 200,
+            expect: &[],
+            body: Exact(b"hello"),
+        },
+        Case {
+            rule: "Range: unsatisfiable",
+            env: NONE,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: &[("range", "bytes=5-")],
+            status: 416,
+            expect: &[("content-range", Some("bytes */5"))],
+            body: Exact(b"416 Range Not Satisfiable\n"),
+        },
+        Case {
+            rule: "Range on HEAD ignored",
+            env: NONE,
+            method: head.clone(),
+            target: "/hello.txt",
+            headers: &[("range", "bytes=0-1")],
+            status: 200,
+            expect: &[("content-length", Some("5"))],
+            body: Empty,
+        },
+        Case {
+            rule: "If-Unmodified-Since in the past: 412",
+            env: NONE,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: &[("if-unmodified-since", "Sun, 06 Nov 1994 08:49:37 GMT")],
+            status: 412,
+            expect: &[],
+            body: Exact(b"412 Precondition Failed\n"),
+        },
+        Case {
+            rule: "If-Modified-Since unparseable: ignored",
+            env: NONE,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: &[("if-modified-since", "not a date")],
+            status: 200,
+            expect: &[],
+            body: Exact(b"hello"),
+        },
     ]
 }
 
@@ -128,10 +431,18 @@ fn cases() -> Vec<Case> {
 async fn every_rule() {
     let site = site();
     let mut failures = Vec::new();
-    for (build, case) in BUILDS.into_iter().flat_map(|build| cases().into_iter().map(move |case| (build, case))) {
+    for (build, case) in BUILDS
+        .into_iter()
+        .flat_map(|build| cases().into_iter().map(move |case| (build, case)))
+    {
         let server: Server = site.server_of(build, case.env);
-        let Fetched { status, headers, body: bytes, summary, outcome } =
-            fetch(&server, case.method.clone(), case.target, case.headers).await;
+        let Fetched {
+            status,
+            headers,
+            body: bytes,
+            summary,
+            outcome,
+        } = fetch(&server, case.method.clone(), case.target, case.headers).await;
         let mut problems = Vec::new();
         if status != case.status {
             problems.push(format!("status {status}, want {}", case.status));
@@ -143,11 +454,16 @@ async fn every_rule() {
             }
         }
         match case.body {
-            Body::Exact(want) if bytes != want => problems.push(format!("body {:?}", String::from_utf8_lossy(&bytes))),
-            Body::Contains(want) if !contains(&bytes, want.as_bytes()) => {
-                problems.push(format!("body lacks {want:?}: {:?}", String::from_utf8_lossy(&bytes)))
+            Body::Exact(want) if bytes != want => {
+                problems.push(format!("body {:?}", String::from_utf8_lossy(&bytes)))
             }
-            Body::Empty if !bytes.is_empty() || outcome != build.bodiless() => problems.push(format!("a body: {outcome:?}")),
+            Body::Contains(want) if !contains(&bytes, want.as_bytes()) => problems.push(format!(
+                "body lacks {want:?}: {:?}",
+                String::from_utf8_lossy(&bytes)
+            )),
+            Body::Empty if !bytes.is_empty() || outcome != build.bodiless() => {
+                problems.push(format!("a body: {outcome:?}"))
+            }
             _ => {}
         }
         if !summary.is_clean() || outcome.is_trapped() {
@@ -165,11 +481,19 @@ async fn listing_lists_every_entry_once() {
     let site = site();
     for build in BUILDS {
         let server = site.server_of(build, &[("DIRECTORY_LISTING", "true")]);
-        let ex = server.handle(request(Method::GET, "/list/", &[])).await.unwrap();
+        let ex = server
+            .handle(request(Method::GET, "/list/", &[]))
+            .await
+            .unwrap();
         let (bytes, summary) = read_all(ex.body).await;
         assert!(summary.is_clean(), "{build:?}");
         let page = String::from_utf8(bytes).unwrap();
-        for row in ["<a href=\"a.txt\">a.txt</a>", "<a href=\"sub/\">sub/</a>", "<a href=\"../\">../</a>", "<title>Index of /list/</title>"] {
+        for row in [
+            "<a href=\"a.txt\">a.txt</a>",
+            "<a href=\"sub/\">sub/</a>",
+            "<a href=\"../\">../</a>",
+            "<title>Index of /list/</title>",
+        ] {
             assert_eq!(page.matches(row).count(), 1, "{build:?}: {row} in {page}");
         }
         assert!(!page.contains(".hidden"), "{build:?}");
@@ -182,20 +506,35 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Vec<(String, Vec<u8>)> {
     let text = body;
     let delimiter = format!("--{boundary}");
     let mut parts = Vec::new();
-    let mut rest = text.strip_prefix(delimiter.as_bytes()).expect("starts with the delimiter");
+    let mut rest = text
+        .strip_prefix(delimiter.as_bytes())
+        .expect("starts with the delimiter");
     loop {
         if rest.starts_with(b"--\r\n") {
             assert_eq!(rest.len(), 4, "nothing after the closing delimiter");
             return parts;
         }
         rest = rest.strip_prefix(b"\r\n").expect("CRLF after delimiter");
-        let head_end = rest.windows(4).position(|w| w == b"\r\n\r\n").expect("part head");
+        let head_end = rest
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("part head");
         let head = std::str::from_utf8(&rest[..head_end]).unwrap().to_string();
         rest = &rest[head_end + 4..];
         let next = format!("\r\n--{boundary}");
-        let data_end = rest.windows(next.len()).position(|w| w == next.as_bytes()).expect("next delimiter");
-        let range = head.lines().find_map(|l| l.strip_prefix("content-range: ")).expect("content-range").to_string();
-        assert!(head.contains("content-type: application/octet-stream"), "{head}");
+        let data_end = rest
+            .windows(next.len())
+            .position(|w| w == next.as_bytes())
+            .expect("next delimiter");
+        let range = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-range: "))
+            .expect("content-range")
+            .to_string();
+        assert!(
+            head.contains("content-type: application/octet-stream"),
+            "{head}"
+        );
         parts.push((range, rest[..data_end].to_vec()));
         rest = &rest[data_end + next.len()..];
     }
@@ -209,22 +548,39 @@ async fn multipart_ranges_byte_for_byte_in_both_modes() {
         let mode = format!("{build:?} {transfer}");
         let server = site.server_of(build, &[("TRANSFER", transfer)]);
         let ex = server
-            .handle(request(Method::GET, "/data.bin", &[("range", "bytes=0-9, 100000-165535, -5")]))
+            .handle(request(
+                Method::GET,
+                "/data.bin",
+                &[("range", "bytes=0-9, 100000-165535, -5")],
+            ))
             .await
             .unwrap();
         assert_eq!(ex.status, 206, "{mode}");
         let ctype = header(&ex.headers, "content-type").unwrap().to_string();
-        let boundary = ctype.strip_prefix("multipart/byteranges; boundary=").expect(&ctype).to_string();
+        let boundary = ctype
+            .strip_prefix("multipart/byteranges; boundary=")
+            .expect(&ctype)
+            .to_string();
         assert!(boundary.len() >= 32, "a random boundary: {boundary}");
-        let length: usize = header(&ex.headers, "content-length").unwrap().parse().unwrap();
+        let length: usize = header(&ex.headers, "content-length")
+            .unwrap()
+            .parse()
+            .unwrap();
         let (body, summary) = read_all(ex.body).await;
         assert!(summary.is_clean(), "{mode}: {summary:?}");
-        assert_eq!(body.len(), length, "{mode}: Content-Length computed up front");
+        assert_eq!(
+            body.len(),
+            length,
+            "{mode}: Content-Length computed up front"
+        );
         let parts = parse_multipart(&body, &boundary);
         let want = [(0usize, 10usize), (100_000, 65_536), (299_995, 5)];
         assert_eq!(parts.len(), 3);
         for ((range, bytes), (start, len)) in parts.iter().zip(want) {
-            assert_eq!(range, &format!("bytes {}-{}/300000", start, start + len - 1));
+            assert_eq!(
+                range,
+                &format!("bytes {}-{}/300000", start, start + len - 1)
+            );
             assert_eq!(bytes[..], data[start..start + len], "{mode}: part {range}");
         }
         assert_eq!(ex.report.wait().await.outcome, Outcome::Finished);

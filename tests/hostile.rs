@@ -23,35 +23,74 @@ fn site() -> Site {
 async fn traversal_corpus_never_reveals_the_secret() {
     let site = site();
     // Inside the root, a link out of it and a link that stays in.
-    std::os::unix::fs::symlink(site.dir.path().join("secret.txt"), site.root().join("escape.txt")).unwrap();
+    std::os::unix::fs::symlink(
+        site.dir.path().join("secret.txt"),
+        site.root().join("escape.txt"),
+    )
+    .unwrap();
     std::os::unix::fs::symlink(site.dir.path(), site.root().join("escape-dir")).unwrap();
     std::os::unix::fs::symlink("hello.txt", site.root().join("alias.txt")).unwrap();
     let corpus = [
-        "/../secret.txt", "/..%2fsecret.txt", "/..%2Fsecret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
-        "/.%2e/secret.txt", "/%2e./secret.txt", "/%252e%252e/secret.txt", "/%c0%ae%c0%ae/secret.txt",
-        "/%e0%80%ae%e0%80%ae/secret.txt", "/..\\secret.txt", "/..%5csecret.txt", "/..%5Csecret.txt",
-        "/docs/..%5c..%5csecret.txt", "/hello.txt%00", "/%00/../secret.txt", "//secret.txt", "//../secret.txt",
-        "/docs/../../secret.txt", "/docs/./../../secret.txt", "/C:/secret.txt", "/C:%5csecret.txt", "/c:\\secret.txt",
-        "/secret.txt.", "/secret.txt%20", "/..;/secret.txt", "/escape.txt", "/escape-dir/secret.txt",
-        "/escape-dir/", "http://evil.example/../secret.txt",
+        "/../secret.txt",
+        "/..%2fsecret.txt",
+        "/..%2Fsecret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E/secret.txt",
+        "/.%2e/secret.txt",
+        "/%2e./secret.txt",
+        "/%252e%252e/secret.txt",
+        "/%c0%ae%c0%ae/secret.txt",
+        "/%e0%80%ae%e0%80%ae/secret.txt",
+        "/..\\secret.txt",
+        "/..%5csecret.txt",
+        "/..%5Csecret.txt",
+        "/docs/..%5c..%5csecret.txt",
+        "/hello.txt%00",
+        "/%00/../secret.txt",
+        "//secret.txt",
+        "//../secret.txt",
+        "/docs/../../secret.txt",
+        "/docs/./../../secret.txt",
+        "/C:/secret.txt",
+        "/C:%5csecret.txt",
+        "/c:\\secret.txt",
+        "/secret.txt.",
+        "/secret.txt%20",
+        "/..;/secret.txt",
+        "/escape.txt",
+        "/escape-dir/secret.txt",
+        "/escape-dir/",
+        "http://evil.example/../secret.txt",
     ];
     for mode in MODES {
         let server = site.server(&[("TRANSFER", mode), ("DIRECTORY_LISTING", "true")]);
         for target in corpus {
             for spin in [false, true] {
-                let headers: &[(&str, &str)] = if spin { &[("spin-path-info", target)] } else { &[] };
+                let headers: &[(&str, &str)] = if spin {
+                    &[("spin-path-info", target)]
+                } else {
+                    &[]
+                };
                 let request_target = if spin { "/hello.txt" } else { target };
                 if spin && !target.starts_with('/') {
                     continue;
                 }
                 let f = fetch(&server, Method::GET, request_target, headers).await;
-                assert!(matches!(f.status, 400 | 403 | 404), "{mode} {target} (spin-path-info: {spin}): {}", f.status);
+                assert!(
+                    matches!(f.status, 400 | 403 | 404),
+                    "{mode} {target} (spin-path-info: {spin}): {}",
+                    f.status
+                );
                 assert!(!contains(&f.body, SECRET), "{target} leaked the secret");
                 assert!(!f.outcome.is_trapped(), "{target}: {:?}", f.outcome);
             }
         }
         let f = fetch(&server, Method::GET, "/alias.txt", &[]).await;
-        assert_eq!((f.status, f.body.as_slice()), (200, &b"hello"[..]), "a link inside the root is followed");
+        assert_eq!(
+            (f.status, f.body.as_slice()),
+            (200, &b"hello"[..]),
+            "a link inside the root is followed"
+        );
     }
 }
 
@@ -61,14 +100,19 @@ async fn special_files_are_refused_without_opening() {
     let root = site.root();
     let ok = |cmd: &mut std::process::Command| assert!(cmd.status().unwrap().success(), "{cmd:?}");
     ok(std::process::Command::new("mkfifo").arg(root.join("fifo")));
-    ok(std::process::Command::new("mknod").arg(root.join("null-device")).args(["c", "1", "3"]));
+    ok(std::process::Command::new("mknod")
+        .arg(root.join("null-device"))
+        .args(["c", "1", "3"]));
     let _socket = std::os::unix::net::UnixListener::bind(root.join("socket")).unwrap();
     let server = site.server(&[]);
     for target in ["/fifo", "/null-device", "/socket"] {
         let started = Instant::now();
-        let f = tokio::time::timeout(Duration::from_secs(5), fetch(&server, Method::GET, target, &[]))
-            .await
-            .unwrap_or_else(|_| panic!("{target}: hung"));
+        let f = tokio::time::timeout(
+            Duration::from_secs(5),
+            fetch(&server, Method::GET, target, &[]),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{target}: hung"));
         assert_eq!(f.status, 404, "{target}");
         assert!(started.elapsed() < Duration::from_secs(2));
     }
@@ -80,16 +124,42 @@ async fn oversized_input_gets_bounded_answers() {
     site.file("data.bin", 100_000);
     let server = site.server(&[]);
     let started = Instant::now();
-    let ranges = (0..5000).map(|i| format!("{}-{}", i * 10, i * 10)).collect::<Vec<_>>().join(",");
-    let f = fetch(&server, Method::GET, "/data.bin", &[("range", &format!("bytes={ranges}"))]).await;
-    assert_eq!((f.status, f.body.len()), (200, 100_000), "thousands of ranges: the whole file");
-    let tags = (0..5000).map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", ");
-    let f = fetch(&server, Method::GET, "/data.bin", &[("if-none-match", &tags)]).await;
+    let ranges = (0..5000)
+        .map(|i| format!("{}-{}", i * 10, i * 10))
+        .collect::<Vec<_>>()
+        .join(",");
+    let f = fetch(
+        &server,
+        Method::GET,
+        "/data.bin",
+        &[("range", &format!("bytes={ranges}"))],
+    )
+    .await;
+    assert_eq!(
+        (f.status, f.body.len()),
+        (200, 100_000),
+        "thousands of ranges: the whole file"
+    );
+    let tags = (0..5000)
+        .map(|i| format!("\"{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let f = fetch(
+        &server,
+        Method::GET,
+        "/data.bin",
+        &[("if-none-match", &tags)],
+    )
+    .await;
     assert_eq!(f.status, 200, "thousands of ETags");
     let long = format!("/{}", "a/".repeat(20_000));
     let f = fetch(&server, Method::GET, &long, &[]).await;
     assert!(matches!(f.status, 400 | 404), "{}", f.status);
-    assert!(started.elapsed() < Duration::from_secs(5), "bounded work: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "bounded work: {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -106,11 +176,17 @@ async fn deleted_while_sent_completes_or_aborts() {
         let (rest, summary) = read_all(body).await;
         match summary.end {
             // The open handle keeps the bytes: all of them, in order.
-            StreamEnd::Clean => assert_eq!(first.bytes as usize + rest.len(), expected.len(), "{mode}"),
+            StreamEnd::Clean => {
+                assert_eq!(first.bytes as usize + rest.len(), expected.len(), "{mode}")
+            }
             StreamEnd::Error(_) => {}
             StreamEnd::NotReached => unreachable!(),
         }
-        assert_eq!(&rest[..], &expected[first.bytes as usize..first.bytes as usize + rest.len()], "{mode}");
+        assert_eq!(
+            &rest[..],
+            &expected[first.bytes as usize..first.bytes as usize + rest.len()],
+            "{mode}"
+        );
         assert!(!ex.report.wait().await.outcome.is_trapped());
     }
 }
@@ -120,14 +196,21 @@ async fn request_deadline_drops_a_blocked_instance() {
     let site = site();
     site.sparse("big.bin", GIB);
     // No stall timeout: only the host's deadline can end this request.
-    let config = ServerConfig::new(site.root()).env("STALL_TIMEOUT", "0").request_timeout(Duration::from_secs(1));
+    let config = ServerConfig::new(site.root())
+        .env("STALL_TIMEOUT", "0")
+        .request_timeout(Duration::from_secs(1));
     let server = host_test::Server::new(config).unwrap();
     let ex = server.handle(get("/big.bin")).await.unwrap();
     let (_, body) = read_then_stall(ex.body, CHUNK).await;
-    let report = tokio::time::timeout(Duration::from_secs(5), ex.report.wait()).await.expect("deadline enforced");
+    let report = tokio::time::timeout(Duration::from_secs(5), ex.report.wait())
+        .await
+        .expect("deadline enforced");
     assert_eq!(report.outcome, Outcome::DeadlineExceeded);
     let (_, rest) = read_all(body).await;
-    assert!(matches!(rest.end, StreamEnd::Error(_)), "a cut body never ends cleanly: {rest:?}");
+    assert!(
+        matches!(rest.end, StreamEnd::Error(_)),
+        "a cut body never ends cleanly: {rest:?}"
+    );
     // The server goes on.
     let f = fetch(&server, Method::GET, "/hello.txt", &[]).await;
     assert_eq!(f.status, 200);
@@ -147,13 +230,26 @@ async fn a_trapping_component_does_not_take_serve_down() {
     let site = site();
     site.sparse("big.bin", 8 * MIB);
     // The naive fixture reads the whole file: under a 2 MiB cap it traps.
-    let config = ServerConfig::new(site.root()).component(host_test::NAIVE_COMPONENT).max_memory(2 * MIB as usize);
-    let server = host_test::bind(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let config = ServerConfig::new(site.root())
+        .component(host_test::NAIVE_COMPONENT)
+        .max_memory(2 * MIB as usize);
+    let server = host_test::bind(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     for _ in 0..3 {
-        assert_eq!(raw_status(server.local_addr, "/big.bin").await, "HTTP/1.1 500");
-        assert_eq!(raw_status(server.local_addr, "/hello.txt").await, "HTTP/1.1 200");
+        assert_eq!(
+            raw_status(server.local_addr, "/big.bin").await,
+            "HTTP/1.1 500"
+        );
+        assert_eq!(
+            raw_status(server.local_addr, "/hello.txt").await,
+            "HTTP/1.1 200"
+        );
     }
-    server.shutdown_with_grace(Duration::from_secs(1)).await.unwrap();
+    server
+        .shutdown_with_grace(Duration::from_secs(1))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,12 +260,17 @@ async fn serve_limits_concurrency_and_slow_heads() {
         .env("STALL_TIMEOUT", "1s")
         .max_concurrent_requests(1)
         .header_read_timeout(Duration::from_millis(500));
-    let server = host_test::bind(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let server = host_test::bind(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let addr = server.local_addr;
 
     // One stalled download takes the only slot: the next request gets 503.
     let mut stalled = TcpStream::connect(addr).await.unwrap();
-    stalled.write_all(b"GET /big.bin HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+    stalled
+        .write_all(b"GET /big.bin HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .unwrap();
     let mut buf = vec![0; 4096];
     stalled.read_exact(&mut buf).await.unwrap();
     assert_eq!(raw_status(addr, "/hello.txt").await, "HTTP/1.1 503");
@@ -180,12 +281,17 @@ async fn serve_limits_concurrency_and_slow_heads() {
 
     // A head that never completes loses its connection.
     let mut slow = TcpStream::connect(addr).await.unwrap();
-    slow.write_all(b"GET /hello.txt HTTP/1.1\r\nhost: x\r\n").await.unwrap();
+    slow.write_all(b"GET /hello.txt HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
     let started = Instant::now();
     let mut rest = Vec::new();
     let closed = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
     assert!(closed.is_ok(), "a slow head must be cut");
     assert!(started.elapsed() < Duration::from_secs(3));
     assert!(!String::from_utf8_lossy(&rest).contains("200 OK"));
-    server.shutdown_with_grace(Duration::from_secs(1)).await.unwrap();
+    server
+        .shutdown_with_grace(Duration::from_secs(1))
+        .await
+        .unwrap();
 }

@@ -9,7 +9,11 @@ use http::Method;
 
 async fn get_clean(server: &Server, method: Method, target: &str) -> Fetched {
     let fetched = fetch(server, method, target, &[]).await;
-    assert!(fetched.summary.is_clean(), "{target}: {:?}", fetched.summary);
+    assert!(
+        fetched.summary.is_clean(),
+        "{target}: {:?}",
+        fetched.summary
+    );
     fetched
 }
 
@@ -33,10 +37,16 @@ async fn files_directories_and_redirects() {
     let f = get_clean(&server, Method::GET, "/hello.txt?cache=bust").await;
     assert_eq!(f.status, 200);
     assert_eq!(f.body, b"hello");
-    assert_eq!(header(&f.headers, "content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        header(&f.headers, "content-type"),
+        Some("text/plain; charset=utf-8")
+    );
     assert_eq!(header(&f.headers, "accept-ranges"), Some("bytes"));
     let etag = header(&f.headers, "etag").unwrap();
-    assert!(etag.starts_with('"') && etag.ends_with('"'), "strong ETag: {etag}");
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"'),
+        "strong ETag: {etag}"
+    );
     let modified = header(&f.headers, "last-modified").unwrap();
     assert!(modified.ends_with(" GMT"), "{modified}");
 
@@ -49,11 +59,19 @@ async fn files_directories_and_redirects() {
         ("/docs/../hello.txt", "hello", "text/plain; charset=utf-8"),
     ] {
         let f = get_clean(&server, Method::GET, target).await;
-        assert_eq!((f.status, f.body.as_slice()), (200, content.as_bytes()), "{target}");
+        assert_eq!(
+            (f.status, f.body.as_slice()),
+            (200, content.as_bytes()),
+            "{target}"
+        );
         assert_eq!(header(&f.headers, "content-type"), Some(ctype), "{target}");
     }
 
-    for (target, location) in [("/docs", "docs/"), ("/docs?a=1", "docs/?a=1"), ("/my%20dir", "my%20dir/")] {
+    for (target, location) in [
+        ("/docs", "docs/"),
+        ("/docs?a=1", "docs/?a=1"),
+        ("/my%20dir", "my%20dir/"),
+    ] {
         let f = get_clean(&server, Method::GET, target).await;
         assert_eq!(f.status, 301, "{target}");
         assert_eq!(header(&f.headers, "location"), Some(location), "{target}");
@@ -66,10 +84,18 @@ async fn files_directories_and_redirects() {
 async fn errors_are_short_text_with_the_right_status() {
     let site = site();
     let server = site.server(&[]);
-    for (target, status) in [("/missing.txt", 404), ("/empty/", 404), ("/hello.txt/", 404), ("/docs/nope/x", 404)] {
+    for (target, status) in [
+        ("/missing.txt", 404),
+        ("/empty/", 404),
+        ("/hello.txt/", 404),
+        ("/docs/nope/x", 404),
+    ] {
         let f = get_clean(&server, Method::GET, target).await;
         assert_eq!(f.status, status, "{target}");
-        assert_eq!(header(&f.headers, "content-type"), Some("text/plain; charset=utf-8"));
+        assert_eq!(
+            header(&f.headers, "content-type"),
+            Some("text/plain; charset=utf-8")
+        );
         assert_eq!(f.body, b"404 Not Found\n");
         assert_eq!(f.outcome, Outcome::Finished);
     }

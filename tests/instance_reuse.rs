@@ -11,16 +11,26 @@ use std::time::Instant;
 use common::request_mix::{MixSite, Read, Step, MIX_ENV, READ_BEFORE_LEAVING};
 use common::wasmtime_cli::MEMORY_CAP;
 use common::*;
-use host_test::{read_all, read_then_drop, read_then_stall, request, Outcome, Report, Server, ServerConfig};
+use host_test::{
+    read_all, read_then_drop, read_then_stall, request, Outcome, Report, Server, ServerConfig,
+};
 use http::Method;
 
 const REQUESTS: usize = 10_000;
 
 /// Runs one step of the mix and waits for its report (so the instance is
 /// idle again before the next request).
-async fn run(build: Build, transfer: &str, server: &Server, step: &Step) -> (Result<(), String>, Report) {
+async fn run(
+    build: Build,
+    transfer: &str,
+    server: &Server,
+    step: &Step,
+) -> (Result<(), String>, Report) {
     let headers: Vec<(&str, &str)> = step.headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
-    let ex = server.handle(request(step.method.clone(), step.target, &headers)).await.unwrap();
+    let ex = server
+        .handle(request(step.method.clone(), step.target, &headers))
+        .await
+        .unwrap();
     let status = ex.status.as_u16();
     let (checked, report) = match step.read {
         Read::Whole => {
@@ -35,7 +45,11 @@ async fn run(build: Build, transfer: &str, server: &Server, step: &Step) -> (Res
         Read::Abort => {
             read_then_drop(ex.body, READ_BEFORE_LEAVING).await;
             let report = ex.report.wait().await;
-            (step.check(status, &[]).and(expect_outcome(step, &report, Outcome::ClientGone)), report)
+            (
+                step.check(status, &[])
+                    .and(expect_outcome(step, &report, Outcome::ClientGone)),
+                report,
+            )
         }
         Read::Stall if build == Build::P3 => {
             let (_, body) = read_then_stall(ex.body, READ_BEFORE_LEAVING).await;
@@ -46,7 +60,11 @@ async fn run(build: Build, transfer: &str, server: &Server, step: &Step) -> (Res
             if transfer == "splice" {
                 drop(body);
                 let report = ex.report.wait().await;
-                (step.check(status, &[]).and(expect_outcome(step, &report, Outcome::ClientGone)), report)
+                (
+                    step.check(status, &[])
+                        .and(expect_outcome(step, &report, Outcome::ClientGone)),
+                    report,
+                )
             } else {
                 let (_, rest) = read_all(body).await;
                 let report = ex.report.wait().await;
@@ -54,7 +72,14 @@ async fn run(build: Build, transfer: &str, server: &Server, step: &Step) -> (Res
                     host_test::StreamEnd::Error(_) => Ok(()),
                     other => Err(format!("{}: stalled body ended {other:?}", step.name)),
                 };
-                (step.check(status, &[]).and(cut).and(expect_outcome(step, &report, Outcome::Aborted)), report)
+                (
+                    step.check(status, &[]).and(cut).and(expect_outcome(
+                        step,
+                        &report,
+                        Outcome::Aborted,
+                    )),
+                    report,
+                )
             }
         }
         Read::Stall => {
@@ -62,7 +87,11 @@ async fn run(build: Build, transfer: &str, server: &Server, step: &Step) -> (Res
             // Arrives once the guest has given up on the stalled client.
             let report = ex.report.wait().await;
             drop(body);
-            (step.check(status, &[]).and(expect_outcome(step, &report, Outcome::Aborted)), report)
+            (
+                step.check(status, &[])
+                    .and(expect_outcome(step, &report, Outcome::Aborted)),
+                report,
+            )
         }
     };
     let checked = checked.and(match &report.outcome {
@@ -76,13 +105,19 @@ fn expect_outcome(step: &Step, report: &Report, want: Outcome) -> Result<(), Str
     if report.outcome == want {
         Ok(())
     } else {
-        Err(format!("{}: outcome {}, expected {want}", step.name, report.outcome))
+        Err(format!(
+            "{}: outcome {}, expected {want}",
+            step.name, report.outcome
+        ))
     }
 }
 
 /// The ETag of `data.bin`, from a response (it depends on size and mtime only).
 async fn etag_of_data(server: &Server) -> String {
-    let ex = server.handle(request(Method::HEAD, "/data.bin", &[])).await.unwrap();
+    let ex = server
+        .handle(request(Method::HEAD, "/data.bin", &[]))
+        .await
+        .unwrap();
     header(&ex.headers, "etag").expect("ETag").to_string()
 }
 
@@ -137,12 +172,30 @@ async fn one_instance_serves_10000_mixed_requests_in_flat_memory() {
             after_100.open_resources,
             last.open_resources,
         );
-        assert!(failures.is_empty(), "{mode}: {} failures, first ones:\n{}", failures.len(), failures[..failures.len().min(10)].join("\n"));
-        assert_eq!(last.peak_memory, after_100.peak_memory, "{mode}: linear memory grew after the first hundred requests");
-        assert_eq!(last.memory_growths, after_100.memory_growths, "{mode}: memory.grow after the first hundred requests");
-        assert_eq!(last.open_resources, after_100.open_resources, "{mode}: host resources leaked");
+        assert!(
+            failures.is_empty(),
+            "{mode}: {} failures, first ones:\n{}",
+            failures.len(),
+            failures[..failures.len().min(10)].join("\n")
+        );
+        assert_eq!(
+            last.peak_memory, after_100.peak_memory,
+            "{mode}: linear memory grew after the first hundred requests"
+        );
+        assert_eq!(
+            last.memory_growths, after_100.memory_growths,
+            "{mode}: memory.grow after the first hundred requests"
+        );
+        assert_eq!(
+            last.open_resources, after_100.open_resources,
+            "{mode}: host resources leaked"
+        );
         assert_eq!(last.refused_growths, 0);
-        assert!(last.peak_memory <= 2 * PAGE, "{mode}: {} bytes", last.peak_memory);
+        assert!(
+            last.peak_memory <= 2 * PAGE,
+            "{mode}: {} bytes",
+            last.peak_memory
+        );
     }
 }
 
@@ -157,7 +210,10 @@ async fn instances_retire_after_n_requests_or_a_trap_and_busy_ones_are_not_share
     let fresh = site.server(&[]);
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let ex = fresh.handle(request(Method::GET, "/a.txt", &[])).await.unwrap();
+        let ex = fresh
+            .handle(request(Method::GET, "/a.txt", &[]))
+            .await
+            .unwrap();
         read_all(ex.body).await;
         let report = ex.report.wait().await;
         assert_eq!(report.instance_requests, 1);
@@ -170,7 +226,10 @@ async fn instances_retire_after_n_requests_or_a_trap_and_busy_ones_are_not_share
     let server = Server::new(ServerConfig::new(site.root()).reuse(3)).unwrap();
     let mut seen = Vec::new();
     for _ in 0..6 {
-        let ex = server.handle(request(Method::GET, "/a.txt", &[])).await.unwrap();
+        let ex = server
+            .handle(request(Method::GET, "/a.txt", &[]))
+            .await
+            .unwrap();
         read_all(ex.body).await;
         let report = ex.report.wait().await;
         seen.push((report.instance_id, report.instance_requests));
@@ -178,10 +237,21 @@ async fn instances_retire_after_n_requests_or_a_trap_and_busy_ones_are_not_share
     assert_eq!(seen, [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)]);
 
     // A request that arrives while the instance is busy gets another one.
-    let server = Server::new(ServerConfig::new(site.root()).reuse(100).env("STALL_TIMEOUT", "500ms")).unwrap();
-    let stalled = server.handle(request(Method::GET, "/big.bin", &[])).await.unwrap();
+    let server = Server::new(
+        ServerConfig::new(site.root())
+            .reuse(100)
+            .env("STALL_TIMEOUT", "500ms"),
+    )
+    .unwrap();
+    let stalled = server
+        .handle(request(Method::GET, "/big.bin", &[]))
+        .await
+        .unwrap();
     let (_, stalled_body) = read_then_stall(stalled.body, 64 * KIB).await;
-    let ex = server.handle(request(Method::GET, "/a.txt", &[])).await.unwrap();
+    let ex = server
+        .handle(request(Method::GET, "/a.txt", &[]))
+        .await
+        .unwrap();
     read_all(ex.body).await;
     let other = ex.report.wait().await;
     let stalled_report = stalled.report.wait().await;
@@ -192,17 +262,28 @@ async fn instances_retire_after_n_requests_or_a_trap_and_busy_ones_are_not_share
     // A trapped instance is never reused: one page of linear memory is too
     // little for a chunked body, not for a HEAD.
     let server = Server::new(
-        ServerConfig::new(site.root()).reuse(100).max_memory(PAGE as usize).env("TRANSFER", "chunked"),
+        ServerConfig::new(site.root())
+            .reuse(100)
+            .max_memory(PAGE as usize)
+            .env("TRANSFER", "chunked"),
     )
     .unwrap();
     let mut reports = Vec::new();
     for method in [Method::HEAD, Method::GET, Method::HEAD] {
-        let ex = server.handle(request(method, "/data.bin", &[])).await.unwrap();
+        let ex = server
+            .handle(request(method, "/data.bin", &[]))
+            .await
+            .unwrap();
         read_all(ex.body).await;
         reports.push(ex.report.wait().await);
     }
     assert_eq!(reports[0].outcome, Outcome::NoBody);
     assert!(reports[1].outcome.is_trapped(), "{}", reports[1].outcome);
     assert_eq!((reports[0].instance_id, reports[1].instance_id), (0, 0));
-    assert_eq!((reports[2].instance_id, reports[2].instance_requests), (1, 1), "{:?}", reports[2]);
+    assert_eq!(
+        (reports[2].instance_id, reports[2].instance_requests),
+        (1, 1),
+        "{:?}",
+        reports[2]
+    );
 }

@@ -20,11 +20,18 @@ async fn bodies_match_the_files_in_both_modes() {
             let name = format!("f{size}.bin");
             let ex = server.handle(get(&format!("/{name}"))).await.unwrap();
             assert_eq!(ex.status, 200, "{mode} {name}");
-            assert_eq!(header(&ex.headers, "content-length"), Some(size.to_string().as_str()));
+            assert_eq!(
+                header(&ex.headers, "content-length"),
+                Some(size.to_string().as_str())
+            );
             let (summary, digest) = read_hash(ex.body).await;
             assert!(summary.is_clean(), "{mode} {name}: {summary:?}");
             assert_eq!(summary.bytes, size, "{mode} {name}");
-            assert_eq!(digest, sha256_file(&site.root().join(&name)), "{mode} {name}: body differs from file");
+            assert_eq!(
+                digest,
+                sha256_file(&site.root().join(&name)),
+                "{mode} {name}: body differs from file"
+            );
             let report = ex.report.wait().await;
             assert_eq!(report.outcome, Outcome::Finished, "{mode} {name}");
             assert_eq!(report.body_bytes, size);
@@ -38,18 +45,28 @@ async fn head_has_the_get_headers_and_no_body() {
     site.file("data.bin", 100_000);
     site.text("page.html", "<h1>hi</h1>");
     for build in BUILDS {
-    let server = site.server_of(build, &[]);
-    for path in ["/data.bin", "/page.html", "/missing.txt"] {
-        let get_ex = server.handle(get(path)).await.unwrap();
-        let head_ex = server.handle(request(http::Method::HEAD, path, &[])).await.unwrap();
-        assert_eq!(get_ex.status, head_ex.status, "{build:?} {path}");
-        assert_eq!(get_ex.headers, head_ex.headers, "{build:?} {path}");
-        let (body, summary) = read_all(head_ex.body).await;
-        assert!(body.is_empty() && summary.is_clean(), "{path}: HEAD body {summary:?}");
-        let report = head_ex.report.wait().await;
-        assert_eq!(report.outcome, build.bodiless(), "{build:?} {path}: HEAD must not create a body");
-        assert_eq!(report.body_bytes, 0, "{build:?} {path}");
-        drop(get_ex);
-    }
+        let server = site.server_of(build, &[]);
+        for path in ["/data.bin", "/page.html", "/missing.txt"] {
+            let get_ex = server.handle(get(path)).await.unwrap();
+            let head_ex = server
+                .handle(request(http::Method::HEAD, path, &[]))
+                .await
+                .unwrap();
+            assert_eq!(get_ex.status, head_ex.status, "{build:?} {path}");
+            assert_eq!(get_ex.headers, head_ex.headers, "{build:?} {path}");
+            let (body, summary) = read_all(head_ex.body).await;
+            assert!(
+                body.is_empty() && summary.is_clean(),
+                "{path}: HEAD body {summary:?}"
+            );
+            let report = head_ex.report.wait().await;
+            assert_eq!(
+                report.outcome,
+                build.bodiless(),
+                "{build:?} {path}: HEAD must not create a body"
+            );
+            assert_eq!(report.body_bytes, 0, "{build:?} {path}");
+            drop(get_ex);
+        }
     }
 }

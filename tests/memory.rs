@@ -31,8 +31,18 @@ async fn stalled_peak(build: Build, server: &Server, path: &str) -> Report {
 async fn slow_peak(server: &Server, path: &str) -> Report {
     let ex = server.handle(get(path)).await.unwrap();
     assert_eq!(ex.status, 200, "{path}");
-    let summary = read_slow(ex.body, 64 * 1024, Duration::from_millis(62), Duration::from_secs(2)).await;
-    assert!(summary.bytes >= MIB, "slow client read only {} bytes", summary.bytes);
+    let summary = read_slow(
+        ex.body,
+        64 * 1024,
+        Duration::from_millis(62),
+        Duration::from_secs(2),
+    )
+    .await;
+    assert!(
+        summary.bytes >= MIB,
+        "slow client read only {} bytes",
+        summary.bytes
+    );
     ex.report.wait().await
 }
 
@@ -50,9 +60,23 @@ async fn peak_memory_does_not_grow_with_file_size_or_client() {
     site.file("mid.bin", MIB);
     site.sparse("huge.bin", GIB);
     // (mode, CHUNK_SIZE, pages allowed): the README's budgets.
-    let configs = [("splice", "65536", PAGE), ("chunked", "65536", 2 * PAGE), ("chunked", "16384", PAGE)];
-    for (build, (mode, chunk, budget)) in BUILDS.into_iter().flat_map(|b| configs.map(move |c| (b, c))) {
-        let server = site.server_of(build, &[("TRANSFER", mode), ("CHUNK_SIZE", chunk), ("STALL_TIMEOUT", "1s")]);
+    let configs = [
+        ("splice", "65536", PAGE),
+        ("chunked", "65536", 2 * PAGE),
+        ("chunked", "16384", PAGE),
+    ];
+    for (build, (mode, chunk, budget)) in BUILDS
+        .into_iter()
+        .flat_map(|b| configs.map(move |c| (b, c)))
+    {
+        let server = site.server_of(
+            build,
+            &[
+                ("TRANSFER", mode),
+                ("CHUNK_SIZE", chunk),
+                ("STALL_TIMEOUT", "1s"),
+            ],
+        );
         let mode = format!("{build:?} {mode}");
         let (small, mid, huge_stalled, huge_slow, small_slow) = tokio::join!(
             full_read_peak(&server, "/small.bin"),
@@ -61,20 +85,36 @@ async fn peak_memory_does_not_grow_with_file_size_or_client() {
             slow_peak(&server, "/huge.bin"),
             async {
                 let ex = server.handle(get("/small.bin")).await.unwrap();
-                read_slow(ex.body, 256, Duration::from_millis(10), Duration::from_secs(2)).await;
+                read_slow(
+                    ex.body,
+                    256,
+                    Duration::from_millis(10),
+                    Duration::from_secs(2),
+                )
+                .await;
                 ex.report.wait().await
             },
         );
         let peaks = [&small, &mid, &huge_stalled, &huge_slow, &small_slow].map(|r| r.peak_memory);
         eprintln!("{mode} chunk={chunk}: peak bytes [1KiB, 1MiB, 1GiB stalled, 1GiB slow, 1KiB slow] = {peaks:?}");
         for (what, report) in [("stalled 1 GiB", &huge_stalled), ("slow 1 GiB", &huge_slow)] {
-            assert_eq!(report.peak_memory, mid.peak_memory, "{mode}/{chunk}: {what} must peak like a 1 MiB GET");
+            assert_eq!(
+                report.peak_memory, mid.peak_memory,
+                "{mode}/{chunk}: {what} must peak like a 1 MiB GET"
+            );
         }
-        assert!(mid.peak_memory <= budget, "{mode}/{chunk}: {} bytes over the budget", mid.peak_memory);
+        assert!(
+            mid.peak_memory <= budget,
+            "{mode}/{chunk}: {} bytes over the budget",
+            mid.peak_memory
+        );
         // A file smaller than one chunk never needs more than a big one.
         assert!(small.peak_memory <= mid.peak_memory && small_slow.peak_memory <= mid.peak_memory);
         if budget == PAGE {
-            assert_eq!(small.peak_memory, huge_stalled.peak_memory, "{mode}/{chunk}: 1 KiB vs 1 GiB");
+            assert_eq!(
+                small.peak_memory, huge_stalled.peak_memory,
+                "{mode}/{chunk}: 1 KiB vs 1 GiB"
+            );
         }
     }
 }
@@ -95,11 +135,21 @@ async fn naive_fixture_grows_with_the_file() {
             peaks.push(ex.report.wait().await.peak_memory);
         }
     }
-    let [naive_1, naive_64, real_1, real_64] = peaks[..] else { unreachable!() };
-    eprintln!("naive: 1 MiB -> {naive_1} bytes, 64 MiB -> {naive_64} bytes; server: {real_1}, {real_64}");
+    let [naive_1, naive_64, real_1, real_64] = peaks[..] else {
+        unreachable!()
+    };
+    eprintln!(
+        "naive: 1 MiB -> {naive_1} bytes, 64 MiB -> {naive_64} bytes; server: {real_1}, {real_64}"
+    );
     assert!(naive_1 > MIB, "naive holds the whole 1 MiB file: {naive_1}");
-    assert!(naive_64 > 64 * MIB, "naive holds the whole 64 MiB file: {naive_64}");
-    assert_eq!(real_1, real_64, "the server's peak must not depend on the file");
+    assert!(
+        naive_64 > 64 * MIB,
+        "naive holds the whole 64 MiB file: {naive_64}"
+    );
+    assert_eq!(
+        real_1, real_64,
+        "the server's peak must not depend on the file"
+    );
     assert!(real_64 * 100 < naive_64);
 }
 
@@ -111,14 +161,32 @@ async fn sixteen_kib_request_heads_stay_in_one_page() {
     let server = site.server(&[("TRANSFER", "splice")]);
     // ~15 KiB of entity tags the component must read and compare, plus
     // ~15 KiB of a header it must not read at all.
-    let tags = (0..1000).map(|i| format!("\"t{i:05}\"")).collect::<Vec<_>>().join(",");
+    let tags = (0..1000)
+        .map(|i| format!("\"t{i:05}\""))
+        .collect::<Vec<_>>()
+        .join(",");
     let filler = "f".repeat(15 * 1024);
-    for (name, value) in [("if-none-match", tags.as_str()), ("if-match", tags.as_str()), ("x-filler", filler.as_str())] {
-        let ex = server.handle(host_test::request(http::Method::GET, "/a.bin", &[(name, value)])).await.unwrap();
+    for (name, value) in [
+        ("if-none-match", tags.as_str()),
+        ("if-match", tags.as_str()),
+        ("x-filler", filler.as_str()),
+    ] {
+        let ex = server
+            .handle(host_test::request(
+                http::Method::GET,
+                "/a.bin",
+                &[(name, value)],
+            ))
+            .await
+            .unwrap();
         let (summary, _) = read_hash(ex.body).await;
         assert!(summary.is_clean());
         let report = ex.report.wait().await;
-        assert!(report.peak_memory <= PAGE, "{name}: {} bytes", report.peak_memory);
+        assert!(
+            report.peak_memory <= PAGE,
+            "{name}: {} bytes",
+            report.peak_memory
+        );
     }
 }
 
@@ -135,13 +203,27 @@ async fn multipart_and_listings_peak_like_a_small_get() {
     for (build, mode) in builds_and_modes() {
         let server = site.server_of(build, &[("TRANSFER", mode), ("DIRECTORY_LISTING", "true")]);
         let small = full_read_peak(&server, "/small.bin").await;
-        let ex = server.handle(host_test::request(http::Method::GET, "/many/", &[])).await.unwrap();
+        let ex = server
+            .handle(host_test::request(http::Method::GET, "/many/", &[]))
+            .await
+            .unwrap();
         let (listing, _) = read_hash(ex.body).await;
         assert!(listing.is_clean());
-        assert!(listing.bytes > 100_000 * 40, "every entry listed: {} bytes", listing.bytes);
+        assert!(
+            listing.bytes > 100_000 * 40,
+            "every entry listed: {} bytes",
+            listing.bytes
+        );
         let listing = ex.report.wait().await;
         let ranges = "bytes=0-99,268435456-268500991,536870912-537001983,-65536";
-        let ex = server.handle(host_test::request(http::Method::GET, "/huge.bin", &[("range", ranges)])).await.unwrap();
+        let ex = server
+            .handle(host_test::request(
+                http::Method::GET,
+                "/huge.bin",
+                &[("range", ranges)],
+            ))
+            .await
+            .unwrap();
         assert_eq!(ex.status, 206);
         let (multipart, _) = read_hash(ex.body).await;
         assert!(multipart.is_clean() && multipart.bytes > 262_244);
@@ -151,10 +233,20 @@ async fn multipart_and_listings_peak_like_a_small_get() {
             small.peak_memory, listing.peak_memory, multipart.peak_memory
         );
         // A listing holds no chunk; a multipart body holds one, like any 64 KiB+ GET.
-        assert_eq!(listing.peak_memory, small.peak_memory, "{build:?} {mode}: listing");
+        assert_eq!(
+            listing.peak_memory, small.peak_memory,
+            "{build:?} {mode}: listing"
+        );
         // The WASIp3 build relays ranges through one chunk in both modes:
         // only a whole file is handed over as the file's own stream.
-        let one_chunk = if mode == "splice" && build == Build::P2 { small.peak_memory } else { 2 * PAGE };
-        assert_eq!(multipart.peak_memory, one_chunk, "{build:?} {mode}: multipart");
+        let one_chunk = if mode == "splice" && build == Build::P2 {
+            small.peak_memory
+        } else {
+            2 * PAGE
+        };
+        assert_eq!(
+            multipart.peak_memory, one_chunk,
+            "{build:?} {mode}: multipart"
+        );
     }
 }

@@ -13,9 +13,15 @@ use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-async fn send(addr: SocketAddr, method: &str, path: &str) -> (http::StatusCode, http::HeaderMap, Vec<u8>) {
+async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+) -> (http::StatusCode, http::HeaderMap, Vec<u8>) {
     let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
     tokio::spawn(conn);
     let request = http::Request::builder()
         .method(method)
@@ -25,7 +31,12 @@ async fn send(addr: SocketAddr, method: &str, path: &str) -> (http::StatusCode, 
         .unwrap();
     let response = sender.send_request(request).await.unwrap();
     let (parts, body) = response.into_parts();
-    let body = body.collect().await.expect("complete body").to_bytes().to_vec();
+    let body = body
+        .collect()
+        .await
+        .expect("complete body")
+        .to_bytes()
+        .to_vec();
     (parts.status, parts.headers, body)
 }
 
@@ -52,15 +63,22 @@ async fn stalled_socket_does_not_block_other_clients() {
     let data = site.file("data.bin", 10 * MIB);
     site.sparse("big.bin", GIB);
     let config = host_test::ServerConfig::new(site.root()).env("STALL_TIMEOUT", "30s");
-    let server = host_test::bind(config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let server = host_test::bind(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let addr = server.local_addr;
 
     let (stalled, head) = raw(addr, b"GET /big.bin HTTP/1.1\r\nhost: x\r\n\r\n", 4096).await;
-    assert!(head.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&head));
+    assert!(
+        head.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
 
-    let (status, headers, body) = tokio::time::timeout(Duration::from_secs(30), send(addr, "GET", "/data.bin"))
-        .await
-        .expect("download while another connection is stalled");
+    let (status, headers, body) =
+        tokio::time::timeout(Duration::from_secs(30), send(addr, "GET", "/data.bin"))
+            .await
+            .expect("download while another connection is stalled");
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "content-length"), Some("10485760"));
     assert_eq!(sha256(&body), sha256_file(&data));
@@ -69,24 +87,44 @@ async fn stalled_socket_does_not_block_other_clients() {
     assert_eq!((status.as_u16(), body.len()), (200, 0));
     assert_eq!(header(&headers, "content-length"), Some("1073741824"));
     let (status, _, body) = send(addr, "GET", "/nope").await;
-    assert_eq!((status.as_u16(), body.as_slice()), (404, &b"404 Not Found\n"[..]));
+    assert_eq!(
+        (status.as_u16(), body.as_slice()),
+        (404, &b"404 Not Found\n"[..])
+    );
 
     drop(stalled);
-    server.shutdown_with_grace(Duration::from_secs(2)).await.unwrap();
+    server
+        .shutdown_with_grace(Duration::from_secs(2))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_request_heads_get_431() {
     let site = Site::new();
     site.text("a.txt", "a");
-    let server = host_test::bind(host_test::ServerConfig::new(site.root()), "127.0.0.1:0".parse().unwrap())
-        .await
-        .unwrap();
-    let big = format!("GET /a.txt HTTP/1.1\r\nhost: x\r\nx-filler: {}\r\n\r\n", "a".repeat(20 * 1024));
+    let server = host_test::bind(
+        host_test::ServerConfig::new(site.root()),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    let big = format!(
+        "GET /a.txt HTTP/1.1\r\nhost: x\r\nx-filler: {}\r\n\r\n",
+        "a".repeat(20 * 1024)
+    );
     let (_, answer) = raw(server.local_addr, big.as_bytes(), 12).await;
-    assert_eq!(answer, b"HTTP/1.1 431", "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(
+        answer,
+        b"HTTP/1.1 431",
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
     let small = "GET /a.txt HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
     let (_, answer) = raw(server.local_addr, small.as_bytes(), 12).await;
     assert_eq!(answer, b"HTTP/1.1 200");
-    server.shutdown_with_grace(Duration::from_secs(1)).await.unwrap();
+    server
+        .shutdown_with_grace(Duration::from_secs(1))
+        .await
+        .unwrap();
 }

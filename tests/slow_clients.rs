@@ -33,20 +33,37 @@ async fn stalled_client_is_cut_after_stall_timeout() {
             let (_, rest) = tokio::time::timeout(Duration::from_secs(6), read_all(body))
                 .await
                 .unwrap_or_else(|_| panic!("{mode}: not cut 2 s after a 1 s stall timeout"));
-            assert!(matches!(rest.end, StreamEnd::Error(_)), "{mode}: stalled body ended {:?}", rest.end);
-            assert!(rest.bytes <= 4 * CHUNK, "{mode}: {} bytes queued after the stall", rest.bytes);
+            assert!(
+                matches!(rest.end, StreamEnd::Error(_)),
+                "{mode}: stalled body ended {:?}",
+                rest.end
+            );
+            assert!(
+                rest.bytes <= 4 * CHUNK,
+                "{mode}: {} bytes queued after the stall",
+                rest.bytes
+            );
             assert_eq!(ex.report.wait().await.outcome, Outcome::Aborted, "{mode}");
             continue;
         }
         let report = tokio::time::timeout(Duration::from_secs(6), ex.report.wait())
             .await
-            .unwrap_or_else(|_| panic!("{mode}: instance still alive 6 s after a 1 s stall timeout"));
+            .unwrap_or_else(|_| {
+                panic!("{mode}: instance still alive 6 s after a 1 s stall timeout")
+            });
         let elapsed = start.elapsed();
-        assert!(elapsed >= Duration::from_secs(1), "{mode}: cut before the timeout ({elapsed:?})");
+        assert!(
+            elapsed >= Duration::from_secs(1),
+            "{mode}: cut before the timeout ({elapsed:?})"
+        );
         assert_eq!(report.outcome, Outcome::Aborted, "{mode}");
         // The client must never see a clean end on a cut body.
         let (_, rest) = read_all(body).await;
-        assert!(matches!(rest.end, StreamEnd::Error(_)), "{mode}: stalled body ended {:?}", rest.end);
+        assert!(
+            matches!(rest.end, StreamEnd::Error(_)),
+            "{mode}: stalled body ended {:?}",
+            rest.end
+        );
         assert!(summary.bytes + rest.bytes < GIB);
     }
 }
@@ -61,7 +78,10 @@ async fn stall_timeout_zero_waits_for_the_client() {
         let (_, body) = read_then_stall(ex.body, CHUNK).await;
         let mut report = Box::pin(ex.report.wait());
         let early = tokio::time::timeout(Duration::from_secs(2), &mut report).await;
-        assert!(early.is_err(), "{build:?}: with STALL_TIMEOUT=0 a paused client must not be cut");
+        assert!(
+            early.is_err(),
+            "{build:?}: with STALL_TIMEOUT=0 a paused client must not be cut"
+        );
         // It resumes and gets every byte.
         let (_, rest) = read_all(body).await;
         assert!(rest.is_clean(), "{build:?}");
@@ -85,7 +105,11 @@ async fn disconnect_stops_the_guest_at_once() {
         assert_eq!(report.outcome, Outcome::ClientGone, "{mode}");
         let buffer_chunks = 1; // ServerConfig's default body_buffer_chunks
         let bound = 64 * KIB + (buffer_chunks + 1) * CHUNK;
-        assert!(report.body_bytes <= bound, "{mode}: guest wrote {} bytes after the client left at 64 KiB", report.body_bytes);
+        assert!(
+            report.body_bytes <= bound,
+            "{mode}: guest wrote {} bytes after the client left at 64 KiB",
+            report.body_bytes
+        );
     }
 }
 
@@ -97,7 +121,14 @@ async fn ranged_responses_obey_the_stall_timeout_too() {
         let mode = format!("{build:?} {transfer}");
         let server = site.server_of(build, &[("TRANSFER", transfer), ("STALL_TIMEOUT", "1s")]);
         for range in ["bytes=1000-", "bytes=0-99,1048576-"] {
-            let ex = server.handle(host_test::request(http::Method::GET, "/big.bin", &[("range", range)])).await.unwrap();
+            let ex = server
+                .handle(host_test::request(
+                    http::Method::GET,
+                    "/big.bin",
+                    &[("range", range)],
+                ))
+                .await
+                .unwrap();
             assert_eq!(ex.status, 206);
             let (_, body) = read_then_stall(ex.body, CHUNK).await;
             if build == Build::P3 {
@@ -106,9 +137,21 @@ async fn ranged_responses_obey_the_stall_timeout_too() {
                 let (_, rest) = tokio::time::timeout(Duration::from_secs(6), read_all(body))
                     .await
                     .unwrap_or_else(|_| panic!("{mode} {range}: not cut"));
-                assert!(matches!(rest.end, StreamEnd::Error(_)), "{mode} {range}: ended {:?}", rest.end);
-                assert!(rest.bytes <= 4 * CHUNK, "{mode} {range}: {} bytes after the stall", rest.bytes);
-                assert_eq!(ex.report.wait().await.outcome, Outcome::Aborted, "{mode} {range}");
+                assert!(
+                    matches!(rest.end, StreamEnd::Error(_)),
+                    "{mode} {range}: ended {:?}",
+                    rest.end
+                );
+                assert!(
+                    rest.bytes <= 4 * CHUNK,
+                    "{mode} {range}: {} bytes after the stall",
+                    rest.bytes
+                );
+                assert_eq!(
+                    ex.report.wait().await.outcome,
+                    Outcome::Aborted,
+                    "{mode} {range}"
+                );
                 continue;
             }
             let report = tokio::time::timeout(Duration::from_secs(6), ex.report.wait())

@@ -16,29 +16,40 @@ fn workspace() -> &'static Path {
 }
 
 fn manifest() -> Table {
-    let text = std::fs::read_to_string(workspace().join("spin.toml")).expect("spin.toml at the workspace root");
+    let text = std::fs::read_to_string(workspace().join("spin.toml"))
+        .expect("spin.toml at the workspace root");
     text.parse().unwrap_or_else(|e| panic!("spin.toml: {e}"))
 }
 
 fn table<'a>(value: &'a Value, what: &str) -> &'a Table {
-    value.as_table().unwrap_or_else(|| panic!("{what} must be a table"))
+    value
+        .as_table()
+        .unwrap_or_else(|| panic!("{what} must be a table"))
 }
 
 fn string<'a>(value: &'a Value, what: &str) -> &'a str {
-    value.as_str().unwrap_or_else(|| panic!("{what} must be a string"))
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("{what} must be a string"))
 }
 
 /// The one component the HTTP trigger routes `/...` to.
 fn routed_component(manifest: &Table) -> (&str, &Table) {
-    let triggers = manifest["trigger"]["http"].as_array().expect("[[trigger.http]]");
+    let triggers = manifest["trigger"]["http"]
+        .as_array()
+        .expect("[[trigger.http]]");
     assert_eq!(triggers.len(), 1, "one HTTP trigger");
     let trigger = table(&triggers[0], "[[trigger.http]]");
-    assert_eq!(string(&trigger["route"], "route"), "/...", "the trigger serves every path");
+    assert_eq!(
+        string(&trigger["route"], "route"),
+        "/...",
+        "the trigger serves every path"
+    );
     let id = string(&trigger["component"], "trigger component");
     let components = table(&manifest["component"], "[component]");
-    let component = components
-        .get(id)
-        .unwrap_or_else(|| panic!("the trigger names component `{id}`, which spin.toml does not define"));
+    let component = components.get(id).unwrap_or_else(|| {
+        panic!("the trigger names component `{id}`, which spin.toml does not define")
+    });
     (id, table(component, "the component"))
 }
 
@@ -53,7 +64,11 @@ fn source_is_what_the_build_produces_and_files_exist() {
     // artifact under target/wasm-components/ (FILESERVER_COMPONENT).
     let artifact = format!("{}.wasm", env!("CARGO_PKG_NAME").replace('-', "_"));
     let expected = format!("target/{WASM_TARGET}/release/{artifact}");
-    assert_eq!(string(&component["source"], "source"), expected, "[component.{id}] source");
+    assert_eq!(
+        string(&component["source"], "source"),
+        expected,
+        "[component.{id}] source"
+    );
     let built = Path::new(host_test::FILESERVER_COMPONENT);
     assert!(
         built.ends_with(Path::new(WASM_TARGET).join("release").join(&artifact)),
@@ -81,9 +96,16 @@ fn source_is_what_the_build_produces_and_files_exist() {
         // A glob (`"public/**/*"`) must at least name an existing directory.
         let fixed = source.split(['*', '?', '[']).next().unwrap_or_default();
         let path = workspace().join(fixed);
-        assert!(path.exists(), "files source `{source}` does not exist ({})", path.display());
+        assert!(
+            path.exists(),
+            "files source `{source}` does not exist ({})",
+            path.display()
+        );
         if let Some(destination) = destination {
-            assert!(destination.starts_with('/'), "files destination `{destination}` must be absolute");
+            assert!(
+                destination.starts_with('/'),
+                "files destination `{destination}` must be absolute"
+            );
         }
     }
 }
@@ -92,7 +114,11 @@ fn source_is_what_the_build_produces_and_files_exist() {
 fn environment_holds_valid_settings_and_root_is_the_mount_point() {
     let manifest = manifest();
     let (id, component) = routed_component(&manifest);
-    let environment = component.get("environment").map(|e| table(e, "environment")).cloned().unwrap_or_default();
+    let environment = component
+        .get("environment")
+        .map(|e| table(e, "environment"))
+        .cloned()
+        .unwrap_or_default();
 
     // The component's own parser: every key must be one it reads, and no
     // value may be rejected (it would warn and fall back to the default).
@@ -102,9 +128,15 @@ fn environment_holds_valid_settings_and_root_is_the_mount_point() {
         environment.get(name).map(|v| string(v, name).to_string())
     });
     let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
-    assert!(warnings.is_empty(), "[component.{id}] environment: {warnings:?}");
+    assert!(
+        warnings.is_empty(),
+        "[component.{id}] environment: {warnings:?}"
+    );
     for key in environment.keys() {
-        assert!(looked_up.borrow().contains(key), "environment `{key}` is not a setting of the component");
+        assert!(
+            looked_up.borrow().contains(key),
+            "environment `{key}` is not a setting of the component"
+        );
     }
 
     // Spin mounts `files` where `destination` says; the component serves the
@@ -120,6 +152,9 @@ fn environment_holds_valid_settings_and_root_is_the_mount_point() {
             "" => "/",
             trimmed => trimmed,
         };
-        assert_eq!(settings.root, normalized, "files are mounted at `{destination}`: set ROOT to it");
+        assert_eq!(
+            settings.root, normalized,
+            "files are mounted at `{destination}`: set ROOT to it"
+        );
     }
 }

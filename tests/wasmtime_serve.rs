@@ -31,20 +31,40 @@ async fn full_downloads_are_intact_in_both_modes() {
     ];
     for (build, transfer) in builds_and_modes() {
         let mode = format!("{build:?} {transfer}");
-        let server = WasmtimeServe::start_component(build.component(), &site.root(), &[("TRANSFER", transfer)], &[]);
+        let server = WasmtimeServe::start_component(
+            build.component(),
+            &site.root(),
+            &[("TRANSFER", transfer)],
+            &[],
+        );
         for (target, path) in &files {
             let started = Instant::now();
             let mut connection = Connection::open(server.addr).await;
             let response = connection.send(Method::GET, target, &[]).await.unwrap();
             assert_eq!(response.status(), 200, "{mode} {target}");
             let size = std::fs::metadata(path).unwrap().len();
-            assert_eq!(header(response.headers(), "content-length"), Some(size.to_string().as_str()));
-            let (summary, hash) = tokio::time::timeout(REQUEST_TIMEOUT, read_hash(response.into_body()))
-                .await
-                .expect("download finishes");
-            assert!(summary.is_clean(), "{mode} {target}: {summary:?}\n{}", server.stderr());
-            assert_eq!((summary.bytes, hash), (size, sha256_file(path)), "{mode} {target}");
-            eprintln!("{mode}: {target} ({size} bytes) intact in {:.1?}", started.elapsed());
+            assert_eq!(
+                header(response.headers(), "content-length"),
+                Some(size.to_string().as_str())
+            );
+            let (summary, hash) =
+                tokio::time::timeout(REQUEST_TIMEOUT, read_hash(response.into_body()))
+                    .await
+                    .expect("download finishes");
+            assert!(
+                summary.is_clean(),
+                "{mode} {target}: {summary:?}\n{}",
+                server.stderr()
+            );
+            assert_eq!(
+                (summary.bytes, hash),
+                (size, sha256_file(path)),
+                "{mode} {target}"
+            );
+            eprintln!(
+                "{mode}: {target} ({size} bytes) intact in {:.1?}",
+                started.elapsed()
+            );
         }
     }
 }
@@ -57,7 +77,12 @@ async fn head_ranges_304_and_404() {
     site.text("docs/index.html", "<h1>docs</h1>");
     for (build, transfer) in builds_and_modes() {
         let mode = format!("{build:?} {transfer}");
-        let server = WasmtimeServe::start_component(build.component(), &site.root(), &[("TRANSFER", transfer)], &[]);
+        let server = WasmtimeServe::start_component(
+            build.component(),
+            &site.root(),
+            &[("TRANSFER", transfer)],
+            &[],
+        );
         let addr = server.addr;
 
         let (status, headers, body) = fetch(addr, Method::HEAD, "/data.bin", &[]).await;
@@ -65,32 +90,74 @@ async fn head_ranges_304_and_404() {
         assert_eq!(header(&headers, "content-length"), Some("200000"));
         let etag = header(&headers, "etag").expect("ETag").to_string();
 
-        let (status, headers, body) = fetch(addr, Method::GET, "/data.bin", &[("range", "bytes=10-19")]).await;
+        let (status, headers, body) =
+            fetch(addr, Method::GET, "/data.bin", &[("range", "bytes=10-19")]).await;
         assert_eq!(status, 206, "{mode}");
-        assert_eq!(header(&headers, "content-range"), Some("bytes 10-19/200000"));
+        assert_eq!(
+            header(&headers, "content-range"),
+            Some("bytes 10-19/200000")
+        );
         assert_eq!(body, data[10..20]);
 
-        let (status, headers, body) = fetch(addr, Method::GET, "/data.bin", &[("range", "bytes=0-9,20-29")]).await;
+        let (status, headers, body) = fetch(
+            addr,
+            Method::GET,
+            "/data.bin",
+            &[("range", "bytes=0-9,20-29")],
+        )
+        .await;
         assert_eq!(status, 206, "{mode}");
         let ctype = header(&headers, "content-type").unwrap();
-        let boundary = ctype.strip_prefix("multipart/byteranges; boundary=").expect(ctype);
-        assert_eq!(header(&headers, "content-length"), Some(body.len().to_string().as_str()));
-        for (range, bytes) in [("bytes 0-9/200000", &data[0..10]), ("bytes 20-29/200000", &data[20..30])] {
-            let part = [b"content-range: ".as_slice(), range.as_bytes(), b"\r\n\r\n", bytes].concat();
+        let boundary = ctype
+            .strip_prefix("multipart/byteranges; boundary=")
+            .expect(ctype);
+        assert_eq!(
+            header(&headers, "content-length"),
+            Some(body.len().to_string().as_str())
+        );
+        for (range, bytes) in [
+            ("bytes 0-9/200000", &data[0..10]),
+            ("bytes 20-29/200000", &data[20..30]),
+        ] {
+            let part = [
+                b"content-range: ".as_slice(),
+                range.as_bytes(),
+                b"\r\n\r\n",
+                bytes,
+            ]
+            .concat();
             assert!(contains(&body, &part), "{mode}: part {range} missing");
         }
-        assert!(body.ends_with(format!("--{boundary}--\r\n").as_bytes()), "{mode}: closing delimiter");
+        assert!(
+            body.ends_with(format!("--{boundary}--\r\n").as_bytes()),
+            "{mode}: closing delimiter"
+        );
 
-        let (status, headers, body) = fetch(addr, Method::GET, "/data.bin", &[("if-none-match", &etag)]).await;
+        let (status, headers, body) =
+            fetch(addr, Method::GET, "/data.bin", &[("if-none-match", &etag)]).await;
         assert_eq!((status, body.len()), (304, 0), "{mode}");
         assert_eq!(header(&headers, "etag"), Some(etag.as_str()));
-        let (status, _, body) = fetch(addr, Method::GET, "/data.bin", &[("if-none-match", "\"stale\"")]).await;
+        let (status, _, body) = fetch(
+            addr,
+            Method::GET,
+            "/data.bin",
+            &[("if-none-match", "\"stale\"")],
+        )
+        .await;
         assert_eq!((status, body.len()), (200, 200_000), "{mode}");
 
         let (status, _, body) = fetch(addr, Method::GET, "/missing.txt", &[]).await;
-        assert_eq!((status, body.as_slice()), (404, &b"404 Not Found\n"[..]), "{mode}");
+        assert_eq!(
+            (status, body.as_slice()),
+            (404, &b"404 Not Found\n"[..]),
+            "{mode}"
+        );
         let (status, headers, _) = fetch(addr, Method::GET, "/docs", &[]).await;
-        assert_eq!((status, header(&headers, "location")), (301, Some("docs/")), "{mode}");
+        assert_eq!(
+            (status, header(&headers, "location")),
+            (301, Some("docs/")),
+            "{mode}"
+        );
     }
 }
 
@@ -101,7 +168,10 @@ async fn slow_client_with_pauses_shorter_than_the_stall_timeout_gets_every_byte(
     let path = site.file("data.bin", 16 * MIB);
     let server = WasmtimeServe::start(&site.root(), &[("STALL_TIMEOUT", "2s")], &[]);
     let mut connection = Connection::open(server.addr).await;
-    let response = connection.send(Method::GET, "/data.bin", &[]).await.unwrap();
+    let response = connection
+        .send(Method::GET, "/data.bin", &[])
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let mut body = response.into_body();
     // 4 MiB bursts, then 1.2 s without reading: 4 pauses, ~5 s in all, longer
@@ -109,8 +179,12 @@ async fn slow_client_with_pauses_shorter_than_the_stall_timeout_gets_every_byte(
     let started = Instant::now();
     let mut content = Vec::with_capacity(16 * MIB as usize);
     let mut next_pause = 4 * MIB as usize;
-    while let Some(frame) = tokio::time::timeout(REQUEST_TIMEOUT, body.frame()).await.expect("next frame") {
-        let frame = frame.unwrap_or_else(|e| panic!("after {} bytes: {e}\n{}", content.len(), server.stderr()));
+    while let Some(frame) = tokio::time::timeout(REQUEST_TIMEOUT, body.frame())
+        .await
+        .expect("next frame")
+    {
+        let frame = frame
+            .unwrap_or_else(|e| panic!("after {} bytes: {e}\n{}", content.len(), server.stderr()));
         if let Ok(data) = frame.into_data() {
             content.extend_from_slice(&data);
         }
@@ -119,7 +193,11 @@ async fn slow_client_with_pauses_shorter_than_the_stall_timeout_gets_every_byte(
             next_pause += 4 * MIB as usize;
         }
     }
-    eprintln!("slow client: {} bytes in {:.1?}", content.len(), started.elapsed());
+    eprintln!(
+        "slow client: {} bytes in {:.1?}",
+        content.len(),
+        started.elapsed()
+    );
     assert!(started.elapsed() > Duration::from_secs(4));
     assert_eq!(content.len() as u64, 16 * MIB);
     assert_eq!(sha256(&content), sha256_file(&path));
@@ -149,9 +227,12 @@ async fn stalled_clients_are_cut_off_after_stall_timeout_from_env_while_others_a
     let stalled_at = Instant::now();
 
     // Other clients are served while the stalled ones hold their instances.
-    let (status, _, body) = tokio::time::timeout(REQUEST_TIMEOUT, fetch(cut.addr, Method::GET, "/data.bin", &[]))
-        .await
-        .expect("download during the stalls");
+    let (status, _, body) = tokio::time::timeout(
+        REQUEST_TIMEOUT,
+        fetch(cut.addr, Method::GET, "/data.bin", &[]),
+    )
+    .await
+    .expect("download during the stalls");
     assert_eq!((status, sha256(&body)), (200, sha256_file(&data)));
     let (status, _, _) = fetch(cut.addr, Method::GET, "/nope", &[]).await;
     assert_eq!(status, 404);
@@ -159,11 +240,16 @@ async fn stalled_clients_are_cut_off_after_stall_timeout_from_env_while_others_a
     // Well past 2s, far before 30s: then read on.
     tokio::time::sleep(Duration::from_secs(5).saturating_sub(stalled_at.elapsed())).await;
     for (is_cut, connection, read_before, body) in stalled {
-        let (summary, _) = tokio::time::timeout(REQUEST_TIMEOUT, read_hash(body)).await.expect("stalled body ends");
+        let (summary, _) = tokio::time::timeout(REQUEST_TIMEOUT, read_hash(body))
+            .await
+            .expect("stalled body ends");
         let total = read_before + summary.bytes;
         drop(connection);
         if is_cut {
-            assert!(matches!(summary.end, StreamEnd::Error(_)), "STALL_TIMEOUT=2s: {summary:?}");
+            assert!(
+                matches!(summary.end, StreamEnd::Error(_)),
+                "STALL_TIMEOUT=2s: {summary:?}"
+            );
             assert!(total < big / 2, "cut off early, got {total} bytes");
             eprintln!("stalled client, STALL_TIMEOUT=2s: cut off after {total} bytes");
         } else {
@@ -174,7 +260,11 @@ async fn stalled_clients_are_cut_off_after_stall_timeout_from_env_while_others_a
 }
 
 /// Runs one step of the mix over `connection` (replaced when closed).
-async fn run_over_tcp(addr: std::net::SocketAddr, connection: &mut Option<Connection>, step: &Step) -> Result<(), String> {
+async fn run_over_tcp(
+    addr: std::net::SocketAddr,
+    connection: &mut Option<Connection>,
+    step: &Step,
+) -> Result<(), String> {
     if !connection.as_ref().is_some_and(Connection::is_usable) {
         *connection = Some(Connection::open(addr).await);
     }
@@ -215,7 +305,10 @@ async fn run_over_tcp(addr: std::net::SocketAddr, connection: &mut Option<Connec
             let total = summary.bytes + rest.bytes;
             match rest.end {
                 StreamEnd::Error(_) if total < BIG => step.check(status, &[]),
-                end => Err(format!("{}: a stalled client was not cut off ({total} bytes, {end:?})", step.name)),
+                end => Err(format!(
+                    "{}: a stalled client was not cut off ({total} bytes, {end:?})",
+                    step.name
+                )),
             }
         }
     }
@@ -232,7 +325,11 @@ async fn reused_instances_serve_the_mix_without_failures_under_the_memory_cap() 
         // An invalid setting the component reports once per instance (the
         // default is used): counting the reports counts the instances.
         env.push(("SERVE_HIDDEN", "instance-probe"));
-        let server = WasmtimeServe::start(&mix.site.root(), &env, &["--max-instance-reuse-count", "1000000"]);
+        let server = WasmtimeServe::start(
+            &mix.site.root(),
+            &env,
+            &["--max-instance-reuse-count", "1000000"],
+        );
         let (status, headers, _) = fetch(server.addr, Method::HEAD, "/data.bin", &[]).await;
         assert_eq!(status, 200);
         let etag = header(&headers, "etag").unwrap().to_string();
@@ -242,11 +339,19 @@ async fn reused_instances_serve_the_mix_without_failures_under_the_memory_cap() 
         let mut failures = Vec::new();
         for i in 0..REQUESTS {
             let step = mix.step(i, &etag);
-            let result = match tokio::time::timeout(REQUEST_TIMEOUT, run_over_tcp(server.addr, &mut connection, &step)).await {
+            let result = match tokio::time::timeout(
+                REQUEST_TIMEOUT,
+                run_over_tcp(server.addr, &mut connection, &step),
+            )
+            .await
+            {
                 Ok(result) => result,
                 Err(_) => {
                     connection = None;
-                    Err(format!("{}: no answer within {REQUEST_TIMEOUT:?}", step.name))
+                    Err(format!(
+                        "{}: no answer within {REQUEST_TIMEOUT:?}",
+                        step.name
+                    ))
                 }
             };
             if let Err(failure) = result {
@@ -273,11 +378,18 @@ async fn reused_instances_serve_the_mix_without_failures_under_the_memory_cap() 
             tail(&server.stderr(), 40)
         );
         let stderr = server.stderr();
-        assert!(!stderr.contains("wasm trap"), "{mode}: a trap:\n{}", tail(&stderr, 40));
+        assert!(
+            !stderr.contains("wasm trap"),
+            "{mode}: a trap:\n{}",
+            tail(&stderr, 40)
+        );
         // Reuse happened: far fewer instances than requests (a new one only
         // when a request arrives before the previous one's handler returned,
         // e.g. right after an aborted download).
-        assert!(instances >= 1 && instances * 10 <= REQUESTS, "{mode}: {instances} instances for {REQUESTS} requests");
+        assert!(
+            instances >= 1 && instances * 10 <= REQUESTS,
+            "{mode}: {instances} instances for {REQUESTS} requests"
+        );
     }
 }
 

@@ -121,11 +121,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<ServeArg
             "--header-timeout" => config.header_read_timeout = parse_duration(&name, &value()?)?,
             "--max-concurrent" => {
                 let text = value()?;
-                let max: usize = text
-                    .parse()
-                    .ok()
-                    .filter(|&n| n >= 1)
-                    .with_context(|| format!("--max-concurrent: `{text}` is not a count >= 1"))?;
+                let max: usize =
+                    text.parse().ok().filter(|&n| n >= 1).with_context(|| {
+                        format!("--max-concurrent: `{text}` is not a count >= 1")
+                    })?;
                 config.max_concurrent_requests = Some(max);
             }
             "--reuse" => {
@@ -211,14 +210,39 @@ mod tests {
         let args = parse(&["serve"]).unwrap();
         assert_eq!(args.config.max_memory, Some(DEFAULT_MAX_MEMORY));
         assert_eq!(args.config.request_timeout, Some(DEFAULT_REQUEST_TIMEOUT));
-        assert_eq!(args.config.max_concurrent_requests, Some(DEFAULT_MAX_CONCURRENT));
-        assert_eq!(args.config.header_read_timeout, Some(DEFAULT_HEADER_TIMEOUT));
-        let args = parse(&["serve", "--max-memory", "0", "--request-timeout", "0", "--header-timeout=500ms", "--max-concurrent", "7"]).unwrap();
+        assert_eq!(
+            args.config.max_concurrent_requests,
+            Some(DEFAULT_MAX_CONCURRENT)
+        );
+        assert_eq!(
+            args.config.header_read_timeout,
+            Some(DEFAULT_HEADER_TIMEOUT)
+        );
+        let args = parse(&[
+            "serve",
+            "--max-memory",
+            "0",
+            "--request-timeout",
+            "0",
+            "--header-timeout=500ms",
+            "--max-concurrent",
+            "7",
+        ])
+        .unwrap();
         assert_eq!(args.config.max_memory, None);
         assert_eq!(args.config.request_timeout, None);
-        assert_eq!(args.config.header_read_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(
+            args.config.header_read_timeout,
+            Some(Duration::from_millis(500))
+        );
         assert_eq!(args.config.max_concurrent_requests, Some(7));
-        assert_eq!(parse(&["serve", "--request-timeout", "90s"]).unwrap().config.request_timeout, Some(Duration::from_secs(90)));
+        assert_eq!(
+            parse(&["serve", "--request-timeout", "90s"])
+                .unwrap()
+                .config
+                .request_timeout,
+            Some(Duration::from_secs(90))
+        );
         assert!(parse(&["serve", "--request-timeout", "soon"]).is_err());
         assert!(parse(&["serve", "--max-concurrent", "0"]).is_err());
     }

@@ -38,7 +38,14 @@ impl Drop for ServerProcess {
 impl ServerProcess {
     fn start(dir: &Path) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_host-test"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--max-concurrent", "10000", "--dir"])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--max-concurrent",
+                "10000",
+                "--dir",
+            ])
             .arg(dir)
             .args(["--env", &format!("STALL_TIMEOUT={STALL_TIMEOUT_SECS}s")])
             .stdout(Stdio::piped())
@@ -46,7 +53,9 @@ impl ServerProcess {
             .spawn()
             .expect("start host-test serve");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         let addr = line
             .trim()
             .rsplit("http://")
@@ -90,7 +99,11 @@ struct Tally {
 /// Sends a GET and returns the stream positioned at the body, the status and Content-Length.
 /// A stalled client takes a small receive buffer, so that the server sees the
 /// stall soon even when a thousand connections share the machine.
-async fn open(addr: SocketAddr, target: &str, small_buffer: bool) -> (TcpStream, u16, Option<usize>, Vec<u8>) {
+async fn open(
+    addr: SocketAddr,
+    target: &str,
+    small_buffer: bool,
+) -> (TcpStream, u16, Option<usize>, Vec<u8>) {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     if small_buffer {
         socket.set_recv_buffer_size(4096).unwrap();
@@ -110,7 +123,10 @@ async fn open(addr: SocketAddr, target: &str, small_buffer: bool) -> (TcpStream,
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
     let status = head[9..12].parse().unwrap();
-    let length = head.lines().find_map(|l| l.strip_prefix("content-length: ")).map(|v| v.trim().parse().unwrap());
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .map(|v| v.trim().parse().unwrap());
     (stream, status, length, buf[head_end..].to_vec())
 }
 
@@ -126,7 +142,10 @@ async fn client(addr: SocketAddr, n: usize, medium_sha: [u8; 32], tally: Arc<Mut
             if status >= 500 {
                 t.server_errors += 1;
             }
-            if status == 200 && length == Some(MEDIUM) && <[u8; 32]>::from(Sha256::digest(&body)) == medium_sha {
+            if status == 200
+                && length == Some(MEDIUM)
+                && <[u8; 32]>::from(Sha256::digest(&body)) == medium_sha
+            {
                 t.intact += 1;
             } else {
                 t.corrupt += 1;
@@ -190,7 +209,10 @@ async fn client(addr: SocketAddr, n: usize, medium_sha: [u8; 32], tally: Arc<Mut
             let (mut stream, status, _, mut body) = open(addr, target, false).await;
             stream.read_to_end(&mut body).await.unwrap();
             let mut t = tally.lock().unwrap();
-            assert!(!body.windows(6).any(|w| w == b"SECRET"), "{target}: secret leaked");
+            assert!(
+                !body.windows(6).any(|w| w == b"SECRET"),
+                "{target}: secret leaked"
+            );
             if matches!(status, 400 | 404) {
                 t.hostile_ok += 1;
             } else {
@@ -200,7 +222,12 @@ async fn client(addr: SocketAddr, n: usize, medium_sha: [u8; 32], tally: Arc<Mut
     }
 }
 
-const HOSTILE: [&str; 4] = ["/../secret.txt", "/%2e%2e/secret.txt", "/a%00b", "//secret.txt"];
+const HOSTILE: [&str; 4] = [
+    "/../secret.txt",
+    "/%2e%2e/secret.txt",
+    "/a%00b",
+    "//secret.txt",
+];
 
 async fn wave(server: &ServerProcess, clients: usize, medium_sha: [u8; 32]) -> (Tally, u64) {
     let tally = Arc::new(Mutex::new(Tally::default()));
@@ -211,7 +238,11 @@ async fn wave(server: &ServerProcess, clients: usize, medium_sha: [u8; 32]) -> (
         tokio::spawn(async move {
             while sampling.load(std::sync::atomic::Ordering::Relaxed) {
                 if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid_rss}/status")) {
-                    if let Some(kib) = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok()) {
+                    if let Some(kib) = status
+                        .lines()
+                        .find_map(|l| l.strip_prefix("VmRSS:"))
+                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                    {
                         let mut p = peak.lock().unwrap();
                         *p = (*p).max(kib);
                     }
@@ -222,10 +253,18 @@ async fn wave(server: &ServerProcess, clients: usize, medium_sha: [u8; 32]) -> (
     };
     let mut tasks = Vec::new();
     for i in 0..clients {
-        tasks.push(tokio::spawn(client(server.addr, i, medium_sha, tally.clone())));
+        tasks.push(tokio::spawn(client(
+            server.addr,
+            i,
+            medium_sha,
+            tally.clone(),
+        )));
     }
     for task in tasks {
-        tokio::time::timeout(Duration::from_secs(60), task).await.expect("client finished in time").unwrap();
+        tokio::time::timeout(Duration::from_secs(60), task)
+            .await
+            .expect("client finished in time")
+            .unwrap();
     }
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
     sampler.await.unwrap();
@@ -236,14 +275,22 @@ async fn wave(server: &ServerProcess, clients: usize, medium_sha: [u8; 32]) -> (
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_waves_of_mixed_clients() {
-    let clients: usize = std::env::var("LOAD_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let clients: usize = std::env::var("LOAD_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("root");
     std::fs::create_dir(&root).unwrap();
     std::fs::write(dir.path().join("secret.txt"), "SECRET").unwrap();
-    let medium: Vec<u8> = (0..MEDIUM).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let medium: Vec<u8> = (0..MEDIUM)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     std::fs::write(root.join("medium.bin"), &medium).unwrap();
-    std::fs::File::create(root.join("big.bin")).unwrap().set_len(1 << 30).unwrap();
+    std::fs::File::create(root.join("big.bin"))
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
     let medium_sha: [u8; 32] = Sha256::digest(&medium).into();
 
     let server = ServerProcess::start(&root);
@@ -268,8 +315,14 @@ async fn two_waves_of_mixed_clients() {
         assert_eq!(t.corrupt, 0, "{name}: corrupt downloads");
         assert_eq!(t.server_errors, 0, "{name}: 5xx for valid requests");
         assert_eq!(t.stalled_not_cut, 0, "{name}: stalled clients not cut");
-        assert!(t.intact > 0 && t.stalled_cut > 0 && t.slow_ok > 0 && t.left > 0 && t.hostile_ok > 0, "{name}: {t:?}");
+        assert!(
+            t.intact > 0 && t.stalled_cut > 0 && t.slow_ok > 0 && t.left > 0 && t.hostile_ok > 0,
+            "{name}: {t:?}"
+        );
     }
     assert_eq!(traps, 0);
-    assert!(after as f64 <= 1.1 * first_peak as f64, "RSS grew across waves: {after} KiB after vs {first_peak} KiB peak");
+    assert!(
+        after as f64 <= 1.1 * first_peak as f64,
+        "RSS grew across waves: {after} KiB after vs {first_peak} KiB peak"
+    );
 }

@@ -12,13 +12,13 @@
 
 use std::cell::RefCell;
 
+use wasi_fileserver::config::Settings;
+use wasi_fileserver::file_lookup::{Entry, FileLookup, FsError, LookupError};
+use wasi_fileserver::file_meta::{FileMeta, Timestamp};
 use wasip3::filesystem::preopens::get_directories;
 use wasip3::filesystem::types::{
     Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, OpenFlags, PathFlags,
 };
-use wasi_fileserver::config::Settings;
-use wasi_fileserver::file_lookup::{Entry, FileLookup, FsError, LookupError};
-use wasi_fileserver::file_meta::{FileMeta, Timestamp};
 
 /// The preopen whose guest path is the `ROOT` setting.
 pub fn open_root(settings: &Settings) -> Option<Descriptor> {
@@ -73,7 +73,12 @@ impl Lookups {
 /// may have been replaced since the decision's `stat`. Gives its size too.
 pub async fn open_file(root: &Descriptor, path: &str) -> Result<(Descriptor, u64), LookupError> {
     let file = root
-        .open_at(PathFlags::SYMLINK_FOLLOW, path.to_string(), OpenFlags::empty(), DescriptorFlags::READ)
+        .open_at(
+            PathFlags::SYMLINK_FOLLOW,
+            path.to_string(),
+            OpenFlags::empty(),
+            DescriptorFlags::READ,
+        )
         .await
         .map_err(lookup_error)?;
     match file.stat().await.map(|s| entry(&s)) {
@@ -85,9 +90,14 @@ pub async fn open_file(root: &Descriptor, path: &str) -> Result<(Descriptor, u64
 
 /// Opens a directory for a listing.
 pub async fn open_dir(root: &Descriptor, path: &str) -> Result<Descriptor, LookupError> {
-    root.open_at(PathFlags::SYMLINK_FOLLOW, path.to_string(), OpenFlags::DIRECTORY, DescriptorFlags::READ)
-        .await
-        .map_err(lookup_error)
+    root.open_at(
+        PathFlags::SYMLINK_FOLLOW,
+        path.to_string(),
+        OpenFlags::DIRECTORY,
+        DescriptorFlags::READ,
+    )
+    .await
+    .map_err(lookup_error)
 }
 
 fn entry(stat: &DescriptorStat) -> Entry {
@@ -96,7 +106,10 @@ fn entry(stat: &DescriptorStat) -> Entry {
             size: stat.size,
             // WASI 0.3 times are signed; one before 1970 is treated as unknown.
             modified: stat.data_modification_timestamp.and_then(|t| {
-                Some(Timestamp { seconds: u64::try_from(t.seconds).ok()?, nanoseconds: t.nanoseconds })
+                Some(Timestamp {
+                    seconds: u64::try_from(t.seconds).ok()?,
+                    nanoseconds: t.nanoseconds,
+                })
             }),
         }),
         DescriptorType::Directory => Entry::Directory,

@@ -2,14 +2,14 @@
 
 use std::sync::OnceLock;
 
-use wasip3::exports::http::handler::Guest;
-use wasip3::http::types::{ErrorCode, Method as WasiMethod, Request, Response};
-use wasip3::random::random::get_random_u64;
 use wasi_fileserver::config::Settings;
 use wasi_fileserver::plan::{decide, Failure, Method, Plan, RequestFacts};
 use wasi_fileserver::reply::render;
 use wasi_fileserver::request::headers::RequestHeaders;
 use wasi_fileserver::request::path::request_target;
+use wasip3::exports::http::handler::Guest;
+use wasip3::http::types::{ErrorCode, Method as WasiMethod, Request, Response};
+use wasip3::random::random::get_random_u64;
 
 use super::fs::{open_root, Lookups};
 use super::respond::respond;
@@ -36,7 +36,10 @@ impl Guest for Component {
         // Headers are copied into linear memory when read: read only these.
         let fields = request.get_headers();
         let headers = RequestHeaders::read(|name| fields.get(name));
-        let target = request_target(&request.get_path_with_query().unwrap_or_default(), headers.spin_path_info.as_deref());
+        let target = request_target(
+            &request.get_path_with_query().unwrap_or_default(),
+            headers.spin_path_info.as_deref(),
+        );
         drop(fields);
         drop(request);
 
@@ -61,7 +64,10 @@ impl Guest for Component {
                 }
             }
             None => {
-                eprintln!("wasi-fileserver: no preopened directory at ROOT={}", settings.root);
+                eprintln!(
+                    "wasi-fileserver: no preopened directory at ROOT={}",
+                    settings.root
+                );
                 Plan::Fail(Failure::Internal)
             }
         };

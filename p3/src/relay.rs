@@ -16,10 +16,10 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
+use wasi_fileserver::segment::Segment;
 use wasip3::clocks::monotonic_clock::wait_for;
 use wasip3::filesystem::types::Descriptor;
 use wasip3::wit_bindgen::rt::async_support::{StreamResult, StreamWriter};
-use wasi_fileserver::segment::Segment;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RelayEnd {
@@ -45,11 +45,20 @@ pub struct Body {
 
 impl Body {
     pub fn new(out: StreamWriter<u8>, stall: Option<Duration>, chunk: u32) -> Body {
-        Body { out, stall, chunk: chunk as usize, buffer: Vec::new() }
+        Body {
+            out,
+            stall,
+            chunk: chunk as usize,
+            buffer: Vec::new(),
+        }
     }
 
     /// Writes one segment; file ranges come from `file`.
-    pub async fn send(&mut self, file: Option<&Descriptor>, segment: Segment) -> Result<(), RelayEnd> {
+    pub async fn send(
+        &mut self,
+        file: Option<&Descriptor>,
+        segment: Segment,
+    ) -> Result<(), RelayEnd> {
         match segment {
             Segment::Literal(text) => self.write(text.into_bytes()).await.map(drop),
             Segment::FileRange { len: 0, .. } => Ok(()),
@@ -60,7 +69,12 @@ impl Body {
         }
     }
 
-    async fn copy_range(&mut self, file: &Descriptor, start: u64, len: u64) -> Result<(), RelayEnd> {
+    async fn copy_range(
+        &mut self,
+        file: &Descriptor,
+        start: u64,
+        len: u64,
+    ) -> Result<(), RelayEnd> {
         let (mut input, result) = file.read_via_stream(start);
         let mut remaining = len;
         let mut buffer = std::mem::take(&mut self.buffer);
@@ -93,14 +107,18 @@ impl Body {
     /// Writes all of `data` under the stall timeout; gives the buffer back.
     async fn write(&mut self, data: Vec<u8>) -> Result<Vec<u8>, RelayEnd> {
         let stall = self.stall;
-        let (mut status, mut rest) = with_deadline(self.out.write(data), stall).await.ok_or(RelayEnd::Stalled)?;
+        let (mut status, mut rest) = with_deadline(self.out.write(data), stall)
+            .await
+            .ok_or(RelayEnd::Stalled)?;
         loop {
             match status {
                 StreamResult::Complete(_) if rest.remaining() == 0 => return Ok(rest.into_vec()),
                 StreamResult::Complete(_) | StreamResult::Cancelled => {}
                 StreamResult::Dropped => return Err(RelayEnd::ClientGone),
             }
-            (status, rest) = with_deadline(self.out.write_buf(rest), stall).await.ok_or(RelayEnd::Stalled)?;
+            (status, rest) = with_deadline(self.out.write_buf(rest), stall)
+                .await
+                .ok_or(RelayEnd::Stalled)?;
         }
     }
 }

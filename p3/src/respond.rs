@@ -6,22 +6,26 @@
 //! whole (`Ok`), the host aborts the response instead of ending it cleanly,
 //! so a client never takes a short body for a complete one.
 
-use wasip3::filesystem::types::Descriptor;
-use wasip3::http::types::{ErrorCode, Fields, Response, Trailers};
-use wasip3::wit_bindgen::rt::async_support::{FutureReader, FutureWriter, StreamReader};
-use wasip3::{wit_bindgen, wit_future, wit_stream};
 use wasi_fileserver::config::{Settings, Transfer};
 use wasi_fileserver::listing::{listing_entry, LISTING_TAIL};
 use wasi_fileserver::plan::{lookup_failure, Failure};
 use wasi_fileserver::reply::{failure_reply, Reply, ReplyBody};
 use wasi_fileserver::segment::Segment;
+use wasip3::filesystem::types::Descriptor;
+use wasip3::http::types::{ErrorCode, Fields, Response, Trailers};
+use wasip3::wit_bindgen::rt::async_support::{FutureReader, FutureWriter, StreamReader};
+use wasip3::{wit_bindgen, wit_future, wit_stream};
 
 use super::fs::{open_dir, open_file};
 use super::relay::{Body, RelayEnd};
 
 type TrailersResult = Result<Option<Trailers>, ErrorCode>;
 
-pub async fn respond(reply: Reply, root: Option<Descriptor>, settings: &'static Settings) -> Result<Response, ErrorCode> {
+pub async fn respond(
+    reply: Reply,
+    root: Option<Descriptor>,
+    settings: &'static Settings,
+) -> Result<Response, ErrorCode> {
     let Some(root) = root else {
         return Ok(simple(&failure_reply(Failure::Internal)));
     };
@@ -57,15 +61,20 @@ pub async fn respond(reply: Reply, root: Option<Descriptor>, settings: &'static 
                 // Row by row, in directory order: never the whole listing in memory.
                 while let Some(entry) = entries.next().await {
                     if serve_hidden || !entry.name.starts_with('.') {
-                        let is_dir = matches!(entry.type_, wasip3::filesystem::types::DescriptorType::Directory);
-                        body.send(None, Segment::Literal(listing_entry(&entry.name, is_dir))).await?;
+                        let is_dir = matches!(
+                            entry.type_,
+                            wasip3::filesystem::types::DescriptorType::Directory
+                        );
+                        body.send(None, Segment::Literal(listing_entry(&entry.name, is_dir)))
+                            .await?;
                     }
                 }
                 drop(entries);
                 if result.await.is_err() {
                     return Err(RelayEnd::Failed);
                 }
-                body.send(None, Segment::Literal(LISTING_TAIL.to_string())).await
+                body.send(None, Segment::Literal(LISTING_TAIL.to_string()))
+                    .await
             }))
         }
         ReplyBody::None | ReplyBody::Text(_) => Ok(simple(&reply)),
@@ -89,7 +98,11 @@ fn whole_file(reply: &Reply, file: Descriptor) -> Response {
 }
 
 /// A body produced by `produce` through the relay, after the response is returned.
-fn streamed<F>(reply: &Reply, settings: &Settings, produce: impl FnOnce(Body) -> F + 'static) -> Response
+fn streamed<F>(
+    reply: &Reply,
+    settings: &Settings,
+    produce: impl FnOnce(Body) -> F + 'static,
+) -> Response
 where
     F: std::future::Future<Output = Result<(), RelayEnd>> + 'static,
 {
@@ -121,7 +134,11 @@ fn simple(reply: &Reply) -> Response {
     wit_bindgen::spawn_local(async move {
         let unsent = out.write_all(text.as_bytes().to_vec()).await;
         drop(out);
-        let end = if unsent.is_empty() { RelayEnd::Done } else { RelayEnd::ClientGone };
+        let end = if unsent.is_empty() {
+            RelayEnd::Done
+        } else {
+            RelayEnd::ClientGone
+        };
         finish(trailers, end).await;
     });
     response
@@ -134,7 +151,9 @@ async fn finish(trailers: FutureWriter<TrailersResult>, end: RelayEnd) {
         RelayEnd::Done => {
             trailers.write(Ok(None)).await.ok();
         }
-        RelayEnd::ClientGone | RelayEnd::Stalled | RelayEnd::Truncated | RelayEnd::Failed => drop(trailers),
+        RelayEnd::ClientGone | RelayEnd::Stalled | RelayEnd::Truncated | RelayEnd::Failed => {
+            drop(trailers)
+        }
     }
 }
 
@@ -142,7 +161,11 @@ fn trailers() -> (FutureWriter<TrailersResult>, FutureReader<TrailersResult>) {
     wit_future::new(|| Err(ErrorCode::InternalError(None)))
 }
 
-fn response(reply: &Reply, contents: Option<StreamReader<u8>>, trailers: FutureReader<TrailersResult>) -> Response {
+fn response(
+    reply: &Reply,
+    contents: Option<StreamReader<u8>>,
+    trailers: FutureReader<TrailersResult>,
+) -> Response {
     let entries: Vec<(String, Vec<u8>)> = reply
         .headers
         .iter()

@@ -45,7 +45,9 @@ pub fn quality(header: &str, encoding: Encoding) -> u16 {
         let q = parts
             .find_map(|p| {
                 let (k, v) = p.split_once('=')?;
-                k.trim().eq_ignore_ascii_case("q").then(|| parse_q(v.trim()))
+                k.trim()
+                    .eq_ignore_ascii_case("q")
+                    .then(|| parse_q(v.trim()))
             })
             .unwrap_or(Some(1000));
         let Some(q) = q else { continue }; // malformed q: ignore the member
@@ -63,7 +65,11 @@ pub fn quality(header: &str, encoding: Encoding) -> u16 {
 /// The precompressed encodings the client accepts, best first.
 pub fn preferred(header: Option<&str>) -> impl Iterator<Item = Encoding> {
     let mut ranked: Vec<(u16, Encoding)> = match header {
-        Some(h) => Encoding::ALL.iter().map(|&e| (quality(h, e), e)).filter(|(q, _)| *q > 0).collect(),
+        Some(h) => Encoding::ALL
+            .iter()
+            .map(|&e| (quality(h, e), e))
+            .filter(|(q, _)| *q > 0)
+            .collect(),
         None => Vec::new(),
     };
     // Stable: equal q keeps ALL's order (br before gzip).
@@ -78,7 +84,11 @@ fn parse_q(v: &str) -> Option<u16> {
         return None;
     }
     let thousandths = match int {
-        "0" => frac.bytes().chain(std::iter::repeat(b'0')).take(3).fold(0u16, |acc, b| acc * 10 + u16::from(b - b'0')),
+        "0" => frac
+            .bytes()
+            .chain(std::iter::repeat(b'0'))
+            .take(3)
+            .fold(0u16, |acc, b| acc * 10 + u16::from(b - b'0')),
         "1" if frac.bytes().all(|b| b == b'0') => 1000,
         _ => return None,
     };
@@ -105,7 +115,11 @@ mod tests {
         assert_eq!(quality("*;q=0, gzip", Brotli), 0);
         assert_eq!(quality("*;q=0.1, br;q=0.9", Brotli), 900);
         assert_eq!(quality("identity", Gzip), 0);
-        assert_eq!(quality("gzip;q=2", Gzip), 0, "malformed q ignores the member");
+        assert_eq!(
+            quality("gzip;q=2", Gzip),
+            0,
+            "malformed q ignores the member"
+        );
         assert_eq!(quality("gzip;q=0.1234", Gzip), 0);
         assert_eq!(quality("", Gzip), 0);
     }

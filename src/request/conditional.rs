@@ -41,7 +41,10 @@ pub fn evaluate(pre: &Preconditions, current: Validators<'_>) -> Verdict {
     // 1 and 2: If-Match, else If-Unmodified-Since.
     let failed = match &pre.if_match {
         Some(value) => check_if_match(value, etag.as_ref()) == Some(false),
-        None => check_if_unmodified_since(pre.if_unmodified_since.as_deref(), current.last_modified) == Some(false),
+        None => {
+            check_if_unmodified_since(pre.if_unmodified_since.as_deref(), current.last_modified)
+                == Some(false)
+        }
     };
     if failed {
         return Verdict::PreconditionFailed;
@@ -64,7 +67,10 @@ fn check_if_match(value: &str, current: Option<&EntityTag<'_>>) -> Option<bool> 
     list_matches(value, current?, true)
 }
 
-fn check_if_unmodified_since(value: Option<&str>, last_modified: Option<SystemTime>) -> Option<bool> {
+fn check_if_unmodified_since(
+    value: Option<&str>,
+    last_modified: Option<SystemTime>,
+) -> Option<bool> {
     let since = httpdate::parse_http_date(value?).ok()?;
     Some(last_modified? <= since)
 }
@@ -110,7 +116,10 @@ mod tests {
     const LATER: &str = "Sun, 06 Nov 1994 08:49:38 GMT";
 
     fn current() -> Validators<'static> {
-        Validators { etag: ETAG, last_modified: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777)) }
+        Validators {
+            etag: ETAG,
+            last_modified: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777)),
+        }
     }
 
     fn with(f: impl FnOnce(&mut Preconditions)) -> Verdict {
@@ -127,41 +136,97 @@ mod tests {
     fn if_match() {
         assert_eq!(with(|p| p.if_match = s(ETAG)), Verdict::Proceed);
         assert_eq!(with(|p| p.if_match = s("*")), Verdict::Proceed);
-        assert_eq!(with(|p| p.if_match = s("\"x\", \"10-5.0\"")), Verdict::Proceed);
-        assert_eq!(with(|p| p.if_match = s("\"x\"")), Verdict::PreconditionFailed);
-        assert_eq!(with(|p| p.if_match = s("W/\"10-5.0\"")), Verdict::PreconditionFailed, "strong comparison");
+        assert_eq!(
+            with(|p| p.if_match = s("\"x\", \"10-5.0\"")),
+            Verdict::Proceed
+        );
+        assert_eq!(
+            with(|p| p.if_match = s("\"x\"")),
+            Verdict::PreconditionFailed
+        );
+        assert_eq!(
+            with(|p| p.if_match = s("W/\"10-5.0\"")),
+            Verdict::PreconditionFailed,
+            "strong comparison"
+        );
         // If-Match wins over If-Unmodified-Since.
-        assert_eq!(with(|p| { p.if_match = s(ETAG); p.if_unmodified_since = s(EARLIER) }), Verdict::Proceed);
+        assert_eq!(
+            with(|p| {
+                p.if_match = s(ETAG);
+                p.if_unmodified_since = s(EARLIER)
+            }),
+            Verdict::Proceed
+        );
     }
 
     #[test]
     fn if_unmodified_since() {
         assert_eq!(with(|p| p.if_unmodified_since = s(DATE)), Verdict::Proceed);
         assert_eq!(with(|p| p.if_unmodified_since = s(LATER)), Verdict::Proceed);
-        assert_eq!(with(|p| p.if_unmodified_since = s(EARLIER)), Verdict::PreconditionFailed);
-        assert_eq!(with(|p| p.if_unmodified_since = s("yesterday")), Verdict::Proceed, "ignored");
+        assert_eq!(
+            with(|p| p.if_unmodified_since = s(EARLIER)),
+            Verdict::PreconditionFailed
+        );
+        assert_eq!(
+            with(|p| p.if_unmodified_since = s("yesterday")),
+            Verdict::Proceed,
+            "ignored"
+        );
     }
 
     #[test]
     fn if_none_match() {
         assert_eq!(with(|p| p.if_none_match = s(ETAG)), Verdict::NotModified);
-        assert_eq!(with(|p| p.if_none_match = s("W/\"10-5.0\"")), Verdict::NotModified, "weak comparison");
+        assert_eq!(
+            with(|p| p.if_none_match = s("W/\"10-5.0\"")),
+            Verdict::NotModified,
+            "weak comparison"
+        );
         assert_eq!(with(|p| p.if_none_match = s("*")), Verdict::NotModified);
         assert_eq!(with(|p| p.if_none_match = s("\"other\"")), Verdict::Proceed);
         // If-None-Match decides alone: If-Modified-Since is then ignored.
-        assert_eq!(with(|p| { p.if_none_match = s("\"other\""); p.if_modified_since = s(LATER) }), Verdict::Proceed);
+        assert_eq!(
+            with(|p| {
+                p.if_none_match = s("\"other\"");
+                p.if_modified_since = s(LATER)
+            }),
+            Verdict::Proceed
+        );
         // Failed If-Match comes first.
-        assert_eq!(with(|p| { p.if_match = s("\"x\""); p.if_none_match = s(ETAG) }), Verdict::PreconditionFailed);
+        assert_eq!(
+            with(|p| {
+                p.if_match = s("\"x\"");
+                p.if_none_match = s(ETAG)
+            }),
+            Verdict::PreconditionFailed
+        );
     }
 
     #[test]
     fn if_modified_since() {
-        assert_eq!(with(|p| p.if_modified_since = s(DATE)), Verdict::NotModified);
-        assert_eq!(with(|p| p.if_modified_since = s(LATER)), Verdict::NotModified);
+        assert_eq!(
+            with(|p| p.if_modified_since = s(DATE)),
+            Verdict::NotModified
+        );
+        assert_eq!(
+            with(|p| p.if_modified_since = s(LATER)),
+            Verdict::NotModified
+        );
         assert_eq!(with(|p| p.if_modified_since = s(EARLIER)), Verdict::Proceed);
-        assert_eq!(with(|p| p.if_modified_since = s("Sunday, 06-Nov-94 08:49:37 GMT")), Verdict::NotModified, "RFC 850");
-        assert_eq!(with(|p| p.if_modified_since = s("Sun Nov  6 08:49:37 1994")), Verdict::NotModified, "asctime");
-        assert_eq!(with(|p| p.if_modified_since = s("garbage")), Verdict::Proceed);
+        assert_eq!(
+            with(|p| p.if_modified_since = s("Sunday, 06-Nov-94 08:49:37 GMT")),
+            Verdict::NotModified,
+            "RFC 850"
+        );
+        assert_eq!(
+            with(|p| p.if_modified_since = s("Sun Nov  6 08:49:37 1994")),
+            Verdict::NotModified,
+            "asctime"
+        );
+        assert_eq!(
+            with(|p| p.if_modified_since = s("garbage")),
+            Verdict::Proceed
+        );
     }
 
     #[test]
@@ -169,9 +234,15 @@ mod tests {
         assert!(check_if_range(None, current()));
         assert!(check_if_range(Some(ETAG), current()));
         assert!(check_if_range(Some(DATE), current()));
-        assert!(!check_if_range(Some("W/\"10-5.0\""), current()), "weak tags never match");
+        assert!(
+            !check_if_range(Some("W/\"10-5.0\""), current()),
+            "weak tags never match"
+        );
         assert!(!check_if_range(Some("\"other\""), current()));
-        assert!(!check_if_range(Some(LATER), current()), "only an exact date");
+        assert!(
+            !check_if_range(Some(LATER), current()),
+            "only an exact date"
+        );
         assert!(!check_if_range(Some("nonsense"), current()));
     }
 }

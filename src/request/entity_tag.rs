@@ -16,7 +16,9 @@ impl<'a> EntityTag<'a> {
         };
         let inner = opaque.strip_prefix('"')?.strip_suffix('"')?;
         // etagc = %x21 / %x23-7E / obs-text: no DQUOTE, no controls, no space.
-        let valid = inner.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80);
+        let valid = inner
+            .bytes()
+            .all(|b| b == 0x21 || (0x23..=0x7e).contains(&b) || b >= 0x80);
         (opaque.len() >= 2 && valid).then_some(EntityTag { weak, opaque })
     }
 
@@ -42,7 +44,11 @@ pub fn list_matches(value: &str, current: &EntityTag<'_>, strong: bool) -> Optio
     let mut matched = false;
     for item in split_tags(value) {
         let tag = EntityTag::parse(item)?;
-        matched |= if strong { tag.strong_eq(current) } else { tag.weak_eq(current) };
+        matched |= if strong {
+            tag.strong_eq(current)
+        } else {
+            tag.weak_eq(current)
+        };
     }
     Some(matched)
 }
@@ -57,7 +63,10 @@ fn split_tags(value: &str) -> impl Iterator<Item = &str> {
         }
         let start = if rest.starts_with("W/") { 2 } else { 0 };
         let end = if rest[start..].starts_with('"') {
-            rest[start + 1..].find('"').map(|i| start + i + 2).unwrap_or(rest.len())
+            rest[start + 1..]
+                .find('"')
+                .map(|i| start + i + 2)
+                .unwrap_or(rest.len())
         } else {
             rest.find(',').unwrap_or(rest.len())
         };
@@ -78,15 +87,25 @@ mod tests {
     #[test]
     fn rfc_comparison_table() {
         // RFC 9110 section 8.8.3.2, the four examples.
-        assert!(!tag("W/\"1\"").strong_eq(&tag("W/\"1\"")) && tag("W/\"1\"").weak_eq(&tag("W/\"1\"")));
-        assert!(!tag("W/\"1\"").strong_eq(&tag("W/\"2\"")) && !tag("W/\"1\"").weak_eq(&tag("W/\"2\"")));
+        assert!(
+            !tag("W/\"1\"").strong_eq(&tag("W/\"1\"")) && tag("W/\"1\"").weak_eq(&tag("W/\"1\""))
+        );
+        assert!(
+            !tag("W/\"1\"").strong_eq(&tag("W/\"2\"")) && !tag("W/\"1\"").weak_eq(&tag("W/\"2\""))
+        );
         assert!(!tag("W/\"1\"").strong_eq(&tag("\"1\"")) && tag("W/\"1\"").weak_eq(&tag("\"1\"")));
         assert!(tag("\"1\"").strong_eq(&tag("\"1\"")) && tag("\"1\"").weak_eq(&tag("\"1\"")));
     }
 
     #[test]
     fn parses_tags_and_lists() {
-        assert_eq!(EntityTag::parse("\"\""), Some(EntityTag { weak: false, opaque: "\"\"" }));
+        assert_eq!(
+            EntityTag::parse("\"\""),
+            Some(EntityTag {
+                weak: false,
+                opaque: "\"\""
+            })
+        );
         for bad in ["", "\"", "abc", "w/\"a\"", "\"a\"b\"", "\"a b\"", "W/"] {
             assert_eq!(EntityTag::parse(bad), None, "{bad:?}");
         }

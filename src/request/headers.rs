@@ -61,7 +61,10 @@ mod tests {
             "spin-path-info" => vec![b"/x".to_vec()],
             _ => Vec::new(),
         });
-        assert_eq!(headers.preconditions.if_none_match.as_deref(), Some("\"a\", \"b\""));
+        assert_eq!(
+            headers.preconditions.if_none_match.as_deref(),
+            Some("\"a\", \"b\"")
+        );
         assert_eq!(headers.range, None, "two Range lines are ignored");
         assert_eq!(headers.preconditions.if_range, None, "not UTF-8");
         assert_eq!(headers.preconditions.if_match, None);

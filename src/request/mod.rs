@@ -1,8 +1,8 @@
 //! Pure request parsing: nothing here touches WASI.
 
-pub mod path;
 pub mod accept_encoding;
 pub mod conditional;
 pub mod entity_tag;
 pub mod headers;
+pub mod path;
 pub mod range;

@@ -114,7 +114,12 @@ pub fn resolve_path(target: &str) -> Result<ResolvedPath, PathError> {
             }
         }
     }
-    Ok(ResolvedPath { segments, trailing_slash, last_raw_segment, query })
+    Ok(ResolvedPath {
+        segments,
+        trailing_slash,
+        last_raw_segment,
+        query,
+    })
 }
 
 #[cfg(test)]
@@ -154,23 +159,56 @@ mod tests {
         assert_eq!(segs("/a/./b/../c"), ["a", "c"]);
         assert_eq!(segs("/a/%2e%2E/c"), ["c"]);
         assert_eq!(resolve_path("/..").unwrap_err(), PathError::EscapesRoot);
-        assert_eq!(resolve_path("/../secret").unwrap_err(), PathError::EscapesRoot);
-        assert_eq!(resolve_path("/a/../../secret").unwrap_err(), PathError::EscapesRoot);
-        assert_eq!(resolve_path("/%2e%2e/secret").unwrap_err(), PathError::EscapesRoot);
+        assert_eq!(
+            resolve_path("/../secret").unwrap_err(),
+            PathError::EscapesRoot
+        );
+        assert_eq!(
+            resolve_path("/a/../../secret").unwrap_err(),
+            PathError::EscapesRoot
+        );
+        assert_eq!(
+            resolve_path("/%2e%2e/secret").unwrap_err(),
+            PathError::EscapesRoot
+        );
     }
 
     #[test]
     fn refuses_dangerous_input() {
-        assert_eq!(resolve_path("/a%2fb").unwrap_err(), PathError::ForbiddenCharacter);
-        assert_eq!(resolve_path("/..%2fsecret").unwrap_err(), PathError::ForbiddenCharacter);
-        assert_eq!(resolve_path("/a%5cb").unwrap_err(), PathError::ForbiddenCharacter);
-        assert_eq!(resolve_path("/a\\b").unwrap_err(), PathError::ForbiddenCharacter);
-        assert_eq!(resolve_path("/a%00b").unwrap_err(), PathError::ForbiddenCharacter);
-        assert_eq!(resolve_path("//etc/passwd").unwrap_err(), PathError::EmptySegment);
+        assert_eq!(
+            resolve_path("/a%2fb").unwrap_err(),
+            PathError::ForbiddenCharacter
+        );
+        assert_eq!(
+            resolve_path("/..%2fsecret").unwrap_err(),
+            PathError::ForbiddenCharacter
+        );
+        assert_eq!(
+            resolve_path("/a%5cb").unwrap_err(),
+            PathError::ForbiddenCharacter
+        );
+        assert_eq!(
+            resolve_path("/a\\b").unwrap_err(),
+            PathError::ForbiddenCharacter
+        );
+        assert_eq!(
+            resolve_path("/a%00b").unwrap_err(),
+            PathError::ForbiddenCharacter
+        );
+        assert_eq!(
+            resolve_path("//etc/passwd").unwrap_err(),
+            PathError::EmptySegment
+        );
         assert_eq!(resolve_path("/a//b").unwrap_err(), PathError::EmptySegment);
-        assert_eq!(resolve_path("/%ff").unwrap_err(), PathError::InvalidEncoding);
+        assert_eq!(
+            resolve_path("/%ff").unwrap_err(),
+            PathError::InvalidEncoding
+        );
         assert_eq!(resolve_path("a/b").unwrap_err(), PathError::NotAbsolute);
-        assert_eq!(resolve_path("http://x/a").unwrap_err(), PathError::NotAbsolute);
+        assert_eq!(
+            resolve_path("http://x/a").unwrap_err(),
+            PathError::NotAbsolute
+        );
         assert_eq!(resolve_path("").unwrap_err(), PathError::NotAbsolute);
     }
 
@@ -178,7 +216,9 @@ mod tests {
     fn hidden_segments() {
         assert!(resolve_path("/.git/config").unwrap().is_hidden());
         assert!(resolve_path("/a/.env").unwrap().is_hidden());
-        assert!(!resolve_path("/.well-known/security.txt").unwrap().is_hidden());
+        assert!(!resolve_path("/.well-known/security.txt")
+            .unwrap()
+            .is_hidden());
         assert!(resolve_path("/.well-known/.secret").unwrap().is_hidden());
         assert!(!resolve_path("/a.b/c").unwrap().is_hidden());
         assert!(!resolve_path("/a/./b").unwrap().is_hidden());
@@ -186,13 +226,19 @@ mod tests {
 
     #[test]
     fn spin_path_info_replaces_the_path() {
-        assert_eq!(request_target("/static/a.txt?v=1", Some("/a.txt")), "/a.txt?v=1");
+        assert_eq!(
+            request_target("/static/a.txt?v=1", Some("/a.txt")),
+            "/a.txt?v=1"
+        );
         assert_eq!(request_target("/static/a.txt", Some("/../x")), "/../x");
         assert_eq!(request_target("/a.txt", None), "/a.txt");
     }
 
     #[test]
     fn keeps_last_raw_segment_for_redirects() {
-        assert_eq!(resolve_path("/a/my%20dir").unwrap().last_raw_segment, "my%20dir");
+        assert_eq!(
+            resolve_path("/a/my%20dir").unwrap().last_raw_segment,
+            "my%20dir"
+        );
     }
 }

@@ -65,7 +65,11 @@ pub fn parse_range(header: &str, size: u64) -> RangeRequest {
     }
     if ranges.is_empty() {
         // An empty file has nothing to select; answer it whole, as Go does.
-        return if size == 0 { RangeRequest::Whole } else { RangeRequest::Unsatisfiable };
+        return if size == 0 {
+            RangeRequest::Whole
+        } else {
+            RangeRequest::Unsatisfiable
+        };
     }
     if ranges.len() > 1 && is_wasteful(&ranges, size) {
         return RangeRequest::Whole;
@@ -98,7 +102,10 @@ fn parse_element(element: &str, size: u64) -> Element {
             return Element::Unsatisfiable;
         }
         let len = n.min(size);
-        return Element::Range(ByteRange { start: size - len, len });
+        return Element::Range(ByteRange {
+            start: size - len,
+            len,
+        });
     }
     let Some(start) = parse_digits(first) else {
         return Element::Invalid;
@@ -115,7 +122,10 @@ fn parse_element(element: &str, size: u64) -> Element {
         return Element::Unsatisfiable;
     }
     let end = end.map_or(size - 1, |e| e.min(size - 1));
-    Element::Range(ByteRange { start, len: end - start + 1 })
+    Element::Range(ByteRange {
+        start,
+        len: end - start + 1,
+    })
 }
 
 /// Plain digits only (no sign, no spaces), without overflow.
@@ -129,13 +139,17 @@ fn parse_digits(s: &str) -> Option<u64> {
 /// Overlapping ranges, or more bytes than the file: a client wasting our
 /// bandwidth (or probing) gets the file once instead.
 fn is_wasteful(ranges: &[ByteRange], size: u64) -> bool {
-    let total = ranges.iter().try_fold(0u64, |sum, r| sum.checked_add(r.len));
+    let total = ranges
+        .iter()
+        .try_fold(0u64, |sum, r| sum.checked_add(r.len));
     if total.is_none_or(|t| t > size) {
         return true;
     }
     let mut sorted = ranges.to_vec();
     sorted.sort_by_key(|r| r.start);
-    sorted.windows(2).any(|w| w[0].start + w[0].len > w[1].start)
+    sorted
+        .windows(2)
+        .any(|w| w[0].start + w[0].len > w[1].start)
 }
 
 #[cfg(test)]
@@ -164,7 +178,10 @@ mod tests {
         assert_eq!(partial("bytes=0-0", 1), [r(0, 1)]);
         let five_gib = 5u64 << 30;
         assert_eq!(partial("bytes=-1", five_gib), [r(five_gib - 1, 1)]);
-        assert_eq!(r(five_gib - 1, 1).content_range(five_gib), "bytes 5368709119-5368709119/5368709120");
+        assert_eq!(
+            r(five_gib - 1, 1).content_range(five_gib),
+            "bytes 5368709119-5368709119/5368709120"
+        );
     }
 
     #[test]
@@ -178,16 +195,35 @@ mod tests {
     #[test]
     fn unsatisfiable() {
         assert_eq!(parse_range("bytes=100-", 100), RangeRequest::Unsatisfiable);
-        assert_eq!(parse_range("bytes=100-200,300-", 100), RangeRequest::Unsatisfiable);
+        assert_eq!(
+            parse_range("bytes=100-200,300-", 100),
+            RangeRequest::Unsatisfiable
+        );
         assert_eq!(parse_range("bytes=-0", 100), RangeRequest::Unsatisfiable);
-        assert_eq!(parse_range("bytes=0-", 0), RangeRequest::Whole, "an empty file is served whole");
+        assert_eq!(
+            parse_range("bytes=0-", 0),
+            RangeRequest::Whole,
+            "an empty file is served whole"
+        );
     }
 
     #[test]
     fn malformed_or_other_units_are_ignored() {
         for header in [
-            "", "bytes", "bytes=", "bytes=,", "items=0-1", "bytes=a-b", "bytes=5-1", "bytes=-", "bytes=--1",
-            "bytes=1", "bytes=+1-2", "bytes=0-1,x", "bytes=1 2-3", "bytes=99999999999999999999-",
+            "",
+            "bytes",
+            "bytes=",
+            "bytes=,",
+            "items=0-1",
+            "bytes=a-b",
+            "bytes=5-1",
+            "bytes=-",
+            "bytes=--1",
+            "bytes=1",
+            "bytes=+1-2",
+            "bytes=0-1,x",
+            "bytes=1 2-3",
+            "bytes=99999999999999999999-",
         ] {
             assert_eq!(parse_range(header, 100), RangeRequest::Whole, "{header:?}");
         }
@@ -195,11 +231,28 @@ mod tests {
 
     #[test]
     fn wasteful_requests_get_the_whole_file() {
-        assert_eq!(parse_range("bytes=0-50,40-60", 100), RangeRequest::Whole, "overlap");
-        assert_eq!(parse_range("bytes=0-,-100", 100), RangeRequest::Whole, "more than the file");
-        let seventeen = (0..17).map(|i| format!("{}-{}", i * 2, i * 2)).collect::<Vec<_>>().join(",");
-        assert_eq!(parse_range(&format!("bytes={seventeen}"), 100), RangeRequest::Whole);
-        let sixteen = (0..16).map(|i| format!("{}-{}", i * 2, i * 2)).collect::<Vec<_>>().join(",");
+        assert_eq!(
+            parse_range("bytes=0-50,40-60", 100),
+            RangeRequest::Whole,
+            "overlap"
+        );
+        assert_eq!(
+            parse_range("bytes=0-,-100", 100),
+            RangeRequest::Whole,
+            "more than the file"
+        );
+        let seventeen = (0..17)
+            .map(|i| format!("{}-{}", i * 2, i * 2))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(
+            parse_range(&format!("bytes={seventeen}"), 100),
+            RangeRequest::Whole
+        );
+        let sixteen = (0..16)
+            .map(|i| format!("{}-{}", i * 2, i * 2))
+            .collect::<Vec<_>>()
+            .join(",");
         assert_eq!(partial(&format!("bytes={sixteen}"), 100).len(), 16);
         // Adjacent is not overlapping.
         assert_eq!(partial("bytes=0-9,10-19", 100).len(), 2);

@@ -6,4 +6,3 @@ wit_bindgen::generate!({
     world: "fileserver",
     generate_all,
 });
-

@@ -31,7 +31,12 @@ impl FileLookup for RootLookup<'_> {
 /// may have been replaced since the decision's `stat`.
 pub fn open_file(root: &Descriptor, path: &str) -> Result<Descriptor, LookupError> {
     let file = root
-        .open_at(PathFlags::SYMLINK_FOLLOW, path, OpenFlags::empty(), DescriptorFlags::READ)
+        .open_at(
+            PathFlags::SYMLINK_FOLLOW,
+            path,
+            OpenFlags::empty(),
+            DescriptorFlags::READ,
+        )
         .map_err(lookup_error)?;
     match file.stat().map(|s| entry(&s)) {
         Ok(Entry::File(_)) => Ok(file),
@@ -44,9 +49,10 @@ fn entry(stat: &DescriptorStat) -> Entry {
     match stat.type_ {
         DescriptorType::RegularFile => Entry::File(FileMeta {
             size: stat.size,
-            modified: stat
-                .data_modification_timestamp
-                .map(|t| Timestamp { seconds: t.seconds, nanoseconds: t.nanoseconds }),
+            modified: stat.data_modification_timestamp.map(|t| Timestamp {
+                seconds: t.seconds,
+                nanoseconds: t.nanoseconds,
+            }),
         }),
         DescriptorType::Directory => Entry::Directory,
         _ => Entry::Other,
@@ -68,14 +74,22 @@ fn lookup_error(e: ErrorCode) -> LookupError {
 
 /// Opens a directory for a listing.
 pub fn open_dir(root: &Descriptor, path: &str) -> Result<Descriptor, LookupError> {
-    root.open_at(PathFlags::SYMLINK_FOLLOW, path, OpenFlags::DIRECTORY, DescriptorFlags::READ)
-        .map_err(lookup_error)
+    root.open_at(
+        PathFlags::SYMLINK_FOLLOW,
+        path,
+        OpenFlags::DIRECTORY,
+        DescriptorFlags::READ,
+    )
+    .map_err(lookup_error)
 }
 
 /// The entries of a directory as (name, is directory), one at a time, in
 /// directory order; `.` names are skipped unless hidden files are served. An
 /// error ends the sequence after one `Err`.
-pub fn directory_rows(dir: &Descriptor, serve_hidden: bool) -> impl Iterator<Item = Result<(String, bool), ()>> {
+pub fn directory_rows(
+    dir: &Descriptor,
+    serve_hidden: bool,
+) -> impl Iterator<Item = Result<(String, bool), ()>> {
     let stream = dir.read_directory().map_err(|_| ());
     let mut done = false;
     std::iter::from_fn(move || {

@@ -3,15 +3,15 @@
 use std::sync::OnceLock;
 
 use super::bindings::exports::wasi::http::incoming_handler::Guest;
-use super::bindings::wasi::random::random::get_random_u64;
 use super::bindings::wasi::http::types::{IncomingRequest, Method as WasiMethod, ResponseOutparam};
+use super::bindings::wasi::random::random::get_random_u64;
 use super::fs::{open_root, RootLookup};
 use super::respond::respond;
 use crate::config::Settings;
 use crate::plan::{decide, Failure, Method, Plan, RequestFacts};
+use crate::reply::render;
 use crate::request::headers::RequestHeaders;
 use crate::request::path::request_target;
-use crate::reply::render;
 
 struct Component;
 
@@ -35,7 +35,10 @@ impl Guest for Component {
         // Headers are copied into linear memory when read: read only these.
         let fields = request.headers();
         let headers = RequestHeaders::read(|name| fields.get(name));
-        let target = request_target(&request.path_with_query().unwrap_or_default(), headers.spin_path_info.as_deref());
+        let target = request_target(
+            &request.path_with_query().unwrap_or_default(),
+            headers.spin_path_info.as_deref(),
+        );
         drop(fields);
         drop(request);
 
@@ -50,9 +53,12 @@ impl Guest for Component {
                     accept_encoding: headers.accept_encoding.as_deref(),
                 };
                 decide(&facts, &RootLookup(root), settings)
-            },
+            }
             None => {
-                eprintln!("wasi-fileserver: no preopened directory at ROOT={}", settings.root);
+                eprintln!(
+                    "wasi-fileserver: no preopened directory at ROOT={}",
+                    settings.root
+                );
                 Plan::Fail(Failure::Internal)
             }
         };

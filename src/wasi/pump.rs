@@ -38,7 +38,11 @@ pub fn pump(
     segments: impl Iterator<Item = Result<Segment, PumpEnd>>,
     settings: &Settings,
 ) -> PumpEnd {
-    let writable = Writable { out, ready: out.subscribe(), stall: settings.stall_timeout };
+    let writable = Writable {
+        out,
+        ready: out.subscribe(),
+        stall: settings.stall_timeout,
+    };
     let chunk = settings.chunk_size;
     for segment in segments {
         let sent = match segment {
@@ -59,14 +63,22 @@ pub fn pump(
 
 fn write_literal(out: &Writable<'_>, mut bytes: &[u8]) -> Result<(), PumpEnd> {
     while !bytes.is_empty() {
-        let n = usize::try_from(out.budget()?).unwrap_or(usize::MAX).min(bytes.len());
+        let n = usize::try_from(out.budget()?)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
         out.out.write(&bytes[..n]).map_err(|e| out.write_error(e))?;
         bytes = &bytes[n..];
     }
     Ok(())
 }
 
-fn copy_chunked(file: &Descriptor, out: &Writable<'_>, start: u64, len: u64, chunk: u32) -> Result<(), PumpEnd> {
+fn copy_chunked(
+    file: &Descriptor,
+    out: &Writable<'_>,
+    start: u64,
+    len: u64,
+    chunk: u32,
+) -> Result<(), PumpEnd> {
     let end = start + len;
     let mut offset = start;
     while offset < end {
@@ -81,7 +93,13 @@ fn copy_chunked(file: &Descriptor, out: &Writable<'_>, start: u64, len: u64, chu
     Ok(())
 }
 
-fn copy_spliced(file: &Descriptor, out: &Writable<'_>, start: u64, len: u64, chunk: u32) -> Result<(), PumpEnd> {
+fn copy_spliced(
+    file: &Descriptor,
+    out: &Writable<'_>,
+    start: u64,
+    len: u64,
+    chunk: u32,
+) -> Result<(), PumpEnd> {
     if len == 0 {
         return Ok(());
     }

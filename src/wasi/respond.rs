@@ -2,7 +2,9 @@
 //! (a file's ranges, a listing's rows) through the pump.
 
 use super::bindings::wasi::filesystem::types::Descriptor;
-use super::bindings::wasi::http::types::{Fields, OutgoingBody, OutgoingResponse, ResponseOutparam};
+use super::bindings::wasi::http::types::{
+    Fields, OutgoingBody, OutgoingResponse, ResponseOutparam,
+};
 use super::fs::{directory_rows, open_dir, open_file};
 use super::pump::{pump, PumpEnd};
 use crate::config::Settings;
@@ -11,7 +13,12 @@ use crate::plan::{lookup_failure, Failure};
 use crate::reply::{failure_reply, Reply, ReplyBody};
 use crate::segment::Segment;
 
-pub fn respond(reply: Reply, root: Option<&Descriptor>, outparam: ResponseOutparam, settings: &Settings) {
+pub fn respond(
+    reply: Reply,
+    root: Option<&Descriptor>,
+    outparam: ResponseOutparam,
+    settings: &Settings,
+) {
     // Open before committing to a status, so that a failure can still say so.
     let opened = |open: fn(&Descriptor, &str) -> Result<Descriptor, _>, path: &str| match root {
         Some(root) => open(root, path).map_err(lookup_failure),
@@ -33,7 +40,9 @@ pub fn respond(reply: Reply, root: Option<&Descriptor>, outparam: ResponseOutpar
                 });
                 let segments = std::iter::once(Ok(Segment::Literal(head.clone())))
                     .chain(rows)
-                    .chain(std::iter::once(Ok(Segment::Literal(LISTING_TAIL.to_string()))));
+                    .chain(std::iter::once(Ok(Segment::Literal(
+                        LISTING_TAIL.to_string(),
+                    ))));
                 send_streamed(&reply, outparam, None, segments, settings)
             }
             Err(failure) => send_simple(&failure_reply(failure), outparam),

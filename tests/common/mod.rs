@@ -54,7 +54,9 @@ impl Build {
 
 /// Every (build, transfer mode) pair.
 pub fn builds_and_modes() -> impl Iterator<Item = (Build, &'static str)> {
-    BUILDS.into_iter().flat_map(|build| MODES.map(move |mode| (build, mode)))
+    BUILDS
+        .into_iter()
+        .flat_map(|build| MODES.map(move |mode| (build, mode)))
 }
 
 /// A temporary directory with the served root at `root/` and a secret file
@@ -130,7 +132,8 @@ impl Site {
     }
 
     pub fn naive_server(&self) -> Server {
-        Server::new(ServerConfig::new(self.root()).component(host_test::NAIVE_COMPONENT)).expect("naive server")
+        Server::new(ServerConfig::new(self.root()).component(host_test::NAIVE_COMPONENT))
+            .expect("naive server")
     }
 }
 
@@ -166,10 +169,28 @@ pub struct Fetched {
     pub outcome: host_test::Outcome,
 }
 
-pub async fn fetch(server: &Server, method: http::Method, target: &str, headers: &[(&str, &str)]) -> Fetched {
-    let host_test::Exchange { status, headers, body, report } =
-        server.handle(host_test::request(method, target, headers)).await.unwrap();
+pub async fn fetch(
+    server: &Server,
+    method: http::Method,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> Fetched {
+    let host_test::Exchange {
+        status,
+        headers,
+        body,
+        report,
+    } = server
+        .handle(host_test::request(method, target, headers))
+        .await
+        .unwrap();
     let (body, summary) = host_test::read_all(body).await;
     let outcome = report.wait().await.outcome;
-    Fetched { status: status.as_u16(), headers, body, summary, outcome }
+    Fetched {
+        status: status.as_u16(),
+        headers,
+        body,
+        summary,
+        outcome,
+    }
 }

@@ -60,7 +60,10 @@ impl Step {
     /// `Err` with what differs from the expectation.
     pub fn check(&self, status: u16, body: &[u8]) -> Result<(), String> {
         if status != self.status {
-            return Err(format!("{}: status {status}, expected {}", self.name, self.status));
+            return Err(format!(
+                "{}: status {status}, expected {}",
+                self.name, self.status
+            ));
         }
         let ok = match &self.body {
             Expect::Exact(want) => body == want.as_slice(),
@@ -80,8 +83,22 @@ impl Step {
         }
     }
 
-    fn new(name: &'static str, method: Method, target: &'static str, status: u16, body: Expect) -> Step {
-        Step { name, method, target, headers: Vec::new(), read: Read::Whole, status, body }
+    fn new(
+        name: &'static str,
+        method: Method,
+        target: &'static str,
+        status: u16,
+        body: Expect,
+    ) -> Step {
+        Step {
+            name,
+            method,
+            target,
+            headers: Vec::new(),
+            read: Read::Whole,
+            status,
+            body,
+        }
     }
 
     fn header(mut self, name: &'static str, value: impl Into<String>) -> Step {
@@ -125,11 +142,29 @@ impl MixSite {
             return Step::new("stalled GET", get, "/big.bin", 200, Unchecked).read(Read::Stall);
         }
         match i % 16 {
-            0 => Step::new("GET small", get, "/hello.txt", 200, Exact(b"hello\n".to_vec())),
-            1 => Step::new("GET 200 KB", get, "/data.bin", 200, Exact(self.data.clone())),
+            0 => Step::new(
+                "GET small",
+                get,
+                "/hello.txt",
+                200,
+                Exact(b"hello\n".to_vec()),
+            ),
+            1 => Step::new(
+                "GET 200 KB",
+                get,
+                "/data.bin",
+                200,
+                Exact(self.data.clone()),
+            ),
             2 => Step::new("HEAD", Method::HEAD, "/data.bin", 200, Empty),
-            3 => Step::new("single range", get, "/data.bin", 206, Exact(self.data[100..200].to_vec()))
-                .header("range", "bytes=100-199"),
+            3 => Step::new(
+                "single range",
+                get,
+                "/data.bin",
+                206,
+                Exact(self.data[100..200].to_vec()),
+            )
+            .header("range", "bytes=100-199"),
             4 => Step::new(
                 "multipart ranges",
                 get,
@@ -144,18 +179,50 @@ impl MixSite {
             )
             .header("range", "bytes=0-9,20-29"),
             5 => Step::new("304", get, "/data.bin", 304, Empty).header("if-none-match", etag),
-            6 => Step::new("404", get, "/missing.txt", 404, Exact(b"404 Not Found\n".to_vec())),
+            6 => Step::new(
+                "404",
+                get,
+                "/missing.txt",
+                404,
+                Exact(b"404 Not Found\n".to_vec()),
+            ),
             7 => Step::new("aborted GET", get, "/big.bin", 200, Unchecked).read(Read::Abort),
             8 => Step::new("301", get, "/docs", 301, Unchecked),
-            9 => Step::new("index", get, "/docs/", 200, Exact(b"<h1>docs</h1>".to_vec())),
-            10 => Step::new("listing", get, "/list/", 200, Contains(vec![b"a.txt".to_vec(), b"b.txt".to_vec()])),
-            11 => Step::new("precompressed", get, "/app.js", 200, Exact(b"GZ-BYTES".to_vec()))
-                .header("accept-encoding", "gzip"),
+            9 => Step::new(
+                "index",
+                get,
+                "/docs/",
+                200,
+                Exact(b"<h1>docs</h1>".to_vec()),
+            ),
+            10 => Step::new(
+                "listing",
+                get,
+                "/list/",
+                200,
+                Contains(vec![b"a.txt".to_vec(), b"b.txt".to_vec()]),
+            ),
+            11 => Step::new(
+                "precompressed",
+                get,
+                "/app.js",
+                200,
+                Exact(b"GZ-BYTES".to_vec()),
+            )
+            .header("accept-encoding", "gzip"),
             12 => Step::new("405", Method::DELETE, "/hello.txt", 405, Unchecked),
-            13 => Step::new("416", get, "/data.bin", 416, Unchecked).header("range", "bytes=300000-"),
+            13 => {
+                Step::new("416", get, "/data.bin", 416, Unchecked).header("range", "bytes=300000-")
+            }
             14 => Step::new("400", get, "/..%2fsecret.txt", 400, Unchecked),
-            _ => Step::new("If-None-Match miss", get, "/data.bin?v=2", 200, Exact(self.data.clone()))
-                .header("if-none-match", "\"other\""),
+            _ => Step::new(
+                "If-None-Match miss",
+                get,
+                "/data.bin?v=2",
+                200,
+                Exact(self.data.clone()),
+            )
+            .header("if-none-match", "\"other\""),
         }
     }
 }

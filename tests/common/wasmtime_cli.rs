@@ -85,7 +85,12 @@ impl WasmtimeServe {
     }
 
     /// `start` with another component (e.g. the WASI 0.3 build).
-    pub fn start_component(component: &str, root: &Path, env: &[(&str, &str)], extra: &[&str]) -> WasmtimeServe {
+    pub fn start_component(
+        component: &str,
+        root: &Path,
+        env: &[(&str, &str)],
+        extra: &[&str],
+    ) -> WasmtimeServe {
         let mut command = Command::new(wasmtime_cli());
         command
             .arg("serve")
@@ -143,7 +148,11 @@ impl WasmtimeServe {
                 );
             }
         };
-        WasmtimeServe { child, addr, stderr }
+        WasmtimeServe {
+            child,
+            addr,
+            stderr,
+        }
     }
 
     /// Everything wasmtime and the guest wrote to stderr so far.
@@ -163,7 +172,10 @@ impl WasmtimeServe {
 
     pub fn assert_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
-            panic!("wasmtime serve exited ({status}); stderr:\n{}", self.stderr());
+            panic!(
+                "wasmtime serve exited ({status}); stderr:\n{}",
+                self.stderr()
+            );
         }
     }
 }
@@ -189,7 +201,9 @@ pub struct Connection {
 
 impl Connection {
     pub async fn open(addr: SocketAddr) -> Connection {
-        let stream = TcpStream::connect(addr).await.unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+        let stream = TcpStream::connect(addr)
+            .await
+            .unwrap_or_else(|e| panic!("connect {addr}: {e}"));
         let _ = stream.set_nodelay(true);
         let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
@@ -211,7 +225,10 @@ impl Connection {
         target: &str,
         headers: &[(&str, &str)],
     ) -> hyper::Result<http::Response<Incoming>> {
-        let mut builder = http::Request::builder().method(method).uri(target).header("host", "localhost");
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(target)
+            .header("host", "localhost");
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
@@ -229,10 +246,23 @@ impl Drop for Connection {
 }
 
 /// A request on a fresh connection, body read to its end.
-pub async fn fetch(addr: SocketAddr, method: http::Method, target: &str, headers: &[(&str, &str)]) -> (u16, http::HeaderMap, Vec<u8>) {
+pub async fn fetch(
+    addr: SocketAddr,
+    method: http::Method,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> (u16, http::HeaderMap, Vec<u8>) {
     let mut connection = Connection::open(addr).await;
-    let response = connection.send(method, target, headers).await.unwrap_or_else(|e| panic!("{target}: {e}"));
+    let response = connection
+        .send(method, target, headers)
+        .await
+        .unwrap_or_else(|e| panic!("{target}: {e}"));
     let (parts, body) = response.into_parts();
-    let body = body.collect().await.unwrap_or_else(|e| panic!("{target}: body: {e}")).to_bytes().to_vec();
+    let body = body
+        .collect()
+        .await
+        .unwrap_or_else(|e| panic!("{target}: body: {e}"))
+        .to_bytes()
+        .to_vec();
     (parts.status.as_u16(), parts.headers, body)
 }

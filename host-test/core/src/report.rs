@@ -209,7 +209,12 @@ mod tests {
     #[test]
     fn a_trap_wins_over_everything() {
         let body = tally(None, true, false);
-        assert!(decide_outcome(Some(CallFailure::Trap("boom".into())), ResponseSet::Response, &body).is_trapped());
+        assert!(decide_outcome(
+            Some(CallFailure::Trap("boom".into())),
+            ResponseSet::Response,
+            &body
+        )
+        .is_trapped());
     }
 
     #[test]
