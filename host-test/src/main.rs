@@ -142,6 +142,15 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<ServeArg
     Ok(ServeArgs { config, addr })
 }
 
+/// The tokio runtime every subcommand runs on; a failure to start it is
+/// reported once, here.
+fn async_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Runtime::new().map_err(|error| {
+        eprintln!("error: starting the async runtime: {error}");
+        ExitCode::FAILURE
+    })
+}
+
 fn main() -> ExitCode {
     // `bench` and its hidden `native-serve` live in src/bench/.
     if let Some(exit) = bench::dispatch(std::env::args().skip(1)) {
@@ -154,12 +163,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match crate::async_runtime() {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: starting the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(exit) => return exit,
     };
     match runtime.block_on(serve(args)) {
         Ok(()) => ExitCode::SUCCESS,
