@@ -1,5 +1,6 @@
 //! `host-test serve`: serves the fileserver component over HTTP/1.1 with a
-//! fresh instance per request (or reused ones with `--reuse N`). Only
+//! fresh instance per request (or reused ones with `--reuse N`, several at
+//! once in a WASIp3 instance with `--concurrent-reuse N`). Only
 //! argument parsing lives here.
 
 use std::net::SocketAddr;
@@ -15,7 +16,8 @@ mod bench;
 const USAGE: &str = "\
 usage: host-test serve [--dir DIR] [--addr HOST:PORT] [--env KEY=VALUE]...
                        [--component PATH] [--max-memory BYTES] [--reuse N]
-                       [--request-timeout T] [--max-concurrent N] [--header-timeout T]
+                       [--concurrent-reuse N] [--request-timeout T]
+                       [--max-concurrent N] [--header-timeout T]
 
   --dir DIR            directory to serve, preopened read-only at / (default ./public)
   --addr HOST:PORT     address to listen on (default 127.0.0.1:8080)
@@ -25,6 +27,8 @@ usage: host-test serve [--dir DIR] [--addr HOST:PORT] [--env KEY=VALUE]...
                        0 = no cap)
   --reuse N            let one instance serve up to N requests in turn
                        (default: a fresh instance per request)
+  --concurrent-reuse N let one WASIp3 instance run up to N of those requests at
+                       once (needs --reuse; wasmtime serve's default is 16)
   --request-timeout T  drop a request's instance after T (default 1h; 0 = none)
   --max-concurrent N   answer 503 beyond N requests at once (default 1000)
   --header-timeout T   close a connection whose request head takes longer (default 10s)
@@ -135,6 +139,17 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> anyhow::Result<ServeArg
                     .filter(|&n: &u32| n >= 1)
                     .with_context(|| format!("--reuse: `{text}` is not a request count >= 1"))?;
                 config.reuse = Some(count);
+            }
+            "--concurrent-reuse" => {
+                let text = value()?;
+                let count = text
+                    .parse()
+                    .ok()
+                    .filter(|&n: &u32| n >= 1)
+                    .with_context(|| {
+                        format!("--concurrent-reuse: `{text}` is not a request count >= 1")
+                    })?;
+                config.concurrent_reuse = Some(count);
             }
             _ => bail!("unknown argument `{flag}`\n{USAGE}"),
         }
@@ -269,6 +284,7 @@ mod tests {
             "65536",
             "--reuse",
             "1000",
+            "--concurrent-reuse=16",
         ])
         .unwrap();
         assert_eq!(args.config.dir, PathBuf::from("/srv"));
@@ -280,6 +296,7 @@ mod tests {
         assert_eq!(args.config.component, PathBuf::from("c.wasm"));
         assert_eq!(args.config.max_memory, Some(65536));
         assert_eq!(args.config.reuse, Some(1000));
+        assert_eq!(args.config.concurrent_reuse, Some(16));
     }
 
     #[test]
@@ -299,5 +316,7 @@ mod tests {
         assert!(parse(&["serve", "--env", "X"]).is_err());
         assert!(parse(&["serve", "--reuse", "0"]).is_err());
         assert_eq!(parse(&["serve"]).unwrap().config.reuse, None);
+        assert!(parse(&["serve", "--concurrent-reuse", "0"]).is_err());
+        assert_eq!(parse(&["serve"]).unwrap().config.concurrent_reuse, None);
     }
 }

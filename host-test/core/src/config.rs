@@ -30,8 +30,18 @@ pub struct ServerConfig {
     /// one after another, as `wasmtime serve --max-instance-reuse-count n`
     /// does. `None` (the default): a fresh instance for every request.
     pub reuse: Option<u32>,
+    /// Concurrent reuse, WASIp3 components only: `Some(k)` lets one instance
+    /// run up to `k` of its `reuse` requests at once, taking new ones while
+    /// others are still in flight, as `wasmtime serve
+    /// --max-instance-concurrent-reuse-count k` does (16 there by default for
+    /// WASIp3). Needs `reuse`; `Server::new` rejects it for a WASIp2
+    /// component, whose handler cannot be called concurrently. `None` (the
+    /// default): one request at a time per instance.
+    pub concurrent_reuse: Option<u32>,
     /// Per-request deadline: the instance is dropped when a request runs
-    /// longer (a guest blocked in `poll` has no other way out).
+    /// longer (a guest blocked in `poll` has no other way out). With
+    /// `concurrent_reuse` that ends the other requests in flight in the same
+    /// instance too, as `wasmtime serve -W timeout` does.
     pub request_timeout: Option<Duration>,
     /// `serve`: requests running at once; more are answered 503 at once.
     pub max_concurrent_requests: Option<usize>,
@@ -50,6 +60,7 @@ impl ServerConfig {
             body_chunk_size: DEFAULT_BODY_CHUNK_SIZE,
             max_memory: None,
             reuse: None,
+            concurrent_reuse: None,
             request_timeout: None,
             max_concurrent_requests: None,
             header_read_timeout: None,
@@ -78,6 +89,13 @@ impl ServerConfig {
     /// least 1); see `reuse`.
     pub fn reuse(mut self, max_requests: u32) -> Self {
         self.reuse = Some(max_requests);
+        self
+    }
+
+    /// Lets a WASIp3 instance run up to `max_in_flight` requests at once (at
+    /// least 1; needs `reuse`); see `concurrent_reuse`.
+    pub fn concurrent_reuse(mut self, max_in_flight: u32) -> Self {
+        self.concurrent_reuse = Some(max_in_flight);
         self
     }
 

@@ -7,6 +7,7 @@
 
 pub mod client;
 mod component_cache;
+mod concurrent_instances;
 pub mod config;
 pub mod exchange;
 mod http_hooks;

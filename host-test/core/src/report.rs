@@ -1,6 +1,7 @@
 //! What one request cost and how it ended, known once its instance is gone
 //! (or, with instance reuse, once the handler has returned and the instance
-//! waits for its next request).
+//! waits for its next request; with concurrent reuse, once its body has
+//! ended in an instance that may still be running others).
 
 use std::fmt;
 use std::future::Future;
@@ -17,7 +18,12 @@ use crate::response_body::{BodyEnd, BodyTally};
 pub struct Report {
     /// Largest linear-memory size approved for the instance, in bytes. With
     /// instance reuse, the instance's peak over every request it has served
-    /// up to and including this one (linear memory never shrinks).
+    /// up to and including this one (linear memory never shrinks). With
+    /// concurrent reuse, requests share the instance's memory: this is the
+    /// peak up to this request's end, reached while up to
+    /// `instance_max_in_flight` requests ran at once, and it cannot be split
+    /// among them (bound it by in-flight requests times their need, plus the
+    /// instance's base).
     pub peak_memory: u64,
     /// Approved memory creations and growths (the instance's, so far).
     pub memory_growths: u32,
@@ -28,9 +34,17 @@ pub struct Report {
     /// Requests the instance has been given, this one included (always 1
     /// without reuse).
     pub instance_requests: u32,
+    /// Requests running in the instance when this one ended, this one
+    /// included: 1 unless `ServerConfig::concurrent_reuse` lets them overlap.
+    pub instance_in_flight: u32,
+    /// The most requests the instance has run at once so far (1 without
+    /// concurrent reuse).
+    pub instance_max_in_flight: u32,
     /// Host resources the guest still held when the handler returned (see
     /// `StoreData::open_resources`): constant from request to request unless
-    /// the guest leaks handles.
+    /// the guest leaks handles. The whole instance's count: with concurrent
+    /// reuse it includes what the other requests in flight hold, so compare
+    /// only counts whose `instance_in_flight` is 1.
     pub open_resources: usize,
     /// Data bytes the guest got into the response body (pulled by the caller,
     /// or still in the channel when the caller dropped the body or the
@@ -139,6 +153,8 @@ pub(crate) fn decide_outcome(
 pub(crate) struct InstanceFacts {
     pub id: u64,
     pub requests: u32,
+    pub in_flight: u32,
+    pub max_in_flight: u32,
     pub open_resources: usize,
 }
 
@@ -155,6 +171,8 @@ pub(crate) fn build_report(
         refused_growths: memory.refused,
         instance_id: instance.id,
         instance_requests: instance.requests,
+        instance_in_flight: instance.in_flight,
+        instance_max_in_flight: instance.max_in_flight,
         open_resources: instance.open_resources,
         body_bytes: body.bytes,
         duration,
@@ -184,6 +202,8 @@ impl Future for ReportHandle {
                 refused_growths: 0,
                 instance_id: 0,
                 instance_requests: 0,
+                instance_in_flight: 0,
+                instance_max_in_flight: 0,
                 open_resources: 0,
                 body_bytes: 0,
                 duration: Duration::ZERO,

@@ -1,5 +1,6 @@
 //! A real HTTP/1.1 server around `Server`: one fresh instance per request
-//! (or reused instances, with `ServerConfig::reuse`), one log line per
+//! (or reused instances, with `ServerConfig::reuse`, several requests at once
+//! with `concurrent_reuse`), one log line per
 //! request once its instance is gone or idle again.
 //!
 //! Per-connection host memory is kept low: hyper's buffers are capped at
@@ -188,6 +189,7 @@ async fn answer(
         report,
     } = exchange;
     let reuse = server.config().reuse.is_some();
+    let concurrent = server.config().concurrent_reuse.is_some();
     tokio::spawn(async move {
         let report = report.await;
         drop(slot);
@@ -200,6 +202,13 @@ async fn answer(
             )
         } else {
             String::new()
+        };
+        // With concurrent reuse, requests running in the instance as this
+        // one ended (itself included).
+        let instance = if concurrent {
+            format!("{instance} in_flight={}", report.instance_in_flight)
+        } else {
+            instance
         };
         eprintln!(
             "{method} {target} {} bytes={} peak_mem={} outcome={} {:.1?} (total {:.1?}){instance}",

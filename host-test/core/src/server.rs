@@ -14,17 +14,21 @@
 //! handler returns its response and feeds the body from tasks that run only
 //! while the store runs (`run_concurrent`): the request's task keeps it
 //! running until the body has ended or the client has left.
+//!
+//! With `ServerConfig::concurrent_reuse` a WASIp3 instance also takes new
+//! requests while others are in flight (`concurrent_instances.rs`); the
+//! paths here are then unused.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use anyhow::{ensure, Context as _};
+use anyhow::{bail, ensure, Context as _};
 use bytes::Bytes;
 use http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use hyper::body::Body;
 use tokio::sync::oneshot;
-use wasmtime::component::{Linker, Resource};
+use wasmtime::component::{Accessor, Linker, Resource};
 use wasmtime::Store;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyPre};
@@ -33,6 +37,7 @@ use wasmtime_wasi_http::p3::bindings::{Service, ServicePre};
 use wasmtime_wasi_http::WasiHttpView;
 
 use crate::component_cache::{load_component, shared_engine};
+use crate::concurrent_instances::{Job, SharedInstances};
 use crate::config::ServerConfig;
 use crate::exchange::Exchange;
 use crate::report::{
@@ -55,6 +60,9 @@ struct Inner {
     /// were ever busy at once, until the `Server` is dropped.
     idle: Mutex<Vec<Instance>>,
     next_instance_id: AtomicU64,
+    /// With `config.concurrent_reuse` (WASIp3 only): the instances that take
+    /// requests while others are in flight; `idle` is then unused.
+    shared: Option<Arc<SharedInstances>>,
 }
 
 /// The linked component, by the handler it exports.
@@ -127,6 +135,15 @@ impl Server {
             "reuse must allow at least 1 request per instance"
         );
         ensure!(
+            config.concurrent_reuse != Some(0),
+            "concurrent_reuse (--concurrent-reuse) must allow at least 1 request at once"
+        );
+        ensure!(
+            config.concurrent_reuse.is_none() || config.reuse.is_some(),
+            "concurrent_reuse (--concurrent-reuse) needs reuse (--reuse): it shares one \
+             instance among that many requests"
+        );
+        ensure!(
             config.dir.is_dir(),
             "{} is not a directory",
             config.dir.display()
@@ -155,12 +172,22 @@ impl Server {
                 )
             })?),
         };
+        let shared = match (&pre, config.concurrent_reuse) {
+            (_, None) => None,
+            (Pre::P3(service), Some(_)) => Some(SharedInstances::new(service.clone(), &config)),
+            (Pre::P2(_), Some(_)) => bail!(
+                "concurrent_reuse (--concurrent-reuse) needs a WASIp3 component: {} exports \
+                 wasi:http/incoming-handler@0.2.x, whose handler runs one request at a time",
+                config.component.display()
+            ),
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 pre,
                 idle: Mutex::new(Vec::new()),
                 next_instance_id: AtomicU64::new(0),
+                shared,
             }),
         })
     }
@@ -249,11 +276,15 @@ impl Server {
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let mut instance = self.inner.checkout()?;
-        instance.requests += 1;
         let tap = BodyTap::new(self.inner.config.body_buffer_chunks + 1);
         let (head_tx, head_rx) = oneshot::channel();
         let (report_tx, report_rx) = oneshot::channel();
+        if let Some(shared) = &self.inner.shared {
+            shared.dispatch(Job::new(request, tap.clone(), head_tx, report_tx))?;
+            return Ok(exchange(head_rx.await, tap, ReportHandle(report_rx)));
+        }
+        let mut instance = self.inner.checkout()?;
+        instance.requests += 1;
         tokio::spawn(run_request_p3(
             self.inner.clone(),
             instance,
@@ -328,6 +359,8 @@ async fn run_request(
     let facts = InstanceFacts {
         id: instance.id,
         requests: instance.requests,
+        in_flight: 1,
+        max_in_flight: 1,
         open_resources: instance.store.data_mut().open_resources(),
     };
     let failure = result.err();
@@ -397,6 +430,8 @@ async fn run_request_p3<B>(
     let facts = InstanceFacts {
         id: instance.id,
         requests: instance.requests,
+        in_flight: 1,
+        max_in_flight: 1,
         open_resources: instance.store.data_mut().open_resources(),
     };
     let failure = result.err();
@@ -436,45 +471,63 @@ where
     }
     let service = service.as_ref().expect("instantiated above");
     store
-        .run_concurrent(async move |accessor| -> wasmtime::Result<()> {
-            // `Request::from_http`, with the header map built first: its
-            // future would otherwise borrow the store's hooks.
-            let (parts, body) = request.into_parts();
-            let headers = accessor.with(|mut store| {
-                wasmtime_wasi_http::FieldMap::new_immutable(store.get().http().hooks, parts.headers)
-            });
-            let uri = parts.uri.into_parts();
-            let (request, request_io) = wasmtime_wasi_http::p3::Request::new(
-                parts.method,
-                uri.scheme,
-                uri.authority,
-                uri.path_and_query,
-                headers,
-                None,
-                body,
-            );
-            let response = match service.handle(accessor, request).await? {
-                Ok(response) => response,
-                Err(code) => {
-                    let _ = response_set.set(ResponseSet::ErrorCode(format!("{code:?}")));
-                    let _ = head_tx.send(None);
-                    return Ok(());
-                }
-            };
-            let response = accessor.with(|mut store| response.into_http(&mut store, request_io))?;
-            let (head, body) = response.into_parts();
-            let promised = head
-                .headers
-                .get(http::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok()?.parse().ok());
-            tap.install(body, promised);
-            let _ = response_set.set(ResponseSet::Response);
-            let _ = head_tx.send(Some(head));
-            // The guest's tasks feed the body only while the store runs.
-            tap.finished().await;
-            Ok(())
+        .run_concurrent(async move |accessor| {
+            serve_p3_request(accessor, service, request, tap, response_set, head_tx).await
         })
         .await?
+}
+
+/// One WASIp3 request inside the store's event loop: calls the handler, hands
+/// the response head to the caller and the body to `tap`, then keeps going
+/// until the body has ended or the caller has left (the guest's tasks feed the
+/// body only while the store runs).
+pub(crate) async fn serve_p3_request<B>(
+    accessor: &Accessor<StoreData>,
+    service: &Service,
+    request: Request<B>,
+    tap: BodyTap,
+    response_set: Arc<OnceLock<ResponseSet>>,
+    head_tx: oneshot::Sender<Option<http::response::Parts>>,
+) -> wasmtime::Result<()>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<wasmtime_wasi_http::Error>,
+{
+    // `Request::from_http`, with the header map built first: its future
+    // would otherwise borrow the store's hooks.
+    let (parts, body) = request.into_parts();
+    let headers = accessor.with(|mut store| {
+        wasmtime_wasi_http::FieldMap::new_immutable(store.get().http().hooks, parts.headers)
+    });
+    let uri = parts.uri.into_parts();
+    let (request, request_io) = wasmtime_wasi_http::p3::Request::new(
+        parts.method,
+        uri.scheme,
+        uri.authority,
+        uri.path_and_query,
+        headers,
+        None,
+        body,
+    );
+    let response = match service.handle(accessor, request).await? {
+        Ok(response) => response,
+        Err(code) => {
+            let _ = response_set.set(ResponseSet::ErrorCode(format!("{code:?}")));
+            let _ = head_tx.send(None);
+            return Ok(());
+        }
+    };
+    let response = accessor.with(|mut store| response.into_http(&mut store, request_io))?;
+    let (head, body) = response.into_parts();
+    let promised = head
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse().ok());
+    tap.install(body, promised);
+    let _ = response_set.set(ResponseSet::Response);
+    let _ = head_tx.send(Some(head));
+    tap.finished().await;
+    Ok(())
 }
 
 async fn call_handler(
@@ -496,7 +549,7 @@ async fn call_handler(
 
 /// The root cause first (e.g. "wasm trap: wasm `unreachable` instruction
 /// executed"), then the whole chain with the wasm backtrace.
-fn describe_trap(error: wasmtime::Error) -> String {
+pub(crate) fn describe_trap(error: wasmtime::Error) -> String {
     let error = anyhow::Error::from(error);
     format!("{}\n{error:#}", error.root_cause())
 }
