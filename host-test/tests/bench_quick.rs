@@ -1,9 +1,10 @@
 //! Smoke test of `host-test bench --quick`: the built binary runs the quick
 //! subset (servers in child processes, clients here), prints the markdown
-//! table and writes the JSON; peak linear memory must be flat across file
-//! sizes and clients in each mode (the same for every file of a chunk or
-//! more), and grow with the file for the naive fixture (so the bench does see
-//! memory). No timing is asserted.
+//! tables and writes the JSON; peak linear memory must be flat across file
+//! sizes and clients in each mode of each build, p2 and p3 (the same for
+//! every file of a chunk or more), and grow with the file for the naive
+//! fixture (so the bench does see memory). No timing is asserted, nor the
+//! p3 peaks' values (how the p3 glue relays a splice response may change).
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -31,33 +32,62 @@ fn quick_bench_prints_the_table_and_memory_is_flat() {
         output.status
     );
     assert!(
-        stdout.contains("| server | file | client |") && stdout.contains("| chunked | 64 MiB |"),
+        stdout.contains("| server | build | file | client |")
+            && stdout.contains("| chunked | p2 | 64 MiB |")
+            && stdout.contains("| chunked | p3 | 64 MiB |"),
         "no table on stdout:\n{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "| file | client | conns | native | chunked p2 | chunked p3 | splice p2 | splice p3 |"
+        ),
+        "no side-by-side table on stdout:\n{stdout}"
     );
 
     let json: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     let rows = json["rows"].as_array().expect("rows");
     assert!(rows.iter().all(|row| row["failed"] == false), "{rows:#?}");
 
-    // mode -> size -> largest peak linear memory over its rows (all clients).
-    let mut peaks: BTreeMap<&str, BTreeMap<u64, u64>> = BTreeMap::new();
+    // (mode, build) -> size -> largest peak linear memory over its rows (all
+    // clients).
+    let mut peaks: BTreeMap<(&str, &str), BTreeMap<u64, u64>> = BTreeMap::new();
     for row in rows {
-        let (Some(server), Some(size), Some(peak)) = (
+        let (Some(server), Some(build), Some(size), Some(peak)) = (
             row["server"].as_str(),
+            row["build"].as_str(),
             row["size_bytes"].as_u64(),
             row["peak_linear_memory_bytes"]["max"].as_u64(),
         ) else {
             continue;
         };
         if row["variant"].is_null() {
-            let largest = peaks.entry(server).or_default().entry(size).or_default();
+            let largest = peaks
+                .entry((server, build))
+                .or_default()
+                .entry(size)
+                .or_default();
             *largest = (*largest).max(peak);
         }
     }
+    // The baseline carries no build; every fileserver row carries one.
+    for row in rows {
+        let native = row["server"] == "native";
+        assert_eq!(row["build"].is_null(), native, "{row:#?}");
+    }
     // Flat: every file of at least one chunk (64 KiB) peaks the same, and a
     // smaller one (1 KiB: its read fits in the first page) no higher.
-    for mode in ["chunked", "splice"] {
-        let by_size = &peaks[mode];
+    // Per build: the p3 build in splice mode may relay through its buffer
+    // (two pages rather than one); flat is what counts.
+    for key in [
+        ("chunked", "p2"),
+        ("chunked", "p3"),
+        ("splice", "p2"),
+        ("splice", "p3"),
+    ] {
+        let mode = format!("{} {}", key.0, key.1);
+        let by_size = peaks
+            .get(&key)
+            .unwrap_or_else(|| panic!("{mode}: no rows with peak linear memory: {peaks:?}"));
         let full_chunk: Vec<u64> = by_size
             .iter()
             .filter(|(size, _)| **size >= 64 * 1024)
@@ -70,7 +100,7 @@ fn quick_bench_prints_the_table_and_memory_is_flat() {
             "{mode}: peak linear memory is not flat across sizes: {by_size:?}"
         );
     }
-    let naive = &peaks["naive"];
+    let naive = &peaks[&("naive", "p2")];
     let mib = 1024 * 1024;
     assert!(
         naive[&(64 * mib)] >= 64 * mib && naive[&(64 * mib)] > naive[&mib],

@@ -1,5 +1,6 @@
 //! The measurement behind `--plot`: linear memory over time while the same
-//! slow download runs, for the naive fixture, chunked and splice.
+//! slow download runs, for the naive fixture, chunked and splice (each on
+//! p2 and p3).
 //!
 //! The ResourceLimiter reports an instance's peak only when the instance
 //! ends, so the same ~1 MiB/s download is started several times at once, one
@@ -18,7 +19,7 @@ use anyhow::{ensure, Context as _};
 use tokio::task::JoinSet;
 
 use super::clients;
-use super::plan::{self, file_for, Mode, ServerSpec, TimelinePlan};
+use super::plan::{self, file_for, Build, Mode, ServerSpec, TimelinePlan};
 use super::server_process::ServerProcess;
 use super::site::Site;
 
@@ -33,7 +34,7 @@ pub struct Point {
 
 #[derive(Clone, Debug)]
 pub struct Series {
-    pub mode: Mode,
+    pub server: ServerSpec,
     pub points: Vec<Point>,
 }
 
@@ -45,15 +46,21 @@ pub struct Timeline {
     pub series: Vec<Series>,
 }
 
-pub const MODES: [Mode; 3] = [Mode::Naive, Mode::Chunked, Mode::Splice];
+/// The servers drawn: the naive fixture, then chunked and splice on each build.
+pub fn servers() -> Vec<ServerSpec> {
+    let mut servers = vec![ServerSpec::plain(Mode::Naive)];
+    for mode in [Mode::Chunked, Mode::Splice] {
+        servers.extend(Build::ALL.map(|build| ServerSpec::plain(mode).on(build)));
+    }
+    servers
+}
 
 pub async fn measure(site: &Site, timeline: &TimelinePlan) -> anyhow::Result<Timeline> {
-    // All three servers at once: the slow clients barely use the CPU.
+    // All servers at once: the slow clients barely use the CPU.
+    let specs = servers();
     let mut servers = Vec::new();
-    for mode in MODES {
-        servers.push(ServerProcess::spawn(
-            &ServerSpec::plain(mode).args(&site.dir()),
-        )?);
+    for spec in &specs {
+        servers.push(ServerProcess::spawn(&spec.args(&site.dir()))?);
     }
     let target = file_for(timeline.size, true).url_path();
     let mut limits: Vec<Duration> = timeline.cuts.clone();
@@ -94,10 +101,10 @@ pub async fn measure(site: &Site, timeline: &TimelinePlan) -> anyhow::Result<Tim
         finished.push((server_index, target, download));
     }
 
-    let mut series: Vec<Series> = MODES
+    let mut series: Vec<Series> = specs
         .iter()
-        .map(|&mode| Series {
-            mode,
+        .map(|spec| Series {
+            server: spec.clone(),
             points: Vec::new(),
         })
         .collect();
@@ -113,7 +120,7 @@ pub async fn measure(site: &Site, timeline: &TimelinePlan) -> anyhow::Result<Tim
                 .with_context(|| {
                     format!(
                         "{} logged no peak for {target}",
-                        MODES[server_index].label()
+                        specs[server_index].label()
                     )
                 })?;
             series[server_index].points.push(Point {

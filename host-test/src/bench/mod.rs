@@ -1,5 +1,5 @@
-//! `host-test bench`: one command that measures the fileserver component
-//! under `host-test serve` beside a native hyper + tokio baseline, on the same
+//! `host-test bench`: one command that measures the fileserver component,
+//! both its WASI 0.2 (p2) and 0.3 (p3) builds, under `host-test serve` beside a native hyper + tokio baseline, on the same
 //! machine in the same run, and prints a markdown table (`--json` for
 //! machines, `--plot` for linear memory over time).
 //!
@@ -14,7 +14,8 @@
 //! - `memory_timeline`: the measurement behind `--plot`; `plot` draws it
 //! - `clients`, `server_process`, `request_log`, `process_memory`,
 //!   `native_baseline`, `site`: the parts they use
-//! - `results`, `report_table`: the figures and how they are printed
+//! - `results`, `report_table`, `side_by_side`: the figures and how they are
+//!   printed (`side_by_side`: the p2/p3 comparison)
 
 mod clients;
 mod memory_timeline;
@@ -30,6 +31,7 @@ mod request_log;
 mod results;
 mod scenarios;
 mod server_process;
+mod side_by_side;
 mod site;
 
 use std::process::ExitCode;

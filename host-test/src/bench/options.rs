@@ -8,17 +8,19 @@ pub const USAGE: &str = "\
 usage: host-test bench [--quick] [--json FILE] [--plot FILE.svg] [--work-dir DIR] [--only TEXT]
 
 Measures the fileserver component under `host-test serve` (chunked and splice
-modes, and the naive fixture) beside a native hyper + tokio server, each in its
-own child process, and prints a markdown table on stdout.
+modes, each in its WASI 0.2 build (p2) and its 0.3 build (p3), and the naive
+fixture, p2 only) beside a native hyper + tokio server, each in its own child
+process, and prints markdown tables on stdout (p2 and p3 side by side, then
+every row).
 
   --quick          a subset that runs in under a minute (the test suite's smoke test)
   --json FILE      also write every figure as JSON
   --plot FILE.svg  also measure and draw linear memory over time during one
-                   slow download (naive vs chunked vs splice)
+                   slow download (naive vs chunked vs splice, p2 and p3)
   --work-dir DIR   where to create the test files (default: the system temp dir;
                    a full run writes about 1.1 GiB)
   --only TEXT      run only the tasks whose progress line contains TEXT
-                   (e.g. \"stalled\", \"splice: 1 GiB\")
+                   (e.g. \"stalled\", \"p3\", \"splice p2: 1 GiB\")
 
 The full run opens 1,000 stalled connections: it raises its soft open-files
 limit to the hard one, which must allow about 2,300 descriptors.";

@@ -1,6 +1,8 @@
 //! What the bench runs: which servers, and which tasks each one serves. The
 //! full run covers every figure of the issue; `--quick` a subset that runs in
-//! under a minute.
+//! under a minute. Every fileserver server (chunked, splice, their variants)
+//! runs on both builds, p2 and p3, with the same tasks; the naive fixture is
+//! p2 only.
 //!
 //! Throughput and requests/s share one server process per mode (they read no
 //! RSS); every stalled-connection task gets a fresh server process, so that its
@@ -49,12 +51,41 @@ impl Mode {
     pub fn is_wasm(self) -> bool {
         self != Mode::Native
     }
+
+    /// Whether the mode exists in the WASI 0.3 build too (the naive fixture
+    /// is a 0.2 component only).
+    pub fn has_p3(self) -> bool {
+        matches!(self, Mode::Chunked | Mode::Splice)
+    }
+}
+
+/// Which build of the fileserver a server runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Build {
+    /// `host_test::FILESERVER_COMPONENT`, `wasi:http/incoming-handler@0.2.0`.
+    P2,
+    /// `host_test::P3_COMPONENT`, `wasi:http/handler@0.3.2`.
+    P3,
+}
+
+impl Build {
+    pub const ALL: [Build; 2] = [Build::P2, Build::P3];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Build::P2 => "p2",
+            Build::P3 => "p3",
+        }
+    }
 }
 
 /// One server process.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerSpec {
     pub mode: Mode,
+    /// The fileserver build; P2 for the native baseline and the naive fixture,
+    /// where it means nothing (see `build_label`).
+    pub build: Build,
     /// `host-test serve --reuse N`.
     pub reuse: Option<u32>,
     /// `host-test serve --max-memory BYTES`.
@@ -67,6 +98,7 @@ impl ServerSpec {
     pub fn plain(mode: Mode) -> Self {
         Self {
             mode,
+            build: Build::P2,
             reuse: None,
             max_memory: None,
             chunk_size: None,
@@ -78,6 +110,17 @@ impl ServerSpec {
             chunk_size: Some(bytes),
             ..Self::plain(mode)
         }
+    }
+
+    /// The same server on `build` (the fileserver modes only).
+    pub fn on(self, build: Build) -> Self {
+        debug_assert!(build == Build::P2 || self.mode.has_p3());
+        Self { build, ..self }
+    }
+
+    /// "p2" or "p3" for the fileserver modes; `None` for the native baseline.
+    pub fn build_label(&self) -> Option<&'static str> {
+        self.mode.is_wasm().then(|| self.build.label())
     }
 
     /// The arguments of this binary that start the server on a free port.
@@ -93,6 +136,10 @@ impl ServerSpec {
             Mode::Chunked => args.extend(["--env".into(), "TRANSFER=chunked".into()]),
             Mode::Splice => args.extend(["--env".into(), "TRANSFER=splice".into()]),
             Mode::Naive => args.extend(["--component".into(), host_test::NAIVE_COMPONENT.into()]),
+        }
+        // Without --component, `serve` runs the p2 build.
+        if self.mode.has_p3() && self.build == Build::P3 {
+            args.extend(["--component".into(), host_test::P3_COMPONENT.into()]);
         }
         args.extend(["--env".into(), format!("STALL_TIMEOUT={STALL_TIMEOUT}")]);
         if let Some(bytes) = self.chunk_size {
@@ -125,10 +172,25 @@ impl ServerSpec {
         (!parts.is_empty()).then(|| parts.join(", "))
     }
 
-    pub fn label(&self) -> String {
+    /// "chunked, CHUNK_SIZE=16384": the mode and variant, without the build
+    /// (the table has a column for it).
+    pub fn mode_label(&self) -> String {
         match self.variant() {
             Some(variant) => format!("{}, {variant}", self.mode.label()),
             None => self.mode.label().to_string(),
+        }
+    }
+
+    /// "chunked p3, CHUNK_SIZE=16384": what progress lines and `--only` see.
+    /// The naive fixture, p2 only, keeps its bare name.
+    pub fn label(&self) -> String {
+        let name = match self.mode.has_p3() {
+            true => format!("{} {}", self.mode.label(), self.build.label()),
+            false => self.mode.label().to_string(),
+        };
+        match self.variant() {
+            Some(variant) => format!("{name}, {variant}"),
+            None => name,
         }
     }
 }
@@ -235,13 +297,31 @@ fn secs(s: f64) -> Duration {
     Duration::from_secs_f64(s)
 }
 
+/// The fileserver servers in table order: each mode on p2, then on p3.
+fn fileserver(modes: &[Mode], spec: impl Fn(Mode) -> ServerSpec) -> Vec<ServerSpec> {
+    modes
+        .iter()
+        .flat_map(|&mode| Build::ALL.map(|build| spec(mode).on(build)))
+        .collect()
+}
+
+const MODES: [Mode; 2] = [Mode::Chunked, Mode::Splice];
+
+fn full_speed(sizes: &[(u64, u32)]) -> Vec<Task> {
+    sizes
+        .iter()
+        .map(|&(size, repetitions)| Task::FullSpeed { size, repetitions })
+        .collect()
+}
+
+fn reused(mode: Mode) -> ServerSpec {
+    ServerSpec {
+        reuse: Some(REUSE_COUNT),
+        ..ServerSpec::plain(mode)
+    }
+}
+
 fn full_plan() -> Plan {
-    let full_speed = |sizes: &[(u64, u32)]| -> Vec<Task> {
-        sizes
-            .iter()
-            .map(|&(size, repetitions)| Task::FullSpeed { size, repetitions })
-            .collect()
-    };
     let all_sizes = [(KIB, 30), (MIB, 10), (64 * MIB, 3), (GIB, 3)];
     let naive_sizes = [(KIB, 30), (MIB, 10), (64 * MIB, 3)];
     let rate = Task::Rate {
@@ -255,72 +335,61 @@ fn full_plan() -> Plan {
     };
     let stalled = |size, connections| Task::Stalled { size, connections };
 
-    let mut sessions = vec![
-        Session {
-            server: ServerSpec::plain(Mode::Native),
-            tasks: [full_speed(&all_sizes), vec![rate.clone()]].concat(),
-        },
-        Session {
-            server: ServerSpec::plain(Mode::Chunked),
-            tasks: [
-                full_speed(&all_sizes),
-                vec![slow(&[KIB, MIB, 64 * MIB, GIB]), rate.clone()],
-            ]
-            .concat(),
-        },
-        Session {
-            server: ServerSpec::plain(Mode::Splice),
-            tasks: [
-                full_speed(&all_sizes),
-                vec![slow(&[KIB, MIB, 64 * MIB, GIB]), rate.clone()],
-            ]
-            .concat(),
-        },
-        Session {
-            server: ServerSpec {
-                reuse: Some(REUSE_COUNT),
-                ..ServerSpec::plain(Mode::Chunked)
-            },
-            tasks: vec![rate.clone()],
-        },
-        Session {
-            server: ServerSpec::plain(Mode::Naive),
-            tasks: [full_speed(&naive_sizes), vec![slow(&[KIB, MIB, 64 * MIB])]].concat(),
-        },
-    ];
-    // The memory/speed trade-off: smaller writes, smaller buffers everywhere.
-    for mode in [Mode::Chunked, Mode::Splice] {
+    let mut sessions = vec![Session {
+        server: ServerSpec::plain(Mode::Native),
+        tasks: [full_speed(&all_sizes), vec![rate.clone()]].concat(),
+    }];
+    for server in fileserver(&MODES, ServerSpec::plain) {
         sessions.push(Session {
-            server: ServerSpec::with_chunk_size(mode, TUNED_CHUNK_SIZE),
+            server,
+            tasks: [
+                full_speed(&all_sizes),
+                vec![slow(&[KIB, MIB, 64 * MIB, GIB]), rate.clone()],
+            ]
+            .concat(),
+        });
+    }
+    for server in fileserver(&[Mode::Chunked], reused) {
+        sessions.push(Session {
+            server,
+            tasks: vec![rate.clone()],
+        });
+    }
+    sessions.push(Session {
+        server: ServerSpec::plain(Mode::Naive),
+        tasks: [full_speed(&naive_sizes), vec![slow(&[KIB, MIB, 64 * MIB])]].concat(),
+    });
+    // The memory/speed trade-off: smaller writes, smaller buffers everywhere.
+    let tuned = |mode| ServerSpec::with_chunk_size(mode, TUNED_CHUNK_SIZE);
+    for server in fileserver(&MODES, tuned) {
+        sessions.push(Session {
+            server,
             tasks: full_speed(&[(GIB, 3)]),
         });
     }
-    let stalled_runs = [
-        (Mode::Native, vec![(GIB, 1), (GIB, 100), (GIB, 1000)]),
-        (
-            Mode::Chunked,
-            vec![(64 * MIB, 1), (GIB, 1), (GIB, 100), (GIB, 1000)],
-        ),
-        (
-            Mode::Splice,
-            vec![(64 * MIB, 1), (GIB, 1), (GIB, 100), (GIB, 1000)],
-        ),
-        // Smaller files fit in the socket buffers: the server would finish.
-        (Mode::Naive, vec![(64 * MIB, 1), (64 * MIB, 10)]),
-    ];
-    for (mode, runs) in stalled_runs {
+    let fileserver_runs = vec![(64 * MIB, 1), (GIB, 1), (GIB, 100), (GIB, 1000)];
+    let mut stalled_runs = vec![(
+        ServerSpec::plain(Mode::Native),
+        vec![(GIB, 1), (GIB, 100), (GIB, 1000)],
+    )];
+    for server in fileserver(&MODES, ServerSpec::plain) {
+        stalled_runs.push((server, fileserver_runs.clone()));
+    }
+    // Smaller files fit in the socket buffers: the server would finish.
+    stalled_runs.push((
+        ServerSpec::plain(Mode::Naive),
+        vec![(64 * MIB, 1), (64 * MIB, 10)],
+    ));
+    for server in fileserver(&MODES, tuned) {
+        stalled_runs.push((server, vec![(GIB, 1000)]));
+    }
+    for (server, runs) in stalled_runs {
         for (size, connections) in runs {
             sessions.push(Session {
-                server: ServerSpec::plain(mode),
+                server: server.clone(),
                 tasks: vec![stalled(size, connections)],
             });
         }
-    }
-    for mode in [Mode::Chunked, Mode::Splice] {
-        sessions.push(Session {
-            server: ServerSpec::with_chunk_size(mode, TUNED_CHUNK_SIZE),
-            tasks: vec![stalled(GIB, 1000)],
-        });
     }
     sessions.push(Session {
         server: ServerSpec {
@@ -347,12 +416,6 @@ fn full_plan() -> Plan {
 
 fn quick_plan() -> Plan {
     let sizes = [(KIB, 10), (MIB, 5), (64 * MIB, 2)];
-    let full_speed = |sizes: &[(u64, u32)]| -> Vec<Task> {
-        sizes
-            .iter()
-            .map(|&(size, repetitions)| Task::FullSpeed { size, repetitions })
-            .collect()
-    };
     let rate = Task::Rate {
         size: KIB,
         connections: 16,
@@ -362,39 +425,38 @@ fn quick_plan() -> Plan {
         sizes: vec![MIB, 64 * MIB, GIB],
         limit: secs(1.5),
     };
-    let mut sessions = vec![
-        Session {
-            server: ServerSpec::plain(Mode::Native),
-            tasks: [full_speed(&sizes), vec![rate.clone()]].concat(),
-        },
-        Session {
-            server: ServerSpec::plain(Mode::Chunked),
-            tasks: [full_speed(&sizes), vec![slow.clone(), rate.clone()]].concat(),
-        },
-        Session {
-            server: ServerSpec::plain(Mode::Splice),
-            tasks: [full_speed(&sizes), vec![slow, rate.clone()]].concat(),
-        },
-        Session {
-            server: ServerSpec {
-                reuse: Some(REUSE_COUNT),
-                ..ServerSpec::plain(Mode::Chunked)
-            },
-            tasks: vec![rate],
-        },
-        Session {
-            server: ServerSpec::plain(Mode::Naive),
-            tasks: full_speed(&[(KIB, 5), (MIB, 3), (64 * MIB, 1)]),
-        },
-    ];
-    for (mode, size, connections) in [
-        (Mode::Native, GIB, 100),
-        (Mode::Chunked, GIB, 100),
-        (Mode::Splice, GIB, 100),
-        (Mode::Naive, 64 * MIB, 2),
-    ] {
+    let mut sessions = vec![Session {
+        server: ServerSpec::plain(Mode::Native),
+        tasks: [full_speed(&sizes), vec![rate.clone()]].concat(),
+    }];
+    for server in fileserver(&MODES, ServerSpec::plain) {
         sessions.push(Session {
-            server: ServerSpec::plain(mode),
+            server,
+            tasks: [full_speed(&sizes), vec![slow.clone(), rate.clone()]].concat(),
+        });
+    }
+    for server in fileserver(&[Mode::Chunked], reused) {
+        sessions.push(Session {
+            server,
+            tasks: vec![rate.clone()],
+        });
+    }
+    sessions.push(Session {
+        server: ServerSpec::plain(Mode::Naive),
+        tasks: full_speed(&[(KIB, 5), (MIB, 3), (64 * MIB, 1)]),
+    });
+    let stalled_runs = [ServerSpec::plain(Mode::Native)]
+        .into_iter()
+        .map(|server| (server, GIB, 100))
+        .chain(
+            fileserver(&MODES, ServerSpec::plain)
+                .into_iter()
+                .map(|server| (server, GIB, 100)),
+        )
+        .chain([(ServerSpec::plain(Mode::Naive), 64 * MIB, 2)]);
+    for (server, size, connections) in stalled_runs {
+        sessions.push(Session {
+            server,
             tasks: vec![Task::Stalled { size, connections }],
         });
     }
@@ -509,6 +571,48 @@ mod tests {
             .args(dir)
             .contains(&host_test::NAIVE_COMPONENT.to_string()));
         assert_eq!(capped.label(), "naive, linear-memory cap 1 MiB");
+
+        let p3 = ServerSpec::with_chunk_size(Mode::Chunked, 16384).on(Build::P3);
+        let args = p3.args(dir);
+        let component = args.iter().position(|arg| arg == "--component").unwrap();
+        assert_eq!(args[component + 1], host_test::P3_COMPONENT);
+        assert_eq!(p3.label(), "chunked p3, CHUNK_SIZE=16384");
+        assert_eq!(p3.mode_label(), "chunked, CHUNK_SIZE=16384");
+        assert_eq!(p3.build_label(), Some("p3"));
+        assert_eq!(ServerSpec::plain(Mode::Native).build_label(), None);
+        assert!(!ServerSpec::plain(Mode::Splice)
+            .args(dir)
+            .contains(&"--component".to_string()));
+    }
+
+    /// Every task a p2 fileserver server runs, its p3 twin runs too.
+    #[test]
+    fn p3_mirrors_p2() {
+        for quick in [true, false] {
+            let plan = plan(quick);
+            let tasks_of = |server: &ServerSpec| -> Vec<Task> {
+                plan.sessions
+                    .iter()
+                    .filter(|s| s.server == *server)
+                    .flat_map(|s| s.tasks.clone())
+                    .collect()
+            };
+            let p2: Vec<&ServerSpec> = plan
+                .sessions
+                .iter()
+                .map(|s| &s.server)
+                .filter(|s| s.mode.has_p3() && s.build == Build::P2)
+                .collect();
+            assert!(p2.len() >= 3);
+            for server in p2 {
+                let twin = server.clone().on(Build::P3);
+                assert_eq!(tasks_of(server), tasks_of(&twin), "{}", twin.label());
+            }
+            assert!(plan
+                .sessions
+                .iter()
+                .all(|s| s.server.mode.has_p3() || s.server.build == Build::P2));
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Draws the `--plot` figure (plotters, SVG backend): linear memory over time
-//! for the naive fixture, chunked and splice during the same slow download.
+//! for the naive fixture, chunked and splice (p2 solid, p3 dashed) during the
+//! same slow download.
 //! What a point means is explained in `memory_timeline`.
 
 use std::path::Path;
@@ -9,7 +10,7 @@ use plotters::coord::combinators::{BindKeyPoints as _, IntoLogRange as _};
 use plotters::prelude::*;
 
 use super::memory_timeline::Timeline;
-use super::plan::Mode;
+use super::plan::{Build, Mode};
 use super::report_table::bytes_label;
 use super::site::{size_label, KIB};
 
@@ -76,7 +77,8 @@ pub fn draw(path: &Path, timeline: &Timeline) -> anyhow::Result<()> {
         .map_err(|e| error(&e))?;
 
     for series in &timeline.series {
-        let color = color(series.mode);
+        let color = color(series.server.mode);
+        let p3 = series.server.build == Build::P3 && series.server.mode.has_p3();
         let line: Vec<(f64, f64)> = series
             .points
             .iter()
@@ -88,22 +90,38 @@ pub fn draw(path: &Path, timeline: &Timeline) -> anyhow::Result<()> {
             .map(|p| p.peak_linear)
             .max()
             .unwrap_or(0);
-        chart
-            .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))
+        let drawn = if p3 {
+            chart.draw_series(DashedLineSeries::new(
+                line.clone(),
+                8,
+                5,
+                color.stroke_width(2),
+            ))
+        } else {
+            chart.draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))
+        };
+        drawn
             .map_err(|e| error(&e))?
             .label(format!(
                 "{} (peak {})",
-                series.mode.label(),
+                series.server.label(),
                 bytes_label(peak)
             ))
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                // p3: two dashes, as its line.
+                let dash = if p3 { 10 } else { 24 };
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (dash, 0)], color.stroke_width(3))
+                    + PathElement::new(vec![(24 - dash, 0), (24, 0)], color.stroke_width(3))
             });
+        // p3 points hollow, so coinciding points of both builds stay visible.
+        let style = if p3 {
+            color.stroke_width(2)
+        } else {
+            color.filled()
+        };
         chart
-            .draw_series(
-                line.iter()
-                    .map(|&point| Circle::new(point, 4, color.filled())),
-            )
+            .draw_series(line.iter().map(|&point| Circle::new(point, 4, style)))
             .map_err(|e| error(&e))?;
     }
     chart

@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use super::plan::{self, Mode, Plan, ServerSpec};
-use super::results::{Client, Row};
+use super::plan::{self, Build, Mode, Plan, ServerSpec};
+use super::results::{Client, PeakLinear, Row};
 use super::site::{size_label, GIB, KIB, MIB};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,23 +75,22 @@ impl Report {
             "## host-test bench{}\n",
             if self.quick { " --quick" } else { "" }
         );
+        out.push_str(&super::side_by_side::markdown(self));
+        out.push_str("### Every row\n\n");
         out.push_str(
-            "| server | file | client | conns | peak linear memory / instance | host memory / conn | MB/s | req/s | x native | TTFB | result |\n\
-             |---|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
+            "| server | build | file | client | conns | peak linear memory / instance | host memory / conn | MB/s | req/s | x native | TTFB | result |\n\
+             |---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
         );
         for (row, ratio) in self.rows.iter().zip(&self.ratios) {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                row.server.label(),
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                row.server.mode_label(),
+                row.server.build_label().unwrap_or("-"),
                 size_label(row.size),
                 row.client.label(),
                 row.connections,
-                row.peak_linear.map_or("-".into(), |p| if p.min == p.max {
-                    bytes_label(p.max)
-                } else {
-                    format!("{} - {}", bytes_label(p.min), bytes_label(p.max))
-                }),
+                row.peak_linear.map_or("-".into(), peak_label),
                 row.host_memory
                     .map_or("-".into(), |h| signed_bytes_label(h.per_connection())),
                 row.throughput.map_or("-".into(), |t| format!("{t:.0}")),
@@ -141,45 +140,55 @@ fn ratio_to_native(row: &Row, rows: &[Row]) -> Option<f64> {
     }
 }
 
-/// The largest peak linear memory over the rows of `mode` (without a cap).
-fn max_peak(report: &Report, mode: Mode) -> Option<(u64, usize)> {
+/// The largest peak linear memory over the rows of `mode` on `build`
+/// (without a cap), and how many requests it covers.
+fn max_peak(report: &Report, mode: Mode, build: Build) -> Option<(u64, usize)> {
     let peaks: Vec<(u64, usize)> = report
         .rows
         .iter()
-        .filter(|row| row.server.mode == mode && row.server.max_memory.is_none())
+        .filter(|row| {
+            row.server.mode == mode && row.server.build == build && row.server.max_memory.is_none()
+        })
         .filter_map(|row| row.peak_linear.map(|p| (p.max, p.requests)))
         .collect();
     let max = peaks.iter().map(|(peak, _)| *peak).max()?;
     Some((max, peaks.iter().map(|(_, n)| n).sum()))
 }
 
+/// The issue's targets, judged for each build (they were set for p2; the p3
+/// verdicts say how the 0.3 build compares against the same goals).
 fn targets(report: &Report) -> Vec<Target> {
     let mut targets = Vec::new();
     for (mode, pages) in [(Mode::Splice, 1), (Mode::Chunked, 2)] {
-        let limit = pages * 64 * KIB;
-        targets.push(match max_peak(report, mode) {
-            Some((peak, requests)) => Target {
-                name: format!("peak linear memory, {}", mode.label()),
-                goal: format!(
-                    "<= {} for every size, client and concurrency",
-                    bytes_label(limit)
-                ),
-                measured: format!("at most {} over {requests} requests", bytes_label(peak)),
-                verdict: Verdict::judge(peak <= limit),
-            },
-            None => not_measured(format!("peak linear memory, {}", mode.label()), "no rows"),
-        });
+        for build in Build::ALL {
+            let limit = pages * 64 * KIB;
+            let name = format!("peak linear memory, {} {}", mode.label(), build.label());
+            targets.push(match max_peak(report, mode, build) {
+                Some((peak, requests)) => Target {
+                    name,
+                    goal: format!(
+                        "<= {} for every size, client and concurrency",
+                        bytes_label(limit)
+                    ),
+                    measured: format!("at most {} over {requests} requests", bytes_label(peak)),
+                    verdict: Verdict::judge(peak <= limit),
+                },
+                None => not_measured(name, "no rows"),
+            });
+        }
     }
 
     // The default servers, then the tuned variant where the run has it.
-    let specs: Vec<ServerSpec> = [Mode::Chunked, Mode::Splice]
+    let modes = [Mode::Chunked, Mode::Splice];
+    let specs: Vec<ServerSpec> = modes
         .into_iter()
         .map(ServerSpec::plain)
         .chain(
-            [Mode::Chunked, Mode::Splice]
+            modes
                 .into_iter()
                 .map(|mode| ServerSpec::with_chunk_size(mode, plan::TUNED_CHUNK_SIZE)),
         )
+        .flat_map(|spec| Build::ALL.map(|build| spec.clone().on(build)))
         .collect();
     let present = |spec: &ServerSpec| report.rows.iter().any(|row| row.server == *spec);
 
@@ -244,23 +253,27 @@ fn targets(report: &Report) -> Vec<Target> {
         });
     }
     for (reuse, goal) in [(false, 0.2), (true, 0.6)] {
-        let name = format!(
-            "1 KiB requests/s, {} instance",
-            if reuse { "reused" } else { "fresh" }
-        );
-        let spec = ServerSpec {
-            reuse: reuse.then_some(plan::REUSE_COUNT),
-            ..ServerSpec::plain(Mode::Chunked)
-        };
-        targets.push(match ratio_of(&spec, Client::RequestLoop, KIB) {
-            Some(ratio) => Target {
-                name,
-                goal: format!(">= {goal} x native"),
-                measured: format!("{ratio:.2} x native (chunked)"),
-                verdict: Verdict::judge(ratio >= goal),
-            },
-            None => not_measured(name, "no figure (see the table)"),
-        });
+        for build in Build::ALL {
+            let name = format!(
+                "1 KiB requests/s, {} instance, {}",
+                if reuse { "reused" } else { "fresh" },
+                build.label()
+            );
+            let spec = ServerSpec {
+                reuse: reuse.then_some(plan::REUSE_COUNT),
+                ..ServerSpec::plain(Mode::Chunked)
+            }
+            .on(build);
+            targets.push(match ratio_of(&spec, Client::RequestLoop, KIB) {
+                Some(ratio) => Target {
+                    name,
+                    goal: format!(">= {goal} x native"),
+                    measured: format!("{ratio:.2} x native ({})", spec.mode.label()),
+                    verdict: Verdict::judge(ratio >= goal),
+                },
+                None => not_measured(name, "no figure (see the table)"),
+            });
+        }
     }
     targets
 }
@@ -305,7 +318,12 @@ fn settings(plan: &Plan, open_files: u64) -> Vec<(String, String)> {
         ),
         (
             "guest".into(),
-            format!("TRANSFER chunked|splice, default CHUNK_SIZE, STALL_TIMEOUT {}", plan::STALL_TIMEOUT),
+            format!(
+                "p2: host_test::FILESERVER_COMPONENT (wasi:http/incoming-handler@0.2.0), \
+                 p3: host_test::P3_COMPONENT (wasi:http/handler@0.3.2), naive: p2 only; \
+                 TRANSFER chunked|splice, default CHUNK_SIZE, STALL_TIMEOUT {}",
+                plan::STALL_TIMEOUT
+            ),
         ),
         (
             "native baseline".into(),
@@ -337,6 +355,15 @@ fn settings(plan: &Plan, open_files: u64) -> Vec<(String, String)> {
             "from the ResourceLimiter, as `host-test serve` logs it per request (min - max over the row's requests)".into(),
         ),
     ]
+}
+
+/// "64 KiB", or "64 KiB - 128 KiB" when the row's requests differ.
+pub fn peak_label(peak: PeakLinear) -> String {
+    if peak.min == peak.max {
+        bytes_label(peak.max)
+    } else {
+        format!("{} - {}", bytes_label(peak.min), bytes_label(peak.max))
+    }
 }
 
 /// 65536 -> "64 KiB", 2_162_688 -> "2.1 MiB", 134_217_728 -> "128 MiB".

@@ -141,6 +141,7 @@ fn memory_json(memory: &ProcessMemory) -> Value {
 fn row_json(row: &Row, ratio: Option<f64>) -> Value {
     json!({
         "server": row.server.mode.label(),
+        "build": row.server.build_label(),
         "variant": row.server.variant(),
         "reuse": row.server.reuse,
         "max_memory_bytes": row.server.max_memory,
@@ -195,7 +196,8 @@ pub fn to_json(report: &Report, timeline: Option<&Timeline>) -> Value {
             "size_bytes": t.size,
             "client_bytes_per_s": t.rate,
             "series": t.series.iter().map(|s| json!({
-                "server": s.mode.label(),
+                "server": s.server.mode.label(),
+                "build": s.server.build_label(),
                 "points": s.points.iter().map(|p| json!({
                     "seconds": p.seconds,
                     "peak_linear_memory_bytes": p.peak_linear,
