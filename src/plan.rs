@@ -38,6 +38,11 @@ pub enum Failure {
     PreconditionFailed,
     RangeNotSatisfiable,
     Internal,
+    /// Not from `decide`: the glue could not get the memory a body needs
+    /// (an instance serving many requests at once hit its memory cap). The
+    /// request may succeed later, so 503, not a trap that would end every
+    /// request in the instance.
+    Unavailable,
 }
 
 /// One file as it will be sent: the bytes on disk (perhaps a precompressed

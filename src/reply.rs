@@ -171,14 +171,18 @@ pub fn failure_reply(failure: Failure) -> Reply {
         Failure::PreconditionFailed => (412, "412 Precondition Failed\n"),
         Failure::RangeNotSatisfiable => (416, "416 Range Not Satisfiable\n"),
         Failure::Internal => (500, "500 Internal Server Error\n"),
+        Failure::Unavailable => (503, "503 Service Unavailable\n"),
     };
     let mut headers = vec![
         ("content-type", "text/plain; charset=utf-8".to_string()),
         ("content-length", text.len().to_string()),
         ("x-content-type-options", "nosniff".to_string()),
     ];
-    if failure == Failure::MethodNotAllowed {
-        headers.push(("allow", ALLOW.to_string()));
+    match failure {
+        Failure::MethodNotAllowed => headers.push(("allow", ALLOW.to_string())),
+        // Memory frees as soon as requests in flight end.
+        Failure::Unavailable => headers.push(("retry-after", "1".to_string())),
+        _ => {}
     }
     Reply {
         status,
@@ -289,6 +293,14 @@ mod tests {
             header(&r, "content-length"),
             Some(text.len().to_string().as_str())
         );
+    }
+
+    #[test]
+    fn unavailable_asks_to_retry() {
+        let r = failure_reply(Failure::Unavailable);
+        assert_eq!(r.status, 503);
+        assert_eq!(header(&r, "retry-after"), Some("1"));
+        assert_eq!(header(&r, "allow"), None);
     }
 
     #[test]

@@ -20,12 +20,7 @@ const REQUESTS: usize = 10_000;
 
 /// Runs one step of the mix and waits for its report (so the instance is
 /// idle again before the next request).
-async fn run(
-    build: Build,
-    transfer: &str,
-    server: &Server,
-    step: &Step,
-) -> (Result<(), String>, Report) {
+async fn run(build: Build, server: &Server, step: &Step) -> (Result<(), String>, Report) {
     let headers: Vec<(&str, &str)> = step.headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
     let ex = server
         .handle(request(step.method.clone(), step.target, &headers))
@@ -54,33 +49,22 @@ async fn run(
         Read::Stall if build == Build::P3 => {
             let (_, body) = read_then_stall(ex.body, READ_BEFORE_LEAVING).await;
             // A WASIp3 guest's abort reaches the host behind the bytes already
-            // queued (tests/slow_clients.rs); a whole file handed over as its
-            // own stream (splice) has no guest stall timeout: that client leaves.
+            // queued (tests/slow_clients.rs): the client reads on to see it.
             tokio::time::sleep(std::time::Duration::from_millis(800)).await;
-            if transfer == "splice" {
-                drop(body);
-                let report = ex.report.wait().await;
-                (
-                    step.check(status, &[])
-                        .and(expect_outcome(step, &report, Outcome::ClientGone)),
-                    report,
-                )
-            } else {
-                let (_, rest) = read_all(body).await;
-                let report = ex.report.wait().await;
-                let cut = match rest.end {
-                    host_test::StreamEnd::Error(_) => Ok(()),
-                    other => Err(format!("{}: stalled body ended {other:?}", step.name)),
-                };
-                (
-                    step.check(status, &[]).and(cut).and(expect_outcome(
-                        step,
-                        &report,
-                        Outcome::Aborted,
-                    )),
-                    report,
-                )
-            }
+            let (_, rest) = read_all(body).await;
+            let report = ex.report.wait().await;
+            let cut = match rest.end {
+                host_test::StreamEnd::Error(_) => Ok(()),
+                other => Err(format!("{}: stalled body ended {other:?}", step.name)),
+            };
+            (
+                step.check(status, &[]).and(cut).and(expect_outcome(
+                    step,
+                    &report,
+                    Outcome::Aborted,
+                )),
+                report,
+            )
         }
         Read::Stall => {
             let (_, body) = read_then_stall(ex.body, READ_BEFORE_LEAVING).await;
@@ -143,7 +127,7 @@ async fn one_instance_serves_10000_mixed_requests_in_flat_memory() {
         let mut last: Option<Report> = None;
         for i in 0..REQUESTS {
             let step = mix.step(i, &etag);
-            let (checked, report) = run(build, transfer, &server, &step).await;
+            let (checked, report) = run(build, &server, &step).await;
             if let Err(failure) = checked {
                 failures.push(format!("request {i}: {failure}"));
             }

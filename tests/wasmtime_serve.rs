@@ -11,7 +11,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::request_mix::{MixSite, Read, Step, BIG, MIX_ENV, READ_BEFORE_LEAVING};
-use common::wasmtime_cli::{fetch, Connection, WasmtimeServe, MEMORY_CAP};
+use common::wasmtime_cli::{fetch, memory_cap, Connection, WasmtimeServe};
 use common::*;
 use host_test::{read_hash, read_then_stall, StreamEnd};
 use http::Method;
@@ -166,7 +166,19 @@ async fn head_ranges_304_and_404() {
 async fn slow_client_with_pauses_shorter_than_the_stall_timeout_gets_every_byte() {
     let site = Site::new();
     let path = site.file("data.bin", 16 * MIB);
-    let server = WasmtimeServe::start(&site.root(), &[("STALL_TIMEOUT", "2s")], &[]);
+    for (build, transfer) in builds_and_modes() {
+        let mode = format!("{build:?} {transfer}");
+        let server = WasmtimeServe::start_component(
+            build.component(),
+            &site.root(),
+            &[("STALL_TIMEOUT", "2s"), ("TRANSFER", transfer)],
+            &[],
+        );
+        slow_client_gets_every_byte(&mode, &server, &path).await;
+    }
+}
+
+async fn slow_client_gets_every_byte(mode: &str, server: &WasmtimeServe, path: &std::path::Path) {
     let mut connection = Connection::open(server.addr).await;
     let response = connection
         .send(Method::GET, "/data.bin", &[])
@@ -183,8 +195,13 @@ async fn slow_client_with_pauses_shorter_than_the_stall_timeout_gets_every_byte(
         .await
         .expect("next frame")
     {
-        let frame = frame
-            .unwrap_or_else(|e| panic!("after {} bytes: {e}\n{}", content.len(), server.stderr()));
+        let frame = frame.unwrap_or_else(|e| {
+            panic!(
+                "{mode}: after {} bytes: {e}\n{}",
+                content.len(),
+                server.stderr()
+            )
+        });
         if let Ok(data) = frame.into_data() {
             content.extend_from_slice(&data);
         }
@@ -194,13 +211,13 @@ async fn slow_client_with_pauses_shorter_than_the_stall_timeout_gets_every_byte(
         }
     }
     eprintln!(
-        "slow client: {} bytes in {:.1?}",
+        "{mode}: slow client: {} bytes in {:.1?}",
         content.len(),
         started.elapsed()
     );
-    assert!(started.elapsed() > Duration::from_secs(4));
-    assert_eq!(content.len() as u64, 16 * MIB);
-    assert_eq!(sha256(&content), sha256_file(&path));
+    assert!(started.elapsed() > Duration::from_secs(4), "{mode}");
+    assert_eq!(content.len() as u64, 16 * MIB, "{mode}");
+    assert_eq!(sha256(&content), sha256_file(path), "{mode}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -210,9 +227,28 @@ async fn stalled_clients_are_cut_off_after_stall_timeout_from_env_while_others_a
     let data = site.file("data.bin", 8 * MIB);
     let big = 256 * MIB;
     site.sparse("big.bin", big);
+    for (build, transfer) in builds_and_modes() {
+        let mode = format!("{build:?} {transfer}");
+        stalled_clients_are_cut_off(&mode, build, transfer, &site, &data, big).await;
+    }
+}
+
+async fn stalled_clients_are_cut_off(
+    mode: &str,
+    build: Build,
+    transfer: &str,
+    site: &Site,
+    data: &std::path::Path,
+    big: u64,
+) {
     // STALL_TIMEOUT through `--env`, against the default (30s).
-    let cut = WasmtimeServe::start(&site.root(), &[("STALL_TIMEOUT", "2s")], &[]);
-    let patient = WasmtimeServe::start(&site.root(), &[], &[]);
+    let start = |env: &[(&str, &str)]| {
+        let mut env = env.to_vec();
+        env.push(("TRANSFER", transfer));
+        WasmtimeServe::start_component(build.component(), &site.root(), &env, &[])
+    };
+    let cut = start(&[("STALL_TIMEOUT", "2s")]);
+    let patient = start(&[]);
 
     let mut stalled = Vec::new();
     for server in [&cut, &patient] {
@@ -233,9 +269,9 @@ async fn stalled_clients_are_cut_off_after_stall_timeout_from_env_while_others_a
     )
     .await
     .expect("download during the stalls");
-    assert_eq!((status, sha256(&body)), (200, sha256_file(&data)));
+    assert_eq!((status, sha256(&body)), (200, sha256_file(data)), "{mode}");
     let (status, _, _) = fetch(cut.addr, Method::GET, "/nope", &[]).await;
-    assert_eq!(status, 404);
+    assert_eq!(status, 404, "{mode}");
 
     // Well past 2s, far before 30s: then read on.
     tokio::time::sleep(Duration::from_secs(5).saturating_sub(stalled_at.elapsed())).await;
@@ -248,15 +284,88 @@ async fn stalled_clients_are_cut_off_after_stall_timeout_from_env_while_others_a
         if is_cut {
             assert!(
                 matches!(summary.end, StreamEnd::Error(_)),
-                "STALL_TIMEOUT=2s: {summary:?}"
+                "{mode} STALL_TIMEOUT=2s: {summary:?}"
             );
-            assert!(total < big / 2, "cut off early, got {total} bytes");
-            eprintln!("stalled client, STALL_TIMEOUT=2s: cut off after {total} bytes");
+            assert!(total < big / 2, "{mode}: cut off late, got {total} bytes");
+            eprintln!("{mode}: stalled client, STALL_TIMEOUT=2s: cut off after {total} bytes");
         } else {
-            assert!(summary.is_clean(), "default STALL_TIMEOUT: {summary:?}");
-            assert_eq!(total, big, "default STALL_TIMEOUT keeps a 5 s stall alive");
+            assert!(
+                summary.is_clean(),
+                "{mode} default STALL_TIMEOUT: {summary:?}"
+            );
+            assert_eq!(
+                total, big,
+                "{mode}: default STALL_TIMEOUT keeps a 5 s stall alive"
+            );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime-cli 48.0.8 (scripts/test installs it and runs these)"]
+async fn a_full_p3_instance_answers_503_instead_of_trapping() {
+    // wasmtime serve sends up to 16 requests at once to one WASI 0.3
+    // instance; under a 4-page cap, stalled downloads (a 64 KiB chunk each)
+    // use the memory up. The next body must get a clear 503, not a trap that
+    // would end every response in the instance, and the instance serves again
+    // once the stalls are cut.
+    let site = Site::new();
+    let data = site.file("data.bin", MIB);
+    site.sparse("big.bin", 256 * MIB);
+    let server = WasmtimeServe::start_capped(
+        host_test::P3_COMPONENT,
+        4 * 65_536,
+        &site.root(),
+        &[("STALL_TIMEOUT", "2s")],
+        &[],
+    );
+    let mut statuses = Vec::new();
+    let mut stalled = Vec::new();
+    for _ in 0..8 {
+        let mut connection = Connection::open(server.addr).await;
+        let response = connection.send(Method::GET, "/big.bin", &[]).await.unwrap();
+        let status = response.status().as_u16();
+        if status == 503 {
+            assert_eq!(header(response.headers(), "retry-after"), Some("1"));
+        }
+        statuses.push(status);
+        let (_, body) = read_then_stall(response.into_body(), 4 * KIB).await;
+        stalled.push((connection, body));
+    }
+    eprintln!("8 stalled downloads in one 4-page WASI 0.3 instance: statuses {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 503),
+        "{statuses:?}\n{}",
+        tail(&server.stderr(), 20)
+    );
+    assert!(
+        statuses.contains(&200) && statuses.contains(&503),
+        "{statuses:?}"
+    );
+
+    // The stall timeout frees the chunks; then the instance serves whole files.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    for (connection, body) in stalled {
+        let _ = tokio::time::timeout(REQUEST_TIMEOUT, read_hash(body))
+            .await
+            .expect("stalled body ends");
+        drop(connection);
+    }
+    for _ in 0..3 {
+        let (status, _, body) = tokio::time::timeout(
+            REQUEST_TIMEOUT,
+            fetch(server.addr, Method::GET, "/data.bin", &[]),
+        )
+        .await
+        .expect("download after the stalls");
+        assert_eq!((status, sha256(&body)), (200, sha256_file(&data)));
+    }
+    let stderr = server.stderr();
+    assert!(
+        !stderr.contains("wasm trap") && !stderr.contains("memory allocation"),
+        "a trap:\n{}",
+        tail(&stderr, 20)
+    );
 }
 
 /// Runs one step of the mix over `connection` (replaced when closed).
@@ -319,13 +428,15 @@ async fn run_over_tcp(
 async fn reused_instances_serve_the_mix_without_failures_under_the_memory_cap() {
     const REQUESTS: usize = 10_000;
     let mix = MixSite::new();
-    for mode in MODES {
+    for (build, transfer) in builds_and_modes() {
+        let mode = format!("{build:?} {transfer}");
         let mut env = MIX_ENV.to_vec();
-        env.push(("TRANSFER", mode));
+        env.push(("TRANSFER", transfer));
         // An invalid setting the component reports once per instance (the
         // default is used): counting the reports counts the instances.
         env.push(("SERVE_HIDDEN", "instance-probe"));
-        let server = WasmtimeServe::start(
+        let server = WasmtimeServe::start_component(
+            build.component(),
             &mix.site.root(),
             &env,
             &["--max-instance-reuse-count", "1000000"],
@@ -367,7 +478,8 @@ async fn reused_instances_serve_the_mix_without_failures_under_the_memory_cap() 
         let instances = server.guest_lines("ignoring SERVE_HIDDEN").len();
         eprintln!(
             "{mode}: {REQUESTS} mixed requests under wasmtime serve --max-instance-reuse-count 1000000 \
-             -W max-memory-size={MEMORY_CAP}: {} failures, {instances} instances, {elapsed:.1?}",
+             -W max-memory-size={}: {} failures, {instances} instances, {elapsed:.1?}",
+            memory_cap(build.component()),
             failures.len()
         );
         assert!(

@@ -2,14 +2,16 @@
 //! ranges and small literals) into the response body stream.
 //!
 //! A file range is read from `read-via-stream` into one buffer of at most
-//! CHUNK_SIZE bytes, which is then written to the body; the buffer is reused,
+//! CHUNK_SIZE bytes (smaller for a smaller file; allocated by the caller),
+//! which is then written to the body; the buffer is reused,
 //! so a response holds one chunk of linear memory whatever its length. Every
 //! write races a `monotonic-clock` wait of STALL_TIMEOUT: a client that takes
 //! nothing for that long loses the response. A write that finds the body's
 //! reader gone (the client left) ends the relay at once.
 //!
-//! (A whole file needs no relay at all: the handler hands the file's stream
-//! itself to the response, see `respond.rs`.)
+//! (With `TRANSFER=splice` and no stall timeout a whole file needs no relay:
+//! the handler hands the file's stream itself to the response, see
+//! `respond.rs`.)
 
 use std::future::{poll_fn, Future};
 use std::pin::pin;
@@ -39,18 +41,14 @@ pub enum RelayEnd {
 pub struct Body {
     out: StreamWriter<u8>,
     stall: Option<Duration>,
-    chunk: usize,
+    /// Allocated by the caller (fallibly, see `respond.rs`): its capacity is
+    /// the largest read, so the relay itself never allocates.
     buffer: Vec<u8>,
 }
 
 impl Body {
-    pub fn new(out: StreamWriter<u8>, stall: Option<Duration>, chunk: u32) -> Body {
-        Body {
-            out,
-            stall,
-            chunk: chunk as usize,
-            buffer: Vec::new(),
-        }
+    pub fn new(out: StreamWriter<u8>, stall: Option<Duration>, buffer: Vec<u8>) -> Body {
+        Body { out, stall, buffer }
     }
 
     /// Writes one segment; file ranges come from `file`.
@@ -75,11 +73,13 @@ impl Body {
         start: u64,
         len: u64,
     ) -> Result<(), RelayEnd> {
+        let mut buffer = std::mem::take(&mut self.buffer);
+        if buffer.capacity() == 0 {
+            // A read into no room would never make progress.
+            return Err(RelayEnd::Failed);
+        }
         let (mut input, result) = file.read_via_stream(start);
         let mut remaining = len;
-        let mut buffer = std::mem::take(&mut self.buffer);
-        // A small range gets a small buffer: a 1 KiB file stays in one page.
-        buffer.reserve_exact(self.chunk.min(usize::try_from(len).unwrap_or(usize::MAX)));
         while remaining > 0 {
             buffer.clear();
             let (status, filled) = input.read(buffer).await;

@@ -1,5 +1,6 @@
 //! Sends a rendered Reply as a WASI 0.3 `response`: headers, then no body, a
-//! short text, the file's own stream, or segments through the relay.
+//! short text, the file's own stream (`TRANSFER=splice` with
+//! `STALL_TIMEOUT=0`), or segments through the relay.
 //!
 //! The body is a stream the response carries and a trailers future that says
 //! how it ended. That future defaults to an error: unless the body was sent
@@ -23,7 +24,7 @@ type TrailersResult = Result<Option<Trailers>, ErrorCode>;
 
 pub async fn respond(
     reply: Reply,
-    root: Option<Descriptor>,
+    root: Option<&'static Descriptor>,
     settings: &'static Settings,
 ) -> Result<Response, ErrorCode> {
     let Some(root) = root else {
@@ -32,57 +33,75 @@ pub async fn respond(
     match &reply.body {
         ReplyBody::File { path, segments } => {
             // Open before committing to a status, so that a failure can still say so.
-            let (file, size) = match open_file(&root, path).await {
+            let (file, size) = match open_file(root, path).await {
                 Ok(opened) => opened,
                 Err(e) => return Ok(simple(&failure_reply(lookup_failure(e)))),
             };
             let whole = matches!(segments.as_slice(), [Segment::FileRange { start: 0, len }] if *len == size);
-            if whole && settings.transfer == Transfer::Splice {
+            // Once the file's own stream is handed over, no guest code runs
+            // while it flows, so nothing could notice a stalled client: only
+            // without a stall timeout may the host move the bytes alone.
+            if whole && settings.transfer == Transfer::Splice && settings.stall_timeout.is_none() {
                 return Ok(whole_file(&reply, file));
             }
+            let Some(buffer) = relay_buffer(segments, settings) else {
+                return Ok(simple(&failure_reply(Failure::Unavailable)));
+            };
             let segments = segments.clone();
-            Ok(streamed(&reply, settings, move |mut body| async move {
-                for segment in segments {
-                    body.send(Some(&file), segment).await?;
-                }
-                Ok(())
-            }))
+            Ok(streamed(
+                &reply,
+                settings,
+                buffer,
+                move |mut body| async move {
+                    for segment in segments {
+                        body.send(Some(&file), segment).await?;
+                    }
+                    Ok(())
+                },
+            ))
         }
         ReplyBody::Listing { path, head } => {
-            let dir = match open_dir(&root, path).await {
+            let dir = match open_dir(root, path).await {
                 Ok(dir) => dir,
                 Err(e) => return Ok(simple(&failure_reply(lookup_failure(e)))),
             };
             let head = head.clone();
             let serve_hidden = settings.serve_hidden;
-            Ok(streamed(&reply, settings, move |mut body| async move {
-                body.send(None, Segment::Literal(head)).await?;
-                let (mut entries, result) = dir.read_directory();
-                // Row by row, in directory order: never the whole listing in memory.
-                while let Some(entry) = entries.next().await {
-                    if serve_hidden || !entry.name.starts_with('.') {
-                        let is_dir = matches!(
-                            entry.type_,
-                            wasip3::filesystem::types::DescriptorType::Directory
-                        );
-                        body.send(None, Segment::Literal(listing_entry(&entry.name, is_dir)))
-                            .await?;
+            // Rows are small literals: no relay buffer.
+            Ok(streamed(
+                &reply,
+                settings,
+                Vec::new(),
+                move |mut body| async move {
+                    body.send(None, Segment::Literal(head)).await?;
+                    let (mut entries, result) = dir.read_directory();
+                    // Row by row, in directory order: never the whole listing in memory.
+                    while let Some(entry) = entries.next().await {
+                        if serve_hidden || !entry.name.starts_with('.') {
+                            let is_dir = matches!(
+                                entry.type_,
+                                wasip3::filesystem::types::DescriptorType::Directory
+                            );
+                            body.send(None, Segment::Literal(listing_entry(&entry.name, is_dir)))
+                                .await?;
+                        }
                     }
-                }
-                drop(entries);
-                if result.await.is_err() {
-                    return Err(RelayEnd::Failed);
-                }
-                body.send(None, Segment::Literal(LISTING_TAIL.to_string()))
-                    .await
-            }))
+                    drop(entries);
+                    if result.await.is_err() {
+                        return Err(RelayEnd::Failed);
+                    }
+                    body.send(None, Segment::Literal(LISTING_TAIL.to_string()))
+                        .await
+                },
+            ))
         }
         ReplyBody::None | ReplyBody::Text(_) => Ok(simple(&reply)),
     }
 }
 
 /// The file's own stream is the body: the host moves every byte, none enters
-/// linear memory. The file's read result decides the trailers.
+/// linear memory, and no stall timeout can apply. The file's read result
+/// decides the trailers.
 fn whole_file(reply: &Reply, file: Descriptor) -> Response {
     let (contents, read_result) = file.read_via_stream(0);
     let (trailers, trailers_rx) = trailers();
@@ -97,10 +116,31 @@ fn whole_file(reply: &Reply, file: Descriptor) -> Response {
     response
 }
 
+/// The relay's one buffer for `segments`: a chunk, or less for a smaller
+/// file. Taken before the response commits to a status, and fallibly: an
+/// instance that serves many requests at once needs a chunk per request in
+/// flight, and a failed allocation must answer 503 rather than trap, which
+/// would end every request in the instance.
+fn relay_buffer(segments: &[Segment], settings: &Settings) -> Option<Vec<u8>> {
+    let largest = segments
+        .iter()
+        .map(|segment| match segment {
+            Segment::FileRange { len, .. } => *len,
+            Segment::Literal(_) => 0,
+        })
+        .max()
+        .unwrap_or(0)
+        .min(u64::from(settings.chunk_size));
+    let mut buffer = Vec::new();
+    buffer.try_reserve_exact(largest as usize).ok()?;
+    Some(buffer)
+}
+
 /// A body produced by `produce` through the relay, after the response is returned.
 fn streamed<F>(
     reply: &Reply,
     settings: &Settings,
+    buffer: Vec<u8>,
     produce: impl FnOnce(Body) -> F + 'static,
 ) -> Response
 where
@@ -109,7 +149,7 @@ where
     let (out, contents) = wit_stream::new();
     let (trailers, trailers_rx) = trailers();
     let response = response(reply, Some(contents), trailers_rx);
-    let body = Body::new(out, settings.stall_timeout, settings.chunk_size);
+    let body = Body::new(out, settings.stall_timeout, buffer);
     wit_bindgen::spawn_local(async move {
         // `produce` owns the body stream: it is dropped (closed) when it returns.
         let end = produce(body).await.err().unwrap_or(RelayEnd::Done);

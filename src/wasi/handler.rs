@@ -33,8 +33,15 @@ impl Guest for Component {
             _ => Method::Other,
         };
         // Headers are copied into linear memory when read: read only these.
+        // `has` first: most are absent, and an empty `get` costs more.
         let fields = request.headers();
-        let headers = RequestHeaders::read(|name| fields.get(name));
+        let headers = RequestHeaders::read(|name| {
+            if fields.has(name) {
+                fields.get(name)
+            } else {
+                Vec::new()
+            }
+        });
         let target = request_target(
             &request.path_with_query().unwrap_or_default(),
             headers.spin_path_info.as_deref(),

@@ -28,6 +28,20 @@ pub const INSTALL: &str = "cargo install wasmtime-cli --version 48.0.8 --locked 
 /// would use up (and then trap).
 pub const MEMORY_CAP: u64 = 262_144;
 
+/// The same for the WASI 0.3 build, which `wasmtime serve` runs up to 16
+/// requests at once in one instance: a chunk per request in flight plus the
+/// base and headroom, 20 pages (the README's figure).
+pub const P3_MEMORY_CAP: u64 = 20 * 65_536;
+
+/// The cap `WasmtimeServe::start_component` gives `component`.
+pub fn memory_cap(component: &str) -> u64 {
+    if component == host_test::P3_COMPONENT {
+        P3_MEMORY_CAP
+    } else {
+        MEMORY_CAP
+    }
+}
+
 /// The wasmtime binary: `$WASMTIME`, else `wasmtime` on PATH, else
 /// `$CARGO_HOME/bin/wasmtime`; it must say `wasmtime 48.0.8`. Panics with the
 /// install command otherwise: these tests never pass without the CLI.
@@ -71,7 +85,7 @@ fn find_wasmtime_cli() -> Result<PathBuf, String> {
     ))
 }
 
-/// A running `wasmtime serve -Scli --dir ROOT::/ -W max-memory-size=MEMORY_CAP
+/// A running `wasmtime serve -Scli --dir ROOT::/ -W max-memory-size=CAP
 /// --addr 127.0.0.1:0 [--env K=V]... [extra]... fileserver.wasm`, killed on drop.
 pub struct WasmtimeServe {
     child: Child,
@@ -84,9 +98,21 @@ impl WasmtimeServe {
         Self::start_component(host_test::FILESERVER_COMPONENT, root, env, extra)
     }
 
-    /// `start` with another component (e.g. the WASI 0.3 build).
+    /// `start` with another component (e.g. the WASI 0.3 build), capped at
+    /// `memory_cap(component)`.
     pub fn start_component(
         component: &str,
+        root: &Path,
+        env: &[(&str, &str)],
+        extra: &[&str],
+    ) -> WasmtimeServe {
+        Self::start_capped(component, memory_cap(component), root, env, extra)
+    }
+
+    /// `start_component` with `-W max-memory-size=memory_cap`.
+    pub fn start_capped(
+        component: &str,
+        memory_cap: u64,
         root: &Path,
         env: &[(&str, &str)],
         extra: &[&str],
@@ -98,7 +124,7 @@ impl WasmtimeServe {
             .arg("--dir")
             .arg(format!("{}::/", root.display()))
             .arg("-W")
-            .arg(format!("max-memory-size={MEMORY_CAP}"))
+            .arg(format!("max-memory-size={memory_cap}"))
             // Port 0: the kernel picks a free port; wasmtime prints it.
             .args(["--addr", "127.0.0.1:0"]);
         for (key, value) in env {
