@@ -45,7 +45,7 @@ use crate::memory_recorder::MemoryUsage;
 use crate::report::{
     build_report, decide_outcome, CallFailure, InstanceFacts, Outcome, Report, ResponseSet,
 };
-use crate::response_body::BodyTap;
+use crate::response_body::{BodyTally, BodyTap};
 use crate::server::{describe_trap, serve_p3_request};
 use crate::store_data::StoreData;
 
@@ -252,6 +252,27 @@ struct Running {
     report_tx: oneshot::Sender<Report>,
 }
 
+impl Running {
+    /// Settles its body and sends its report; `outcome` judges the response
+    /// and the body.
+    fn report(
+        self,
+        memory: MemoryUsage,
+        facts: InstanceFacts,
+        outcome: impl FnOnce(ResponseSet, &BodyTally) -> Outcome,
+    ) {
+        let body = self.tap.settle();
+        let response = self
+            .response_set
+            .get()
+            .cloned()
+            .unwrap_or(ResponseSet::Never);
+        let outcome = outcome(response, &body);
+        let report = build_report(memory, facts, &body, self.started.elapsed(), outcome);
+        let _ = self.report_tx.send(report);
+    }
+}
+
 /// How a worker's event loop ended.
 enum End {
     /// It served `max_requests` requests.
@@ -450,17 +471,11 @@ impl Worker {
             max_in_flight: self.max_in_flight,
             open_resources,
         };
-        let body = request.tap.settle();
-        let response = request
-            .response_set
-            .get()
-            .cloned()
-            .unwrap_or(ResponseSet::Never);
-        let outcome = decide_outcome(None, response, &body);
         // Before the report, so that whoever awaits it sees the room it left.
         self.load.lock().unwrap().unfinished -= 1;
-        let report = build_report(memory, facts, &body, request.started.elapsed(), outcome);
-        let _ = request.report_tx.send(report);
+        request.report(memory, facts, |response, body| {
+            decide_outcome(None, response, body)
+        });
     }
 
     /// Drops the instance with requests in it, and reports on each.
@@ -481,28 +496,19 @@ impl Worker {
                 max_in_flight: self.max_in_flight,
                 open_resources,
             };
-            let body = request.tap.settle();
-            let response = request
-                .response_set
-                .get()
-                .cloned()
-                .unwrap_or(ResponseSet::Never);
-            let outcome = match end {
+            request.report(memory, facts, |response, body| match end {
                 End::Failed(trap) => {
-                    decide_outcome(Some(CallFailure::Trap(trap.clone())), response, &body)
+                    decide_outcome(Some(CallFailure::Trap(trap.clone())), response, body)
                 }
                 End::Late(late) if late.contains(&number) => {
-                    decide_outcome(Some(CallFailure::Deadline), response, &body)
+                    decide_outcome(Some(CallFailure::Deadline), response, body)
                 }
                 _ => Outcome::HostError(format!(
                     "instance {} dropped because another request in it exceeded the request \
                      timeout",
                     self.id
                 )),
-            };
-            let duration = request.started.elapsed();
-            let report = build_report(memory, facts, &body, duration, outcome);
-            let _ = request.report_tx.send(report);
+            });
         }
     }
 
