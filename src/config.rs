@@ -48,7 +48,7 @@ impl Default for Settings {
             root: "/".to_string(),
             chunk_size: MAX_CHUNK_SIZE,
             stall_timeout: Some(Duration::from_secs(30)),
-            // Measured 2-3x faster than splice under wasmtime serve and
+            // Measured 1.5-3x faster than splice under wasmtime serve and
             // host-test (a splice's file read is a spawn_blocking round trip
             // per chunk on the host); its cost is one more 64 KiB page.
             // See README "Transfer modes".
