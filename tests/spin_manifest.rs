@@ -1,7 +1,8 @@
-//! spin.toml stays runnable: its `source` is the file the build produces, its
-//! `files` exist, its environment holds valid settings, and the mount point
-//! agrees with ROOT. (Spin itself is not installed here; the export name Spin
-//! looks for is checked in tests/component_interface.rs.)
+//! spin.toml (the WASI 0.2 build) and spin-p3.toml (the WASI 0.3 build, for
+//! Spin 4) stay runnable: each `source` is the file its build command
+//! produces, its `files` exist, its environment holds valid settings, and the
+//! mount point agrees with ROOT. (Spin itself is not installed here; the export
+//! names Spin looks for are checked in tests/component_interface.rs.)
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -15,10 +16,43 @@ fn workspace() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn manifest() -> Table {
-    let text = std::fs::read_to_string(workspace().join("spin.toml"))
-        .expect("spin.toml at the workspace root");
-    text.parse().unwrap_or_else(|e| panic!("spin.toml: {e}"))
+/// A manifest, the file its build command writes, and where host-test builds
+/// the same component.
+struct Manifest {
+    file: &'static str,
+    source: &'static str,
+    command: &'static str,
+    host_test_build: &'static str,
+    /// Its path below target/wasm-components (host-test's own target dirs).
+    host_test_tail: &'static str,
+}
+
+const MANIFESTS: [Manifest; 2] = [
+    Manifest {
+        file: "spin.toml",
+        source: "target/wasm32-wasip2/release/wasi_fileserver.wasm",
+        command: "cargo build --release --target wasm32-wasip2",
+        host_test_build: host_test::FILESERVER_COMPONENT,
+        host_test_tail: "wasm32-wasip2/release/wasi_fileserver.wasm",
+    },
+    // The WASI 0.3 build, for Spin 4.
+    Manifest {
+        file: "spin-p3.toml",
+        source: "target/p3/wasm32-wasip2/release/wasi_fileserver_p3.wasm",
+        command: "cargo build --release --target wasm32-wasip2 -p wasi-fileserver-p3 \
+                  --target-dir target/p3",
+        host_test_build: host_test::P3_COMPONENT,
+        host_test_tail: "p3/wasm32-wasip2/release/wasi_fileserver_p3.wasm",
+    },
+];
+
+impl Manifest {
+    fn parse(&self) -> Table {
+        let text = std::fs::read_to_string(workspace().join(self.file))
+            .unwrap_or_else(|e| panic!("{} at the workspace root: {e}", self.file));
+        text.parse()
+            .unwrap_or_else(|e| panic!("{}: {e}", self.file))
+    }
 }
 
 fn table<'a>(value: &'a Value, what: &str) -> &'a Table {
@@ -55,31 +89,55 @@ fn routed_component(manifest: &Table) -> (&str, &Table) {
 
 #[test]
 fn source_is_what_the_build_produces_and_files_exist() {
-    let manifest = manifest();
+    for spec in &MANIFESTS {
+        source_and_files(spec);
+    }
+}
+
+fn source_and_files(spec: &Manifest) {
+    let file = spec.file;
+    let manifest = spec.parse();
     assert_eq!(manifest["spin_manifest_version"].as_integer(), Some(2));
     let (id, component) = routed_component(&manifest);
 
-    // `cargo build --release --target wasm32-wasip2` writes
-    // target/wasm32-wasip2/release/<crate name>.wasm; host-test builds the same
-    // artifact under target/wasm-components/ (FILESERVER_COMPONENT).
-    let artifact = format!("{}.wasm", env!("CARGO_PKG_NAME").replace('-', "_"));
-    let expected = format!("target/{WASM_TARGET}/release/{artifact}");
+    // The build command writes `source`; host-test builds the same artifact
+    // (same package, profile and target) under target/wasm-components/.
     assert_eq!(
         string(&component["source"], "source"),
-        expected,
-        "[component.{id}] source"
+        spec.source,
+        "{file}: [component.{id}] source"
     );
-    let built = Path::new(host_test::FILESERVER_COMPONENT);
+    let artifact = Path::new(spec.source).file_name().unwrap();
+    assert_eq!(
+        Some(artifact),
+        Path::new(spec.host_test_build).file_name(),
+        "{file}: host-test builds {}",
+        spec.host_test_build
+    );
     assert!(
-        built.ends_with(Path::new(WASM_TARGET).join("release").join(&artifact)),
-        "host-test builds {} but spin.toml expects {expected}",
-        built.display()
+        spec.host_test_build.ends_with(spec.host_test_tail) && spec.source.contains(WASM_TARGET),
+        "{file}: {} vs {}",
+        spec.host_test_build,
+        spec.source
     );
     let build = table(&component["build"], "[component.build]");
     assert_eq!(
         string(&build["command"], "build command"),
-        format!("cargo build --release --target {WASM_TARGET}"),
-        "the build command must produce `source`"
+        spec.command,
+        "{file}: the build command must produce `source`"
+    );
+    // The command's own flags say where it writes.
+    let target_dir = spec
+        .command
+        .split_once("--target-dir ")
+        .map(|(_, dir)| dir.split_whitespace().next().unwrap())
+        .unwrap_or("target");
+    assert!(
+        spec.source
+            .starts_with(&format!("{target_dir}/{WASM_TARGET}/release/")),
+        "{file}: `{}` does not write `{}`",
+        spec.command,
+        spec.source
     );
 
     let files = component["files"].as_array().expect("files = [...]");
@@ -112,7 +170,13 @@ fn source_is_what_the_build_produces_and_files_exist() {
 
 #[test]
 fn environment_holds_valid_settings_and_root_is_the_mount_point() {
-    let manifest = manifest();
+    for spec in &MANIFESTS {
+        environment_and_root(spec);
+    }
+}
+
+fn environment_and_root(spec: &Manifest) {
+    let manifest = spec.parse();
     let (id, component) = routed_component(&manifest);
     let environment = component
         .get("environment")
