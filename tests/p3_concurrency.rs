@@ -355,7 +355,7 @@ async fn one_instance_serves_10000_requests_16_at_once_in_bounded_memory() {
         assert_eq!(after.instance_requests as usize, REQUESTS + 1);
         assert_eq!(load.max_outstanding, CLIENTS, "{transfer}: clients");
         assert!(
-            max_in_flight >= IN_FLIGHT / 2 && max_in_flight <= IN_FLIGHT,
+            (IN_FLIGHT / 2..=IN_FLIGHT).contains(&max_in_flight),
             "{transfer}: at most {max_in_flight} requests ran at once in the instance"
         );
         assert!(

@@ -206,6 +206,9 @@ impl SharedInstances {
 
 impl WorkerHandle {
     /// Gives `job` to this instance if it has room, else hands it back.
+    // A refused job goes back by value to be offered elsewhere: boxing it
+    // would cost an allocation per request to save a move.
+    #[allow(clippy::result_large_err)]
     fn offer(&self, job: Job, max_requests: u32, max_in_flight: u32) -> Result<(), Job> {
         let mut load = self.load.lock().unwrap();
         if load.closed || load.given >= max_requests || load.unfinished >= max_in_flight {
