@@ -1,7 +1,9 @@
 //! Load test: `host-test serve` in its own process, hundreds of concurrent
 //! clients mixing full downloads (checksummed), slow readers, stalled
 //! readers, clients that leave mid-body and hostile requests, in two
-//! identical waves. Pass: every download intact, no trap, no 5xx for a
+//! identical waves; once for the WASI 0.2 build (a fresh instance per
+//! request), then for the WASI 0.3 build with instances that take 16
+//! requests at once (`--reuse 1000 --concurrent-reuse 16`). Pass: every download intact, no trap, no 5xx for a
 //! valid request, stalled clients cut by STALL_TIMEOUT, and no growth: the
 //! server's RSS after the second wave is at most 1.1x its peak in the first.
 //!
@@ -36,7 +38,7 @@ impl Drop for ServerProcess {
 }
 
 impl ServerProcess {
-    fn start(dir: &Path) -> ServerProcess {
+    fn start(dir: &Path, extra: &[&str]) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_host-test"))
             .args([
                 "serve",
@@ -48,6 +50,7 @@ impl ServerProcess {
             ])
             .arg(dir)
             .args(["--env", &format!("STALL_TIMEOUT={STALL_TIMEOUT_SECS}s")])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -293,7 +296,22 @@ async fn two_waves_of_mixed_clients() {
         .unwrap();
     let medium_sha: [u8; 32] = Sha256::digest(&medium).into();
 
-    let server = ServerProcess::start(&root);
+    let p3: &[&str] = &[
+        "--component",
+        host_test::P3_COMPONENT,
+        "--reuse",
+        "1000",
+        "--concurrent-reuse",
+        "16",
+    ];
+    // One after the other: the two servers would share the 2 cores.
+    for (build, extra) in [("p2", &[][..]), ("p3, 16 at once per instance", p3)] {
+        two_waves(build, &root, extra, clients, medium_sha).await;
+    }
+}
+
+async fn two_waves(build: &str, root: &Path, extra: &[&str], clients: usize, medium_sha: [u8; 32]) {
+    let server = ServerProcess::start(root, extra);
     let idle = server.rss_kib();
     let started = Instant::now();
     let (first, first_peak) = wave(&server, clients, medium_sha).await;
@@ -305,24 +323,27 @@ async fn two_waves_of_mixed_clients() {
     let traps = log.iter().filter(|l| l.contains("trapped")).count();
     let requests = log.iter().filter(|l| l.starts_with("GET ")).count();
     eprintln!(
-        "load: {clients} clients x 2 waves in {:.1?}: {requests} requests logged, {traps} traps; \
+        "load ({build}): {clients} clients x 2 waves in {:.1?}: {requests} requests logged, {traps} traps; \
          first {first:?}; second {second:?}; RSS idle {idle} KiB, peak wave 1 {first_peak} KiB, \
          peak wave 2 {second_peak} KiB, after {after} KiB",
         started.elapsed()
     );
     let _ = std::io::stderr().flush();
     for (name, t) in [("first", &first), ("second", &second)] {
-        assert_eq!(t.corrupt, 0, "{name}: corrupt downloads");
-        assert_eq!(t.server_errors, 0, "{name}: 5xx for valid requests");
-        assert_eq!(t.stalled_not_cut, 0, "{name}: stalled clients not cut");
+        assert_eq!(t.corrupt, 0, "{build} {name}: corrupt downloads");
+        assert_eq!(t.server_errors, 0, "{build} {name}: 5xx for valid requests");
+        assert_eq!(
+            t.stalled_not_cut, 0,
+            "{build} {name}: stalled clients not cut"
+        );
         assert!(
             t.intact > 0 && t.stalled_cut > 0 && t.slow_ok > 0 && t.left > 0 && t.hostile_ok > 0,
-            "{name}: {t:?}"
+            "{build} {name}: {t:?}"
         );
     }
-    assert_eq!(traps, 0);
+    assert_eq!(traps, 0, "{build}");
     assert!(
         after as f64 <= 1.1 * first_peak as f64,
-        "RSS grew across waves: {after} KiB after vs {first_peak} KiB peak"
+        "{build}: RSS grew across waves: {after} KiB after vs {first_peak} KiB peak"
     );
 }
