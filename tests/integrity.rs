@@ -4,7 +4,8 @@
 mod common;
 
 use common::*;
-use host_test::{get, read_all, read_hash, request, Outcome};
+use host_test::{get, read_all, read_hash, request, Outcome, Server, ServerConfig};
+use http_body_util::BodyExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_match_the_files_in_both_modes() {
@@ -40,6 +41,37 @@ async fn bodies_match_the_files_in_both_modes() {
             assert_eq!(report.outcome, Outcome::Finished, "{mode} {name}");
             assert_eq!(report.body_bytes, size);
         }
+    }
+}
+
+/// The host may frame a body in smaller pieces than the guest writes (a
+/// WASIp3 write is split into frames of at most the host's chunk size; a
+/// WASIp2 guest is granted no more than that): the bytes are the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_match_when_the_host_frames_smaller_than_the_guest_writes() {
+    let site = Site::new();
+    let path = site.file("data.bin", 3 * MIB + 7);
+    for (build, transfer) in builds_and_modes() {
+        let mode = format!("{build:?} {transfer}");
+        let config = ServerConfig::new(site.root())
+            .component(build.component())
+            .env("TRANSFER", transfer)
+            .body_chunk_size(5000);
+        let server = Server::new(config).unwrap();
+        let mut ex = server.handle(get("/data.bin")).await.unwrap();
+        let mut content = Vec::new();
+        let mut largest = 0;
+        while let Some(frame) = ex.body.frame().await {
+            let frame = frame.unwrap_or_else(|e| panic!("{mode}: {e}"));
+            if let Ok(data) = frame.into_data() {
+                largest = largest.max(data.len());
+                content.extend_from_slice(&data);
+            }
+        }
+        assert!(largest <= 5000, "{mode}: a {largest}-byte frame");
+        assert_eq!(content.len() as u64, 3 * MIB + 7, "{mode}");
+        assert_eq!(sha256(&content), sha256_file(&path), "{mode}");
+        assert_eq!(ex.report.wait().await.outcome, Outcome::Finished, "{mode}");
     }
 }
 

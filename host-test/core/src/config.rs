@@ -22,7 +22,8 @@ pub struct ServerConfig {
     pub env: Vec<(String, String)>,
     /// `WasiHttpHooks::p2_outgoing_body_buffer_chunks`.
     pub body_buffer_chunks: usize,
-    /// `WasiHttpHooks::p2_outgoing_body_chunk_size`.
+    /// `WasiHttpHooks::p2_outgoing_body_chunk_size` and
+    /// `p3_outgoing_body_chunk_size`: the largest frame a body write becomes.
     pub body_chunk_size: usize,
     /// Linear-memory cap in bytes; growth beyond it is refused.
     pub max_memory: Option<usize>,

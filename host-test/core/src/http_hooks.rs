@@ -4,7 +4,9 @@
 //! wasmtime-wasi-http reads the two body settings when the guest creates an
 //! outgoing body: the channel to hyper holds `buffer_chunks + 1` writes, and
 //! `check-write` grants `chunk_size` bytes at a time. Both bound the host memory
-//! a response can hold while the client is slow.
+//! a response can hold while the client is slow. A WASIp3 body has a channel
+//! of one frame (not configurable) and copies at most `chunk_size` bytes of a
+//! guest write per frame (wasmtime's default: 1 MiB, whatever the guest wrote).
 
 use std::future::Future;
 
@@ -24,6 +26,10 @@ impl WasiHttpHooks for BodyChannelHooks {
     }
 
     fn p2_outgoing_body_chunk_size(&mut self) -> usize {
+        self.chunk_size
+    }
+
+    fn p3_outgoing_body_chunk_size(&mut self) -> usize {
         self.chunk_size
     }
 
