@@ -18,9 +18,10 @@ use tokio::net::TcpStream;
 /// The CLI version these tests are written against.
 pub const WASMTIME_VERSION: &str = "48.0.8";
 
-/// How scripts/test installs it (only what `wasmtime serve` needs).
-pub const INSTALL: &str = "cargo install wasmtime-cli --version 48.0.8 --locked --no-default-features \
-     --features serve,run,cranelift,parallel-compilation,pooling-allocator,component-model-async,cache";
+/// How to build the workspace's own `wasmtime serve` (wasmtime-cli 48.0.8 as
+/// a library, `host-test/src/bin/wasmtime_serve.rs`); `cargo test -p host-test`
+/// (scripts/test) builds it too.
+pub const BUILD: &str = "cargo build --release -p host-test --bin wasmtime-serve";
 
 /// `-W max-memory-size` for every test: 4 wasm pages (256 KiB), the cap the
 /// README documents. The component needs 2 pages with TRANSFER=chunked and
@@ -43,8 +44,9 @@ pub fn memory_cap(component: &str) -> u64 {
 }
 
 /// The wasmtime binary: `$WASMTIME`, else `wasmtime` on PATH, else
-/// `$CARGO_HOME/bin/wasmtime`; it must say `wasmtime 48.0.8`. Panics with the
-/// install command otherwise: these tests never pass without the CLI.
+/// `$CARGO_HOME/bin/wasmtime`, else the workspace's `wasmtime-serve` beside
+/// the test binaries; it must say `wasmtime 48.0.8`. Panics with the build
+/// command otherwise: these tests never pass without it.
 pub fn wasmtime_cli() -> PathBuf {
     static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     FOUND
@@ -65,6 +67,13 @@ fn find_wasmtime_cli() -> Result<PathBuf, String> {
     if let Some(cargo_home) = cargo_home {
         candidates.push(cargo_home.join("bin").join("wasmtime"));
     }
+    // target/<profile>/deps/<this test> -> target/<profile>/wasmtime-serve
+    if let Some(profile_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
+    {
+        candidates.push(profile_dir.join("wasmtime-serve"));
+    }
     let mut seen = Vec::new();
     for candidate in &candidates {
         match Command::new(candidate).arg("--version").output() {
@@ -79,8 +88,9 @@ fn find_wasmtime_cli() -> Result<PathBuf, String> {
         }
     }
     Err(format!(
-        "these end-to-end tests need wasmtime-cli {WASMTIME_VERSION} (`wasmtime serve`), which was not found \
-         ({}).\nInstall it with\n    {INSTALL}\nor run scripts/test (it installs it), or set WASMTIME=/path/to/wasmtime.",
+        "these end-to-end tests need `wasmtime serve` {WASMTIME_VERSION}, which was not found \
+         ({}).\nBuild the workspace's own with\n    {BUILD}\nor run scripts/test (it builds it), \
+         or set WASMTIME=/path/to/wasmtime.",
         seen.join("; ")
     ))
 }
