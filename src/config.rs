@@ -81,9 +81,16 @@ impl std::fmt::Display for Warning {
     }
 }
 
+/// The instance's settings: read from the environment on first use, then
+/// kept, so a host that reuses instances pays for it once.
+pub fn settings() -> &'static Settings {
+    static SETTINGS: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+    SETTINGS.get_or_init(Settings::from_environment)
+}
+
 impl Settings {
     /// The settings from the process environment; each unusable value is
-    /// reported once on stderr. Components call this once per instance.
+    /// reported once on stderr.
     pub fn from_environment() -> Settings {
         let (settings, warnings) = Settings::from_lookup(|name| std::env::var(name).ok());
         for warning in warnings {

@@ -82,8 +82,10 @@ pub fn content_type_for(file_name: &str) -> &'static str {
     if stem.is_empty() || ext.len() > 12 {
         return DEFAULT;
     }
-    let mut lower = [0u8; 12];
-    let lower = &mut lower[..ext.len()];
+    let mut buffer = [0u8; 12];
+    let Some(lower) = buffer.get_mut(..ext.len()) else {
+        return DEFAULT;
+    };
     lower.copy_from_slice(ext.as_bytes());
     lower.make_ascii_lowercase();
     let Ok(lower) = std::str::from_utf8(lower) else {
@@ -91,8 +93,9 @@ pub fn content_type_for(file_name: &str) -> &'static str {
     };
     TYPES
         .binary_search_by(|(e, _)| (*e).cmp(lower))
-        .map(|i| TYPES[i].1)
-        .unwrap_or(DEFAULT)
+        .ok()
+        .and_then(|i| TYPES.get(i))
+        .map_or(DEFAULT, |(_, content_type)| content_type)
 }
 
 #[cfg(test)]

@@ -20,22 +20,30 @@ impl FileMeta {
     /// A strong ETag from size and modification time (with nanoseconds), never
     /// from the content: computing it must not read the file.
     pub fn etag(&self) -> String {
+        let (size, s, n) = self.etag_parts();
+        format!("\"{size:x}-{s:x}.{n:x}\"")
+    }
+
+    /// The ETag of a variant of the same file, marked by `suffix` (a
+    /// content-coding token) so that two variants never share one.
+    pub fn etag_with_suffix(&self, suffix: &str) -> String {
+        let (size, s, n) = self.etag_parts();
+        format!("\"{size:x}-{s:x}.{n:x}-{suffix}\"")
+    }
+
+    fn etag_parts(&self) -> (u64, u64, u32) {
         let (s, n) = self
             .modified
             .map(|t| (t.seconds, t.nanoseconds))
             .unwrap_or((0, 0));
-        format!("\"{:x}-{:x}.{:x}\"", self.size, s, n)
+        (self.size, s, n)
     }
 
-    /// The `Last-Modified` value (an IMF-fixdate), when the time is known.
-    pub fn last_modified(&self) -> Option<String> {
-        self.modified_time().map(httpdate::fmt_http_date)
-    }
-
-    /// Modification time at HTTP's one-second resolution.
+    /// The modification time, when the file system gave one that this
+    /// platform's clock type can hold.
     pub fn modified_time(&self) -> Option<SystemTime> {
-        self.modified
-            .map(|t| SystemTime::UNIX_EPOCH + Duration::from_secs(t.seconds))
+        let t = self.modified?;
+        SystemTime::UNIX_EPOCH.checked_add(Duration::new(t.seconds, t.nanoseconds.min(999_999_999)))
     }
 }
 
@@ -67,21 +75,27 @@ mod tests {
     }
 
     #[test]
-    fn last_modified_is_imf_fixdate() {
-        let m = FileMeta {
+    fn modified_time_never_overflows() {
+        let at = |seconds, nanoseconds| FileMeta {
             size: 0,
             modified: Some(Timestamp {
-                seconds: 784_111_777,
-                nanoseconds: 999,
+                seconds,
+                nanoseconds,
             }),
         };
-        assert_eq!(m.last_modified().unwrap(), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(
+            at(784_111_777, 999).modified_time(),
+            Some(SystemTime::UNIX_EPOCH + Duration::new(784_111_777, 999))
+        );
+        // Whatever the platform's limit, these are refused, not a panic.
+        let _ = at(u64::MAX, 999_999_999).modified_time();
+        let _ = at(i64::MAX as u64, u32::MAX).modified_time();
         assert_eq!(
             FileMeta {
                 size: 0,
                 modified: None
             }
-            .last_modified(),
+            .modified_time(),
             None
         );
     }

@@ -37,6 +37,77 @@ pub fn listing_entry(name: &str, is_dir: bool) -> String {
 
 pub const LISTING_TAIL: &str = "</ul>\n</body></html>\n";
 
+/// Turns a directory's entries into rows as a glue reads them, one at a
+/// time: dot names only when hidden files are served (as for paths), and a
+/// closing note for entries that could not be listed.
+pub struct ListingRows {
+    serve_hidden: bool,
+    unreadable: u64,
+}
+
+/// One entry as a glue read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListedEntry<'a> {
+    Named {
+        name: &'a str,
+        is_dir: bool,
+    },
+    /// The host reported an entry whose name is not UTF-8, without the name,
+    /// so it cannot be linked (nginx would list it percent-encoded).
+    UnreadableName,
+}
+
+/// How the directory's entries ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntriesEnd {
+    /// Every entry was read.
+    Complete,
+    /// The host ended the entries at a name that is not UTF-8 (wasmtime 48's
+    /// WASI 0.3 directory stream does; WASI 0.2 reports it and goes on).
+    StoppedAtUnreadableName,
+}
+
+impl ListingRows {
+    pub fn new(serve_hidden: bool) -> ListingRows {
+        ListingRows {
+            serve_hidden,
+            unreadable: 0,
+        }
+    }
+
+    /// The row for `entry`, if it gets one.
+    pub fn row(&mut self, entry: ListedEntry<'_>) -> Option<String> {
+        match entry {
+            ListedEntry::Named { name, is_dir } => {
+                (self.serve_hidden || !name.starts_with('.')).then(|| listing_entry(name, is_dir))
+            }
+            ListedEntry::UnreadableName => {
+                self.unreadable = self.unreadable.saturating_add(1);
+                None
+            }
+        }
+    }
+
+    /// What closes the listing: a note of what was left out, then the tail.
+    pub fn tail(self, end: EntriesEnd) -> String {
+        let mut tail = String::new();
+        if self.unreadable > 0 {
+            let count = self.unreadable;
+            let plural = if count == 1 { "y" } else { "ies" };
+            tail.push_str(&format!(
+                "<li><em>{count} entr{plural} with a name that is not UTF-8 not listed</em></li>\n"
+            ));
+        }
+        if end == EntriesEnd::StoppedAtUnreadableName {
+            tail.push_str(
+                "<li><em>the listing ends at an entry whose name is not UTF-8</em></li>\n",
+            );
+        }
+        tail.push_str(LISTING_TAIL);
+        tail
+    }
+}
+
 fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -81,6 +152,32 @@ mod tests {
         assert_eq!(
             listing_entry("é", false),
             "<li><a href=\"%C3%A9\">é</a></li>\n"
+        );
+    }
+
+    #[test]
+    fn hidden_entries_and_unlisted_names() {
+        let named = |name| ListedEntry::Named {
+            name,
+            is_dir: false,
+        };
+        let mut rows = ListingRows::new(false);
+        assert!(rows.row(named("a")).is_some());
+        assert_eq!(rows.row(named(".git")), None);
+        assert_eq!(rows.row(ListedEntry::UnreadableName), None);
+        let tail = rows.tail(EntriesEnd::Complete);
+        assert!(tail.contains("1 entry with a name") && tail.ends_with(LISTING_TAIL));
+        let mut rows = ListingRows::new(true);
+        assert!(rows.row(named(".git")).is_some());
+        rows.row(ListedEntry::UnreadableName);
+        rows.row(ListedEntry::UnreadableName);
+        assert!(rows.tail(EntriesEnd::Complete).contains("2 entries"));
+        assert!(ListingRows::new(false)
+            .tail(EntriesEnd::StoppedAtUnreadableName)
+            .contains("ends at"));
+        assert_eq!(
+            ListingRows::new(false).tail(EntriesEnd::Complete),
+            LISTING_TAIL
         );
     }
 

@@ -16,7 +16,7 @@ pub fn multipart_segments(
     size: u64,
     boundary: &str,
 ) -> Vec<Segment> {
-    let mut segments = Vec::with_capacity(ranges.len() * 2 + 1);
+    let mut segments = Vec::with_capacity(ranges.len().saturating_mul(2).saturating_add(1));
     for (i, range) in ranges.iter().enumerate() {
         // The CRLF before every delimiter but the first belongs to the delimiter.
         let lead = if i == 0 { "" } else { "\r\n" };
@@ -33,8 +33,18 @@ pub fn multipart_segments(
     segments
 }
 
-pub fn total_len(segments: &[Segment]) -> u64 {
-    segments.iter().map(Segment::len).sum()
+/// The body's exact length, or `None` if it does not fit a `u64` (only a
+/// file system that invents sizes could get there).
+pub fn total_len(segments: &[Segment]) -> Option<u64> {
+    segments
+        .iter()
+        .try_fold(0u64, |sum, segment| sum.checked_add(segment.len()))
+}
+
+/// A boundary of 128 random bits from `random` (the glue's WASI random
+/// source): content cannot be crafted to contain the delimiter.
+pub fn boundary(mut random: impl FnMut() -> u64) -> String {
+    format!("{:016x}{:016x}", random(), random())
 }
 
 #[cfg(test)]
@@ -66,7 +76,8 @@ mod tests {
              \r\n--XYZ\r\ncontent-type: text/plain\r\ncontent-range: bytes 8-9/10\r\n\r\n89\
              \r\n--XYZ--\r\n"
         );
-        assert_eq!(total_len(&segments), body.len() as u64);
+        assert_eq!(total_len(&segments), Some(body.len() as u64));
+        assert_eq!(boundary(|| 0xab).len(), 32);
         assert_eq!(
             multipart_content_type("XYZ"),
             "multipart/byteranges; boundary=XYZ"

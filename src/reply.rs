@@ -1,9 +1,12 @@
 //! Render: a Plan becomes status, headers and a body description. Pure; no WASI.
 
 use crate::config::Settings;
+use crate::http_date;
 use crate::listing::listing_head;
 use crate::multipart::{multipart_content_type, multipart_segments, total_len};
-use crate::plan::{Failure, Plan, Representation, Selection};
+use crate::plan::{Failure, FileRole, Plan, Representation, Selection, Variants};
+use crate::request::incoming::Oversize;
+use crate::request::method::Method;
 use crate::segment::Segment;
 
 pub const ALLOW: &str = "GET, HEAD, OPTIONS";
@@ -31,30 +34,47 @@ pub struct Reply {
     pub body: ReplyBody,
 }
 
-/// `head` drops the body but keeps every header a GET would get;
-/// `boundary` is called only for a multipart body.
+impl Reply {
+    /// The headers as both WASI `fields.from-list` take them.
+    pub fn header_entries(&self) -> Vec<(String, Vec<u8>)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()))
+            .collect()
+    }
+}
+
+/// The reply to `plan` for a request with `method` (HEAD drops the body but
+/// keeps every header a GET would get); `boundary` is called only for a
+/// multipart body.
 pub fn render(
     plan: Plan,
-    head: bool,
+    method: Method,
     settings: &Settings,
     boundary: impl FnOnce() -> String,
 ) -> Reply {
     let reply = match plan {
         Plan::File {
-            status,
+            role,
             file,
             selection,
-        } => file_reply(status, file, selection, settings, boundary),
+        } => {
+            let boundary = matches!(selection, Selection::Multipart(_)).then(boundary);
+            file_reply(role, file, selection, settings, boundary)
+        }
         Plan::NotModified(file) => Reply {
             status: 304,
             headers: validator_headers(&file, settings),
             body: ReplyBody::None,
         },
-        Plan::RangeNotSatisfiable { size } => {
-            let mut reply = failure_reply(Failure::RangeNotSatisfiable);
+        Plan::RangeNotSatisfiable(file) => {
+            let mut reply = text_reply(416, "416 Range Not Satisfiable\n");
             reply
                 .headers
-                .push(("content-range", format!("bytes */{size}")));
+                .push(("content-range", format!("bytes */{}", file.meta.size)));
+            if file.variants == Variants::Negotiable {
+                reply.headers.push(("vary", "accept-encoding".to_string()));
+            }
             reply
         }
         Plan::Listing { path, title } => Reply {
@@ -80,55 +100,66 @@ pub fn render(
         },
         Plan::Fail(failure) => failure_reply(failure),
     };
-    if head {
+    without_body_unless(method.wants_body(), reply)
+}
+
+fn without_body_unless(wanted: bool, reply: Reply) -> Reply {
+    if wanted {
+        reply
+    } else {
         Reply {
             body: ReplyBody::None,
             ..reply
         }
-    } else {
-        reply
     }
 }
 
+/// `boundary` is there for a multipart selection.
 fn file_reply(
-    status: u16,
+    role: FileRole,
     file: Representation,
     selection: Selection,
     settings: &Settings,
-    boundary: impl FnOnce() -> String,
+    boundary: Option<String>,
 ) -> Reply {
     let size = file.meta.size;
-    let status = if matches!(selection, Selection::Ranges(_)) {
-        206
-    } else {
-        status
-    };
     let mut headers = Vec::with_capacity(10);
-    let segments = match selection {
-        Selection::Ranges(ranges) if ranges.len() > 1 => {
-            let boundary = boundary();
+    let (status, segments) = match selection {
+        Selection::Multipart(ranges) => {
+            let boundary = boundary.unwrap_or_default();
             let segments = multipart_segments(&ranges, file.content_type, size, &boundary);
+            let Some(length) = total_len(&segments) else {
+                // Cannot be framed: the whole file instead, as for wasteful sets.
+                return file_reply(role, file, Selection::Whole, settings, None);
+            };
             headers.push(("content-type", multipart_content_type(&boundary)));
-            headers.push(("content-length", total_len(&segments).to_string()));
-            segments
+            headers.push(("content-length", length.to_string()));
+            (206, segments)
         }
-        Selection::Ranges(ranges) => {
-            let range = ranges[0];
+        Selection::Range(range) => {
             headers.push(("content-type", file.content_type.to_string()));
             headers.push(("content-length", range.len.to_string()));
             headers.push(("content-range", range.content_range(size)));
-            vec![Segment::FileRange {
+            let segment = Segment::FileRange {
                 start: range.start,
                 len: range.len,
-            }]
+            };
+            (206, vec![segment])
         }
         Selection::Whole => {
             headers.push(("content-type", file.content_type.to_string()));
             headers.push(("content-length", size.to_string()));
-            vec![Segment::FileRange {
-                start: 0,
-                len: size,
-            }]
+            let status = match role {
+                FileRole::Requested => 200,
+                FileRole::NotFoundPage => 404,
+            };
+            (
+                status,
+                vec![Segment::FileRange {
+                    start: 0,
+                    len: size,
+                }],
+            )
         }
     };
     headers.push(("accept-ranges", "bytes".to_string()));
@@ -150,43 +181,60 @@ fn file_reply(
 /// What a 304 repeats of the 200 (RFC 9110 section 15.4.5).
 fn validator_headers(file: &Representation, settings: &Settings) -> Vec<(&'static str, String)> {
     let mut headers = vec![("etag", file.etag())];
-    if let Some(date) = file.meta.last_modified() {
+    if let Some(date) = file.last_modified.and_then(http_date::format) {
         headers.push(("last-modified", date));
     }
     if let Some(cache_control) = &settings.cache_control {
         headers.push(("cache-control", cache_control.clone()));
     }
-    if file.negotiable {
+    if file.variants == Variants::Negotiable {
         headers.push(("vary", "accept-encoding".to_string()));
     }
     headers
 }
 
 pub fn failure_reply(failure: Failure) -> Reply {
-    let (status, text) = match failure {
-        Failure::BadRequest => (400, "400 Bad Request\n"),
-        Failure::Forbidden => (403, "403 Forbidden\n"),
-        Failure::NotFound => (404, "404 Not Found\n"),
-        Failure::MethodNotAllowed => (405, "405 Method Not Allowed\n"),
-        Failure::PreconditionFailed => (412, "412 Precondition Failed\n"),
-        Failure::RangeNotSatisfiable => (416, "416 Range Not Satisfiable\n"),
-        Failure::Internal => (500, "500 Internal Server Error\n"),
-        Failure::Unavailable => (503, "503 Service Unavailable\n"),
-    };
-    let mut headers = vec![
-        ("content-type", "text/plain; charset=utf-8".to_string()),
-        ("content-length", text.len().to_string()),
-        ("x-content-type-options", "nosniff".to_string()),
-    ];
     match failure {
-        Failure::MethodNotAllowed => headers.push(("allow", ALLOW.to_string())),
-        // Memory frees as soon as requests in flight end.
-        Failure::Unavailable => headers.push(("retry-after", "1".to_string())),
-        _ => {}
+        Failure::BadRequest => text_reply(400, "400 Bad Request\n"),
+        Failure::Forbidden => text_reply(403, "403 Forbidden\n"),
+        Failure::NotFound => text_reply(404, "404 Not Found\n"),
+        Failure::MethodNotAllowed => {
+            let mut reply = text_reply(405, "405 Method Not Allowed\n");
+            reply.headers.push(("allow", ALLOW.to_string()));
+            reply
+        }
+        Failure::PreconditionFailed => text_reply(412, "412 Precondition Failed\n"),
+        Failure::Internal => text_reply(500, "500 Internal Server Error\n"),
     }
+}
+
+/// A request too large to read on (`read_request`).
+pub fn oversize_reply(oversize: Oversize, method: Method) -> Reply {
+    let reply = match oversize {
+        Oversize::Target => text_reply(414, "414 URI Too Long\n"),
+        Oversize::Headers => text_reply(431, "431 Request Header Fields Too Large\n"),
+    };
+    without_body_unless(method.wants_body(), reply)
+}
+
+/// The glue could not get the memory a body needs (an instance serving many
+/// requests at once hit its memory cap). It frees as soon as requests in
+/// flight end, so 503 with `Retry-After`, not a trap that would end every
+/// request in the instance.
+pub fn unavailable_reply() -> Reply {
+    let mut reply = text_reply(503, "503 Service Unavailable\n");
+    reply.headers.push(("retry-after", "1".to_string()));
+    reply
+}
+
+fn text_reply(status: u16, text: &'static str) -> Reply {
     Reply {
         status,
-        headers,
+        headers: vec![
+            ("content-type", "text/plain; charset=utf-8".to_string()),
+            ("content-length", text.len().to_string()),
+            ("x-content-type-options", "nosniff".to_string()),
+        ],
         body: ReplyBody::Text(text),
     }
 }
@@ -197,6 +245,7 @@ mod tests {
     use crate::file_meta::{FileMeta, Timestamp};
     use crate::request::accept_encoding::Encoding;
     use crate::request::range::ByteRange;
+    use std::time::{Duration, SystemTime};
 
     fn header<'a>(r: &'a Reply, name: &str) -> Option<&'a str> {
         r.headers
@@ -216,26 +265,28 @@ mod tests {
         Representation {
             path: "big.iso".into(),
             meta,
+            last_modified: meta.modified_time(),
             content_type: "application/x-iso9660-image",
             encoding: None,
-            negotiable: false,
+            variants: Variants::None,
         }
     }
 
-    fn render_plain(plan: Plan, head: bool) -> Reply {
-        render(plan, head, &Settings::default(), || "BOUNDARY".into())
+    fn whole(file: Representation) -> Plan {
+        Plan::File {
+            role: FileRole::Requested,
+            file,
+            selection: Selection::Whole,
+        }
+    }
+
+    fn render_plain(plan: Plan, method: Method) -> Reply {
+        render(plan, method, &Settings::default(), || "BOUNDARY".into())
     }
 
     #[test]
     fn file_reply_has_validators_and_length() {
-        let r = render_plain(
-            Plan::File {
-                status: 200,
-                file: iso(),
-                selection: Selection::Whole,
-            },
-            false,
-        );
+        let r = render_plain(whole(iso()), Method::Get);
         assert_eq!(r.status, 200);
         assert_eq!(header(&r, "content-length"), Some("5368709120"));
         assert_eq!(header(&r, "accept-ranges"), Some("bytes"));
@@ -264,22 +315,31 @@ mod tests {
     }
 
     #[test]
-    fn head_keeps_headers_and_drops_body() {
-        let plan = || Plan::File {
-            status: 200,
-            file: iso(),
-            selection: Selection::Whole,
+    fn a_date_past_year_9999_is_left_out_not_a_panic() {
+        let file = Representation {
+            last_modified: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(300_000_000_000)),
+            ..iso()
         };
-        let (get, head) = (render_plain(plan(), false), render_plain(plan(), true));
+        let r = render_plain(whole(file), Method::Get);
+        assert_eq!((r.status, header(&r, "last-modified")), (200, None));
+        assert!(header(&r, "etag").is_some());
+    }
+
+    #[test]
+    fn head_keeps_headers_and_drops_body() {
+        let (get, head) = (
+            render_plain(whole(iso()), Method::Get),
+            render_plain(whole(iso()), Method::Head),
+        );
         assert_eq!(get.headers, head.headers);
         assert_eq!(head.body, ReplyBody::None);
-        let head_404 = render_plain(Plan::Fail(Failure::NotFound), true);
+        let head_404 = render_plain(Plan::Fail(Failure::NotFound), Method::Head);
         assert_eq!((head_404.status, head_404.body), (404, ReplyBody::None));
     }
 
     #[test]
     fn failures_are_short_text() {
-        let r = render_plain(Plan::Fail(Failure::MethodNotAllowed), false);
+        let r = render_plain(Plan::Fail(Failure::MethodNotAllowed), Method::Other);
         assert_eq!(r.status, 405);
         assert_eq!(header(&r, "allow"), Some("GET, HEAD, OPTIONS"));
         assert_eq!(
@@ -297,10 +357,19 @@ mod tests {
 
     #[test]
     fn unavailable_asks_to_retry() {
-        let r = failure_reply(Failure::Unavailable);
+        let r = unavailable_reply();
         assert_eq!(r.status, 503);
         assert_eq!(header(&r, "retry-after"), Some("1"));
         assert_eq!(header(&r, "allow"), None);
+    }
+
+    #[test]
+    fn oversize_requests() {
+        let r = oversize_reply(Oversize::Target, Method::Get);
+        assert_eq!(r.status, 414);
+        assert!(matches!(r.body, ReplyBody::Text(_)));
+        let r = oversize_reply(Oversize::Headers, Method::Head);
+        assert_eq!((r.status, r.body), (431, ReplyBody::None));
     }
 
     #[test]
@@ -309,13 +378,13 @@ mod tests {
             Plan::Redirect {
                 location: "docs/".into(),
             },
-            false,
+            Method::Get,
         );
         assert_eq!(
             (r.status, header(&r, "location"), &r.body),
             (301, Some("docs/"), &ReplyBody::None)
         );
-        let r = render_plain(Plan::Options, false);
+        let r = render_plain(Plan::Options, Method::Options);
         assert_eq!(
             (r.status, header(&r, "allow"), &r.body),
             (204, Some("GET, HEAD, OPTIONS"), &ReplyBody::None)
@@ -330,11 +399,11 @@ mod tests {
         };
         let r = render_plain(
             Plan::File {
-                status: 200,
+                role: FileRole::Requested,
                 file: iso(),
-                selection: Selection::Ranges(vec![range]),
+                selection: Selection::Range(range),
             },
-            false,
+            Method::Get,
         );
         assert_eq!(r.status, 206);
         assert_eq!(header(&r, "content-length"), Some("10"));
@@ -352,18 +421,57 @@ mod tests {
                 }]
             }
         );
-        let r = render_plain(Plan::NotModified(iso()), false);
+        let r = render_plain(Plan::NotModified(iso()), Method::Get);
         assert_eq!((r.status, &r.body), (304, &ReplyBody::None));
         assert!(header(&r, "etag").is_some() && header(&r, "content-length").is_none());
-        let r = render_plain(Plan::RangeNotSatisfiable { size: 7 }, false);
-        assert_eq!(
-            (r.status, header(&r, "content-range")),
-            (416, Some("bytes */7"))
-        );
     }
 
     #[test]
-    fn multipart_has_exact_length() {
+    fn range_not_satisfiable_varies_like_the_resource() {
+        let small = Representation {
+            meta: FileMeta {
+                size: 7,
+                modified: None,
+            },
+            ..iso()
+        };
+        let r = render_plain(Plan::RangeNotSatisfiable(small.clone()), Method::Get);
+        assert_eq!(
+            (r.status, header(&r, "content-range"), header(&r, "vary")),
+            (416, Some("bytes */7"), None)
+        );
+        let negotiable = Representation {
+            variants: Variants::Negotiable,
+            ..small
+        };
+        let r = render_plain(Plan::RangeNotSatisfiable(negotiable), Method::Get);
+        assert_eq!(header(&r, "vary"), Some("accept-encoding"));
+    }
+
+    /// The bytes a body of segments makes, with `file` as the file's content.
+    fn body_bytes(segments: &[Segment], file: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for segment in segments {
+            match segment {
+                Segment::Literal(text) => out.extend_from_slice(text.as_bytes()),
+                Segment::FileRange { start, len } => {
+                    out.extend_from_slice(&file[*start as usize..(*start + *len) as usize])
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn multipart_length_is_the_bytes_sent() {
+        let content: Vec<u8> = (0..2000u32).map(|i| (i % 251) as u8).collect();
+        let file = Representation {
+            meta: FileMeta {
+                size: content.len() as u64,
+                modified: None,
+            },
+            ..iso()
+        };
         let ranges = vec![
             ByteRange { start: 0, len: 100 },
             ByteRange {
@@ -373,11 +481,11 @@ mod tests {
         ];
         let r = render_plain(
             Plan::File {
-                status: 200,
-                file: iso(),
-                selection: Selection::Ranges(ranges),
+                role: FileRole::Requested,
+                file,
+                selection: Selection::Multipart(ranges),
             },
-            false,
+            Method::Get,
         );
         assert_eq!(r.status, 206);
         assert_eq!(
@@ -388,11 +496,14 @@ mod tests {
         let ReplyBody::File { segments, .. } = &r.body else {
             panic!()
         };
-        assert_eq!(segments.len(), 5);
+        let bytes = body_bytes(segments, &content);
         assert_eq!(
             header(&r, "content-length"),
-            Some(total_len(segments).to_string().as_str())
+            Some(bytes.len().to_string().as_str())
         );
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.starts_with("--BOUNDARY\r\ncontent-type: application/x-iso9660-image\r\ncontent-range: bytes 0-99/2000\r\n\r\n"));
+        assert!(text.ends_with("\r\n--BOUNDARY--\r\n"));
     }
 
     #[test]
@@ -403,18 +514,13 @@ mod tests {
         };
         let file = Representation {
             encoding: Some(Encoding::Gzip),
-            negotiable: true,
+            variants: Variants::Negotiable,
             ..iso()
         };
-        for plan in [
-            Plan::File {
-                status: 200,
-                file: file.clone(),
-                selection: Selection::Whole,
-            },
-            Plan::NotModified(file),
-        ] {
-            let r = render(plan, false, &settings, || unreachable!("no multipart"));
+        for plan in [whole(file.clone()), Plan::NotModified(file)] {
+            let r = render(plan, Method::Get, &settings, || {
+                unreachable!("no multipart")
+            });
             assert_eq!(
                 header(&r, "cache-control"),
                 Some("max-age=60"),
@@ -425,14 +531,14 @@ mod tests {
         }
         let r = render(
             Plan::File {
-                status: 404,
+                role: FileRole::NotFoundPage,
                 file: Representation {
                     encoding: Some(Encoding::Brotli),
                     ..iso()
                 },
                 selection: Selection::Whole,
             },
-            false,
+            Method::Get,
             &settings,
             String::new,
         );
@@ -449,7 +555,7 @@ mod tests {
                 path: "d".into(),
                 title: "/d/".into(),
             },
-            false,
+            Method::Get,
         );
         assert_eq!((r.status, header(&r, "content-length")), (200, None));
         assert!(matches!(r.body, ReplyBody::Listing { ref path, .. } if path == "d"));

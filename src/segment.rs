@@ -22,3 +22,20 @@ impl Segment {
         self.len() == 0
     }
 }
+
+/// How a streamed body ended, in either glue: only `Done` finishes the
+/// response; every other end aborts it, so that a client never takes a short
+/// body for a complete one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyEnd {
+    /// Every byte was written (and flushed).
+    Done,
+    /// The client went away.
+    ClientGone,
+    /// The client took nothing for the stall timeout.
+    Stalled,
+    /// The file ended before the promised length (it shrank).
+    Truncated,
+    /// The file could not be read, or the stream failed.
+    Failed,
+}

@@ -124,7 +124,8 @@ async fn oversized_input_gets_bounded_answers() {
     site.file("data.bin", 100_000);
     let server = site.server(&[]);
     let started = Instant::now();
-    let ranges = (0..5000)
+    // As many as fit the host's 16 KiB head limit.
+    let ranges = (0..1000)
         .map(|i| format!("{}-{}", i * 10, i * 10))
         .collect::<Vec<_>>()
         .join(",");
@@ -151,10 +152,12 @@ async fn oversized_input_gets_bounded_answers() {
         &[("if-none-match", &tags)],
     )
     .await;
-    assert_eq!(f.status, 200, "thousands of ETags");
+    // Heads over the host's 16 KiB limit never reach the component (the
+    // component's own limits: tests/never_trap.rs).
+    assert_eq!(f.status, 431, "thousands of ETags");
     let long = format!("/{}", "a/".repeat(20_000));
     let f = fetch(&server, Method::GET, &long, &[]).await;
-    assert!(matches!(f.status, 400 | 404), "{}", f.status);
+    assert_eq!(f.status, 431, "a 40 KB path");
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "bounded work: {:?}",

@@ -174,10 +174,9 @@ async fn one_instance_serves_10000_mixed_requests_in_flat_memory() {
             last.open_resources, after_100.open_resources,
             "{mode}: host resources leaked"
         );
-        // The WASIp3 build keeps its root preopen for the instance's life.
-        let held_for_life = if build == Build::P3 { 1 } else { 0 };
+        // Both builds keep their root preopen for the instance's life.
         assert_eq!(
-            last.open_resources, held_for_life,
+            last.open_resources, 1,
             "{mode}: host resources held between requests"
         );
         assert_eq!(last.refused_growths, 0);

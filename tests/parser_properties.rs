@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use std::time::{Duration, SystemTime};
-use wasi_fileserver::request::accept_encoding::{preferred, quality, Encoding};
+use wasi_fileserver::request::accept_encoding::{choose, quality, Encoding};
 use wasi_fileserver::request::conditional::{evaluate, Preconditions, Validators};
 use wasi_fileserver::request::entity_tag::{list_matches, EntityTag};
 use wasi_fileserver::request::path::resolve_path;
@@ -84,9 +84,7 @@ proptest! {
         for e in Encoding::ALL {
             prop_assert!(quality(&header, e) <= 1000);
         }
-        let chosen: Vec<Encoding> = preferred(Some(&header)).collect();
-        prop_assert!(chosen.len() <= 2);
-        for e in chosen {
+        if let Some(e) = choose(Some(&header), |_| true) {
             prop_assert!(quality(&header, e) > 0);
         }
     }
@@ -96,7 +94,7 @@ proptest! {
         let header = format!("br;q={}.{:03}, gzip;q={}.{:03}", qb / 1000, qb % 1000, qg / 1000, qg % 1000);
         prop_assert_eq!(quality(&header, Encoding::Brotli), qb);
         prop_assert_eq!(quality(&header, Encoding::Gzip), qg);
-        let first = preferred(Some(&header)).next();
+        let first = choose(Some(&header), |_| true);
         let want = if qb == 0 && qg == 0 { None } else if qb >= qg { Some(Encoding::Brotli) } else { Some(Encoding::Gzip) };
         prop_assert_eq!(first, want);
     }

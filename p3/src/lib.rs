@@ -5,6 +5,25 @@
 //! this crate is only the glue: read the request, answer `stat` for `decide`,
 //! open files, and move body bytes (`relay`).
 
+// A panic in a component is a trap, and in an instance that runs several
+// requests at once a trap ends all of them: nothing here may panic. Each
+// exception is allowed where it occurs, with the reason.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::arithmetic_side_effects,
+        clippy::cast_possible_truncation
+    )
+)]
+
 #[cfg(target_arch = "wasm32")]
 mod fs;
 #[cfg(target_arch = "wasm32")]

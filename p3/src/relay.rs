@@ -18,24 +18,10 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use wasi_fileserver::segment::Segment;
+use wasi_fileserver::segment::{BodyEnd, Segment};
 use wasip3::clocks::monotonic_clock::wait_for;
 use wasip3::filesystem::types::Descriptor;
 use wasip3::wit_bindgen::rt::async_support::{StreamResult, StreamWriter};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RelayEnd {
-    /// Every byte was written.
-    Done,
-    /// The client went away.
-    ClientGone,
-    /// The client took nothing for the stall timeout.
-    Stalled,
-    /// The file ended before the promised length (it shrank).
-    Truncated,
-    /// The file could not be read.
-    Failed,
-}
 
 /// The response body with its stall timeout and the one reusable buffer.
 pub struct Body {
@@ -56,27 +42,22 @@ impl Body {
         &mut self,
         file: Option<&Descriptor>,
         segment: Segment,
-    ) -> Result<(), RelayEnd> {
+    ) -> Result<(), BodyEnd> {
         match segment {
             Segment::Literal(text) => self.write(text.into_bytes()).await.map(drop),
             Segment::FileRange { len: 0, .. } => Ok(()),
             Segment::FileRange { start, len } => match file {
                 Some(file) => self.copy_range(file, start, len).await,
-                None => Err(RelayEnd::Failed),
+                None => Err(BodyEnd::Failed),
             },
         }
     }
 
-    async fn copy_range(
-        &mut self,
-        file: &Descriptor,
-        start: u64,
-        len: u64,
-    ) -> Result<(), RelayEnd> {
+    async fn copy_range(&mut self, file: &Descriptor, start: u64, len: u64) -> Result<(), BodyEnd> {
         let mut buffer = std::mem::take(&mut self.buffer);
         if buffer.capacity() == 0 {
             // A read into no room would never make progress.
-            return Err(RelayEnd::Failed);
+            return Err(BodyEnd::Failed);
         }
         let (mut input, result) = file.read_via_stream(start);
         let mut remaining = len;
@@ -90,14 +71,14 @@ impl Body {
                 StreamResult::Dropped | StreamResult::Cancelled => {
                     drop(input);
                     return Err(match result.await {
-                        Ok(()) => RelayEnd::Truncated,
-                        Err(_) => RelayEnd::Failed,
+                        Ok(()) => BodyEnd::Truncated,
+                        Err(_) => BodyEnd::Failed,
                     });
                 }
             }
             // The stream reads on to the end of the file: keep only the range.
             buffer.truncate(usize::try_from(remaining).unwrap_or(usize::MAX));
-            remaining -= buffer.len() as u64;
+            remaining = remaining.saturating_sub(u64::try_from(buffer.len()).unwrap_or(u64::MAX));
             buffer = self.write(buffer).await?;
         }
         self.buffer = buffer;
@@ -105,20 +86,20 @@ impl Body {
     }
 
     /// Writes all of `data` under the stall timeout; gives the buffer back.
-    async fn write(&mut self, data: Vec<u8>) -> Result<Vec<u8>, RelayEnd> {
+    async fn write(&mut self, data: Vec<u8>) -> Result<Vec<u8>, BodyEnd> {
         let stall = self.stall;
         let (mut status, mut rest) = with_deadline(self.out.write(data), stall)
             .await
-            .ok_or(RelayEnd::Stalled)?;
+            .ok_or(BodyEnd::Stalled)?;
         loop {
             match status {
                 StreamResult::Complete(_) if rest.remaining() == 0 => return Ok(rest.into_vec()),
                 StreamResult::Complete(_) | StreamResult::Cancelled => {}
-                StreamResult::Dropped => return Err(RelayEnd::ClientGone),
+                StreamResult::Dropped => return Err(BodyEnd::ClientGone),
             }
             (status, rest) = with_deadline(self.out.write_buf(rest), stall)
                 .await
-                .ok_or(RelayEnd::Stalled)?;
+                .ok_or(BodyEnd::Stalled)?;
         }
     }
 }
@@ -126,8 +107,8 @@ impl Body {
 /// `operation`, or None when `deadline` passes first (the operation is then
 /// dropped, which cancels it). The timer is started only if the operation
 /// does not complete at once: a `monotonic-clock` wait per write costs a host
-/// timer and its cancellation, ~40% of the throughput of a client that keeps
-/// up.
+/// timer and its cancellation, a large share of the work for a client that
+/// keeps up.
 async fn with_deadline<F: Future>(operation: F, deadline: Option<Duration>) -> Option<F::Output> {
     let Some(deadline) = deadline else {
         return Some(operation.await);

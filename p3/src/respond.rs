@@ -8,17 +8,17 @@
 //! so a client never takes a short body for a complete one.
 
 use wasi_fileserver::config::{Settings, Transfer};
-use wasi_fileserver::listing::{listing_entry, LISTING_TAIL};
+use wasi_fileserver::listing::{ListedEntry, ListingRows};
 use wasi_fileserver::plan::{lookup_failure, Failure};
-use wasi_fileserver::reply::{failure_reply, Reply, ReplyBody};
-use wasi_fileserver::segment::Segment;
+use wasi_fileserver::reply::{failure_reply, unavailable_reply, Reply, ReplyBody};
+use wasi_fileserver::segment::{BodyEnd, Segment};
 use wasip3::filesystem::types::Descriptor;
 use wasip3::http::types::{ErrorCode, Fields, Response, Trailers};
 use wasip3::wit_bindgen::rt::async_support::{FutureReader, FutureWriter, StreamReader};
 use wasip3::{wit_bindgen, wit_future, wit_stream};
 
-use super::fs::{open_dir, open_file};
-use super::relay::{Body, RelayEnd};
+use super::fs::{open_dir, open_file, DirectoryEntries};
+use super::relay::Body;
 
 type TrailersResult = Result<Option<Trailers>, ErrorCode>;
 
@@ -45,7 +45,7 @@ pub async fn respond(
                 return Ok(whole_file(&reply, file));
             }
             let Some(buffer) = relay_buffer(segments, settings) else {
-                return Ok(simple(&failure_reply(Failure::Unavailable)));
+                return Ok(simple(&unavailable_reply()));
             };
             let segments = segments.clone();
             Ok(streamed(
@@ -66,7 +66,7 @@ pub async fn respond(
                 Err(e) => return Ok(simple(&failure_reply(lookup_failure(e)))),
             };
             let head = head.clone();
-            let serve_hidden = settings.serve_hidden;
+            let mut rows = ListingRows::new(settings.serve_hidden);
             // Rows are small literals: no relay buffer.
             Ok(streamed(
                 &reply,
@@ -74,24 +74,18 @@ pub async fn respond(
                 Vec::new(),
                 move |mut body| async move {
                     body.send(None, Segment::Literal(head)).await?;
-                    let (mut entries, result) = dir.read_directory();
                     // Row by row, in directory order: never the whole listing in memory.
-                    while let Some(entry) = entries.next().await {
-                        if serve_hidden || !entry.name.starts_with('.') {
-                            let is_dir = matches!(
-                                entry.type_,
-                                wasip3::filesystem::types::DescriptorType::Directory
-                            );
-                            body.send(None, Segment::Literal(listing_entry(&entry.name, is_dir)))
-                                .await?;
+                    let mut entries = DirectoryEntries::read(&dir);
+                    while let Some((name, is_dir)) = entries.next().await {
+                        if let Some(row) = rows.row(ListedEntry::Named {
+                            name: &name,
+                            is_dir,
+                        }) {
+                            body.send(None, Segment::Literal(row)).await?;
                         }
                     }
-                    drop(entries);
-                    if result.await.is_err() {
-                        return Err(RelayEnd::Failed);
-                    }
-                    body.send(None, Segment::Literal(LISTING_TAIL.to_string()))
-                        .await
+                    let end = entries.end().await.map_err(|()| BodyEnd::Failed)?;
+                    body.send(None, Segment::Literal(rows.tail(end))).await
                 },
             ))
         }
@@ -132,7 +126,10 @@ fn relay_buffer(segments: &[Segment], settings: &Settings) -> Option<Vec<u8>> {
         .unwrap_or(0)
         .min(u64::from(settings.chunk_size));
     let mut buffer = Vec::new();
-    buffer.try_reserve_exact(largest as usize).ok()?;
+    // At most CHUNK_SIZE (64 KiB): it fits a usize.
+    buffer
+        .try_reserve_exact(usize::try_from(largest).ok()?)
+        .ok()?;
     Some(buffer)
 }
 
@@ -144,7 +141,7 @@ fn streamed<F>(
     produce: impl FnOnce(Body) -> F + 'static,
 ) -> Response
 where
-    F: std::future::Future<Output = Result<(), RelayEnd>> + 'static,
+    F: std::future::Future<Output = Result<(), BodyEnd>> + 'static,
 {
     let (out, contents) = wit_stream::new();
     let (trailers, trailers_rx) = trailers();
@@ -152,7 +149,7 @@ where
     let body = Body::new(out, settings.stall_timeout, buffer);
     wit_bindgen::spawn_local(async move {
         // `produce` owns the body stream: it is dropped (closed) when it returns.
-        let end = produce(body).await.err().unwrap_or(RelayEnd::Done);
+        let end = produce(body).await.err().unwrap_or(BodyEnd::Done);
         finish(trailers, end).await;
     });
     response
@@ -175,9 +172,9 @@ fn simple(reply: &Reply) -> Response {
         let unsent = out.write_all(text.as_bytes().to_vec()).await;
         drop(out);
         let end = if unsent.is_empty() {
-            RelayEnd::Done
+            BodyEnd::Done
         } else {
-            RelayEnd::ClientGone
+            BodyEnd::ClientGone
         };
         finish(trailers, end).await;
     });
@@ -186,12 +183,12 @@ fn simple(reply: &Reply) -> Response {
 
 /// `Ok` trailers only for a body sent whole; any other end leaves the default
 /// error, which makes the host abort the response.
-async fn finish(trailers: FutureWriter<TrailersResult>, end: RelayEnd) {
+async fn finish(trailers: FutureWriter<TrailersResult>, end: BodyEnd) {
     match end {
-        RelayEnd::Done => {
+        BodyEnd::Done => {
             trailers.write(Ok(None)).await.ok();
         }
-        RelayEnd::ClientGone | RelayEnd::Stalled | RelayEnd::Truncated | RelayEnd::Failed => {
+        BodyEnd::ClientGone | BodyEnd::Stalled | BodyEnd::Truncated | BodyEnd::Failed => {
             drop(trailers)
         }
     }
@@ -206,13 +203,8 @@ fn response(
     contents: Option<StreamReader<u8>>,
     trailers: FutureReader<TrailersResult>,
 ) -> Response {
-    let entries: Vec<(String, Vec<u8>)> = reply
-        .headers
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()))
-        .collect();
     // Headers that cannot be built: a bare 500, as the 0.2 build sends.
-    let (headers, status) = match Fields::from_list(&entries) {
+    let (headers, status) = match Fields::from_list(&reply.header_entries()) {
         Ok(headers) => (headers, reply.status),
         Err(_) => (Fields::new(), 500),
     };

@@ -3,7 +3,11 @@
 //!
 //! Only `br` and `gzip` variants exist on disk (`name.br`, `name.gz`); this
 //! server never compresses on the fly. q-values are honoured, `q=0` excludes,
-//! `*` covers codings not named, and on a tie br is preferred over gzip.
+//! `*` covers codings not named (identity included), and on a tie br is
+//! preferred over gzip, and both over identity. Identity that the header does
+//! not weigh (neither `identity` nor `*` named) is acceptable but comes last;
+//! when nothing else is acceptable it is sent even if the header refuses it
+//! (RFC 9110 section 12.5.3 allows that instead of a 406, as Go and nginx do).
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
@@ -30,16 +34,22 @@ impl Encoding {
             Encoding::Gzip => ".gz",
         }
     }
+
+    /// Where the variant of the file at `path` is: beside it, with the suffix.
+    pub fn variant_path(self, path: &str) -> String {
+        format!("{path}{}", self.file_suffix())
+    }
 }
 
-/// The q-value (in thousandths) the header gives `encoding`; 0 = not acceptable.
-pub fn quality(header: &str, encoding: Encoding) -> u16 {
+/// The q-value (in thousandths) the header gives `coding`, if it names it
+/// (`x-gzip` counts as `gzip`), else what `*` gives it, else `None`.
+fn weight(header: &str, coding: &str) -> Option<u16> {
     let mut named = None;
     let mut star = None;
     for item in header.split(',') {
         let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or("").trim();
-        if coding.is_empty() {
+        let token = parts.next().unwrap_or("").trim();
+        if token.is_empty() {
             continue;
         }
         let q = parts
@@ -51,30 +61,38 @@ pub fn quality(header: &str, encoding: Encoding) -> u16 {
             })
             .unwrap_or(Some(1000));
         let Some(q) = q else { continue }; // malformed q: ignore the member
-        let matches = coding.eq_ignore_ascii_case(encoding.token())
-            || (encoding == Encoding::Gzip && coding.eq_ignore_ascii_case("x-gzip"));
+        let matches = token.eq_ignore_ascii_case(coding)
+            || (coding == "gzip" && token.eq_ignore_ascii_case("x-gzip"));
         if matches {
             named = Some(named.map_or(q, |n: u16| n.max(q)));
-        } else if coding == "*" {
+        } else if token == "*" {
             star = Some(q);
         }
     }
-    named.or(star).unwrap_or(0)
+    named.or(star)
 }
 
-/// The precompressed encodings the client accepts, best first.
-pub fn preferred(header: Option<&str>) -> impl Iterator<Item = Encoding> {
-    let mut ranked: Vec<(u16, Encoding)> = match header {
-        Some(h) => Encoding::ALL
-            .iter()
-            .map(|&e| (quality(h, e), e))
-            .filter(|(q, _)| *q > 0)
-            .collect(),
-        None => Vec::new(),
-    };
-    // Stable: equal q keeps ALL's order (br before gzip).
-    ranked.sort_by_key(|&(q, _)| std::cmp::Reverse(q));
-    ranked.into_iter().map(|(_, e)| e)
+/// The q-value (in thousandths) the header gives `encoding`; 0 = not acceptable.
+pub fn quality(header: &str, encoding: Encoding) -> u16 {
+    weight(header, encoding.token()).unwrap_or(0)
+}
+
+/// The representation to send: `Some` precompressed variant (among those
+/// `exists` says are on disk), or `None` for the file as it is (identity).
+pub fn choose(header: Option<&str>, exists: impl Fn(Encoding) -> bool) -> Option<Encoding> {
+    let header = header?;
+    // Scores are twice the q-value, so that unweighed identity (1) ranks
+    // below every acceptable coding and above none.
+    let identity = weight(header, "identity").map_or(1, |q| u32::from(q) * 2);
+    let mut best: (u32, Option<Encoding>) = (identity, None);
+    // Reverse preference order: a later candidate wins a tie.
+    for &encoding in Encoding::ALL.iter().rev() {
+        let score = u32::from(quality(header, encoding)) * 2;
+        if score > 0 && score >= best.0 && exists(encoding) {
+            best = (score, Some(encoding));
+        }
+    }
+    best.1
 }
 
 /// `0`, `0.5`, `1.000`: at most three decimals, at most 1.
@@ -88,7 +106,11 @@ fn parse_q(v: &str) -> Option<u16> {
             .bytes()
             .chain(std::iter::repeat(b'0'))
             .take(3)
-            .fold(0u16, |acc, b| acc * 10 + u16::from(b - b'0')),
+            // At most three digits: at most 999, no overflow.
+            .fold(0u16, |acc, b| {
+                acc.saturating_mul(10)
+                    .saturating_add(u16::from(b.saturating_sub(b'0')))
+            }),
         "1" if frac.bytes().all(|b| b == b'0') => 1000,
         _ => return None,
     };
@@ -99,10 +121,6 @@ fn parse_q(v: &str) -> Option<u16> {
 mod tests {
     use super::*;
     use Encoding::*;
-
-    fn pref(h: &str) -> Vec<Encoding> {
-        preferred(Some(h)).collect()
-    }
 
     #[test]
     fn qualities() {
@@ -124,14 +142,41 @@ mod tests {
         assert_eq!(quality("", Gzip), 0);
     }
 
+    fn pick(h: &str) -> Option<Encoding> {
+        choose(Some(h), |_| true)
+    }
+
     #[test]
     fn preference_order() {
-        assert_eq!(pref("gzip, br"), [Brotli, Gzip], "tie: br first");
-        assert_eq!(pref("br;q=0.5, gzip"), [Gzip, Brotli]);
-        assert_eq!(pref("br;q=0, gzip"), [Gzip]);
-        assert_eq!(pref("identity"), []);
-        assert_eq!(pref("*;q=0"), []);
-        assert_eq!(preferred(None).count(), 0);
+        assert_eq!(pick("gzip, br"), Some(Brotli), "tie: br first");
+        assert_eq!(pick("br;q=0.5, gzip"), Some(Gzip));
+        assert_eq!(pick("br;q=0, gzip"), Some(Gzip));
+        assert_eq!(pick("br;q=0, gzip;q=0"), None);
+        assert_eq!(pick("identity"), None);
+        assert_eq!(pick("*;q=0"), None);
+        assert_eq!(pick(""), None);
+        assert_eq!(choose(None, |_| true), None);
+        assert_eq!(
+            choose(Some("br, gzip"), |e| e == Gzip),
+            Some(Gzip),
+            "only what exists"
+        );
+    }
+
+    #[test]
+    fn identity_is_weighed() {
+        // Unweighed identity comes last among the acceptable.
+        assert_eq!(pick("gzip;q=0.1"), Some(Gzip));
+        // Weighed, it competes like any coding (and loses ties).
+        assert_eq!(pick("gzip;q=0.5, identity"), None);
+        assert_eq!(pick("br;q=0.8, identity;q=0.9"), None);
+        assert_eq!(pick("br;q=0.9, identity;q=0.9"), Some(Brotli));
+        assert_eq!(pick("gzip, identity;q=0"), Some(Gzip));
+        // `*` weighs identity when identity is not named.
+        assert_eq!(pick("gzip;q=0.4, *;q=0.5"), Some(Brotli));
+        assert_eq!(pick("gzip;q=0.4, br;q=0.3, *;q=0.5"), None);
+        // Refused identity with no acceptable variant: identity anyway.
+        assert_eq!(pick("identity;q=0"), None);
     }
 
     #[test]

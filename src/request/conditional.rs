@@ -1,10 +1,12 @@
 //! Conditional requests (RFC 9110 section 13.2.2), one function per rule,
-//! evaluated in the RFC's order. Unparseable dates and tag lists are ignored,
-//! never an error.
+//! evaluated in the RFC's order. Unparseable dates are ignored, never an
+//! error; an If-Match list that cannot be parsed matches nothing (412, as Go
+//! and nginx answer: the safe answer for lost-update protection).
 
 use std::time::SystemTime;
 
 use super::entity_tag::{list_matches, EntityTag};
+use crate::http_date;
 
 /// The precondition headers of a request, as received.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,7 +23,7 @@ pub struct Preconditions {
 pub struct Validators<'a> {
     /// A strong ETag such as `"a-1.2"`.
     pub etag: &'a str,
-    /// At one-second resolution.
+    /// As `Last-Modified` states it (whole seconds, never in the future).
     pub last_modified: Option<SystemTime>,
 }
 
@@ -35,55 +37,91 @@ pub enum Verdict {
     PreconditionFailed,
 }
 
+/// What one precondition header says (Go's `condResult`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Condition {
+    /// Absent, empty, or a value the rule says to ignore.
+    Absent,
+    Holds,
+    Fails,
+}
+
+impl Condition {
+    fn from_bool(holds: bool) -> Condition {
+        if holds {
+            Condition::Holds
+        } else {
+            Condition::Fails
+        }
+    }
+}
+
 /// Steps 1 to 4 of RFC 9110 section 13.2.2.
 pub fn evaluate(pre: &Preconditions, current: Validators<'_>) -> Verdict {
     let etag = EntityTag::parse(current.etag);
     // 1 and 2: If-Match, else If-Unmodified-Since.
-    let failed = match &pre.if_match {
-        Some(value) => check_if_match(value, etag.as_ref()) == Some(false),
-        None => {
+    let unchanged = match check_if_match(pre.if_match.as_deref(), etag.as_ref()) {
+        Condition::Absent => {
             check_if_unmodified_since(pre.if_unmodified_since.as_deref(), current.last_modified)
-                == Some(false)
         }
+        decided => decided,
     };
-    if failed {
+    if unchanged == Condition::Fails {
         return Verdict::PreconditionFailed;
     }
     // 3 and 4: If-None-Match, else If-Modified-Since.
-    let modified = match &pre.if_none_match {
-        Some(value) => check_if_none_match(value, etag.as_ref()),
-        None => check_if_modified_since(pre.if_modified_since.as_deref(), current.last_modified),
+    let modified = match check_if_none_match(pre.if_none_match.as_deref(), etag.as_ref()) {
+        Condition::Absent => {
+            check_if_modified_since(pre.if_modified_since.as_deref(), current.last_modified)
+        }
+        decided => decided,
     };
-    if modified == Some(false) {
+    if modified == Condition::Fails {
         Verdict::NotModified
     } else {
         Verdict::Proceed
     }
 }
 
-/// `Some(true)` when the condition holds, `Some(false)` when it fails,
-/// `None` when the header does not apply (malformed).
-fn check_if_match(value: &str, current: Option<&EntityTag<'_>>) -> Option<bool> {
-    list_matches(value, current?, true)
+/// A header with no list members is treated as absent, as Go does.
+fn present(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
 }
 
-fn check_if_unmodified_since(
-    value: Option<&str>,
-    last_modified: Option<SystemTime>,
-) -> Option<bool> {
-    let since = httpdate::parse_http_date(value?).ok()?;
-    Some(last_modified? <= since)
+/// Holds when a listed tag matches strongly (or `*`); a malformed list fails.
+fn check_if_match(value: Option<&str>, current: Option<&EntityTag<'_>>) -> Condition {
+    let Some(value) = present(value) else {
+        return Condition::Absent;
+    };
+    let matched = current.and_then(|current| list_matches(value, current, true));
+    Condition::from_bool(matched == Some(true))
 }
 
-/// `Some(false)`: a tag matched, the client's copy is current.
-fn check_if_none_match(value: &str, current: Option<&EntityTag<'_>>) -> Option<bool> {
-    list_matches(value, current?, false).map(|matched| !matched)
+fn check_if_unmodified_since(value: Option<&str>, last_modified: Option<SystemTime>) -> Condition {
+    match (present(value).and_then(http_date::parse), last_modified) {
+        (Some(since), Some(modified)) => Condition::from_bool(modified <= since),
+        _ => Condition::Absent,
+    }
 }
 
-/// `Some(false)`: not modified since the date.
-fn check_if_modified_since(value: Option<&str>, last_modified: Option<SystemTime>) -> Option<bool> {
-    let since = httpdate::parse_http_date(value?).ok()?;
-    Some(last_modified? > since)
+/// Fails when a listed tag matches weakly (or `*`): the client's copy is
+/// current. A malformed list is ignored.
+fn check_if_none_match(value: Option<&str>, current: Option<&EntityTag<'_>>) -> Condition {
+    let Some(value) = present(value) else {
+        return Condition::Absent;
+    };
+    match current.and_then(|current| list_matches(value, current, false)) {
+        Some(matched) => Condition::from_bool(!matched),
+        None => Condition::Absent,
+    }
+}
+
+/// Fails when not modified since the date.
+fn check_if_modified_since(value: Option<&str>, last_modified: Option<SystemTime>) -> Condition {
+    match (present(value).and_then(http_date::parse), last_modified) {
+        (Some(since), Some(modified)) => Condition::from_bool(modified > since),
+        _ => Condition::Absent,
+    }
 }
 
 /// Step 5: whether a Range request may be answered with ranges. A strong
@@ -99,8 +137,8 @@ pub fn check_if_range(value: Option<&str>, current: Validators<'_>) -> bool {
             _ => false,
         };
     }
-    match (httpdate::parse_http_date(value), current.last_modified) {
-        (Ok(date), Some(modified)) => date == modified,
+    match (http_date::parse(value), current.last_modified) {
+        (Some(date), Some(modified)) => date == modified,
         _ => false,
     }
 }
@@ -144,6 +182,14 @@ mod tests {
             with(|p| p.if_match = s("\"x\"")),
             Verdict::PreconditionFailed
         );
+        for malformed in ["junk", "\"unterminated", "\"a\", b"] {
+            assert_eq!(
+                with(|p| p.if_match = s(malformed)),
+                Verdict::PreconditionFailed,
+                "{malformed}"
+            );
+        }
+        assert_eq!(with(|p| p.if_match = s(" ")), Verdict::Proceed, "empty");
         assert_eq!(
             with(|p| p.if_match = s("W/\"10-5.0\"")),
             Verdict::PreconditionFailed,
@@ -192,6 +238,15 @@ mod tests {
             }),
             Verdict::Proceed
         );
+        // An empty value is no condition: If-Modified-Since decides.
+        assert_eq!(
+            with(|p| {
+                p.if_none_match = s("");
+                p.if_modified_since = s(DATE)
+            }),
+            Verdict::NotModified
+        );
+        assert_eq!(with(|p| p.if_none_match = s("junk")), Verdict::Proceed);
         // Failed If-Match comes first.
         assert_eq!(
             with(|p| {

@@ -61,16 +61,15 @@ fn split_tags(value: &str) -> impl Iterator<Item = &str> {
         if rest.is_empty() {
             return None;
         }
-        let start = if rest.starts_with("W/") { 2 } else { 0 };
-        let end = if rest[start..].starts_with('"') {
-            rest[start + 1..]
-                .find('"')
-                .map(|i| start + i + 2)
-                .unwrap_or(rest.len())
-        } else {
-            rest.find(',').unwrap_or(rest.len())
+        let unweakened = rest.strip_prefix("W/").unwrap_or(rest);
+        let (item, tail) = match unweakened.strip_prefix('"') {
+            // The item runs to the closing quote, included (or to the end).
+            Some(quoted) => {
+                let after = quoted.split_once('"').map_or("", |(_, after)| after);
+                (rest.strip_suffix(after).unwrap_or(rest), after)
+            }
+            None => rest.split_once(',').unwrap_or((rest, "")),
         };
-        let (item, tail) = rest.split_at(end);
         rest = tail;
         Some(item.trim_end_matches([' ', '\t']))
     })

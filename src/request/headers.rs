@@ -1,8 +1,16 @@
 //! The request headers the decision reads, and how repeated field lines
-//! combine. Both WASI glues pass their `fields.get`; nothing else is read,
-//! because every header read is copied into linear memory.
+//! combine. Every header read is copied into linear memory, so each one the
+//! decision needs is read once, kept as that one copy, and only while the
+//! headers read so far stay within `MAX_HEADER_BYTES`.
 
 use super::conditional::Preconditions;
+
+/// The most bytes of header values the decision keeps per request. A host
+/// may accept far larger heads (`wasmtime serve`: ~400 KiB); beyond this the
+/// request gets 431, before anything is kept across a wait, so that an
+/// instance running many requests at once holds at most this much per
+/// request. 16 KiB holds ~1,000 entity tags.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RequestHeaders {
@@ -13,25 +21,48 @@ pub struct RequestHeaders {
     pub spin_path_info: Option<String>,
 }
 
+/// The header values the decision needs add up to more than `MAX_HEADER_BYTES`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeadersTooLarge;
+
 impl RequestHeaders {
+    /// `has(name)` says whether a field line named `name` exists (no copy);
     /// `get(name)` returns the value of every field line named `name`.
-    pub fn read(get: impl Fn(&str) -> Vec<Vec<u8>>) -> RequestHeaders {
-        RequestHeaders {
+    pub fn read(
+        has: impl Fn(&str) -> bool,
+        get: impl Fn(&str) -> Vec<Vec<u8>>,
+    ) -> Result<RequestHeaders, HeadersTooLarge> {
+        let mut budget = MAX_HEADER_BYTES;
+        // `has` first: most are absent, and an empty `get` costs more.
+        let mut read = |name: &str| -> Result<Vec<Vec<u8>>, HeadersTooLarge> {
+            if !has(name) {
+                return Ok(Vec::new());
+            }
+            let values = get(name);
+            let size = values
+                .iter()
+                .map(Vec::len)
+                .fold(0usize, usize::saturating_add);
+            budget = budget.checked_sub(size).ok_or(HeadersTooLarge)?;
+            Ok(values)
+        };
+        Ok(RequestHeaders {
             preconditions: Preconditions {
-                if_match: list(get("if-match")),
-                if_unmodified_since: single(get("if-unmodified-since")),
-                if_none_match: list(get("if-none-match")),
-                if_modified_since: single(get("if-modified-since")),
-                if_range: single(get("if-range")),
+                if_match: list(read("if-match")?),
+                if_unmodified_since: single(read("if-unmodified-since")?),
+                if_none_match: list(read("if-none-match")?),
+                if_modified_since: single(read("if-modified-since")?),
+                if_range: single(read("if-range")?),
             },
-            range: single(get("range")),
-            accept_encoding: list(get("accept-encoding")),
-            spin_path_info: single(get("spin-path-info")),
-        }
+            range: single(read("range")?),
+            accept_encoding: list(read("accept-encoding")?),
+            spin_path_info: single(read("spin-path-info")?),
+        })
     }
 }
 
 /// A header that must occur once; repeated or non-UTF-8 values are ignored.
+/// The value is the copy `get` made, not another.
 fn single(mut values: Vec<Vec<u8>>) -> Option<String> {
     if values.len() != 1 {
         return None;
@@ -39,28 +70,44 @@ fn single(mut values: Vec<Vec<u8>>) -> Option<String> {
     String::from_utf8(values.pop()?).ok()
 }
 
-/// A list header: several field lines are one comma-separated list.
-fn list(values: Vec<Vec<u8>>) -> Option<String> {
-    if values.is_empty() {
-        return None;
-    }
-    String::from_utf8(values.join(&b", "[..])).ok()
+/// A list header: several field lines are one comma-separated list. One line
+/// (the usual case) is kept as it came; several are joined, within the budget.
+fn list(mut values: Vec<Vec<u8>>) -> Option<String> {
+    let joined = match values.len() {
+        0 => return None,
+        1 => values.pop()?,
+        _ => values.join(&b", "[..]),
+    };
+    String::from_utf8(joined).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn read(fields: &[(&str, &[u8])]) -> Result<RequestHeaders, HeadersTooLarge> {
+        let get = |name: &str| {
+            fields
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_vec())
+                .collect::<Vec<_>>()
+        };
+        RequestHeaders::read(|name| !get(name).is_empty(), get)
+    }
+
     #[test]
     fn singles_lists_and_absences() {
-        let headers = RequestHeaders::read(|name| match name {
-            "if-none-match" => vec![b"\"a\"".to_vec(), b"\"b\"".to_vec()],
-            "range" => vec![b"bytes=0-1".to_vec(), b"bytes=2-3".to_vec()],
-            "if-range" => vec![vec![0xff]],
-            "accept-encoding" => vec![b"gzip".to_vec()],
-            "spin-path-info" => vec![b"/x".to_vec()],
-            _ => Vec::new(),
-        });
+        let headers = read(&[
+            ("if-none-match", b"\"a\""),
+            ("if-none-match", b"\"b\""),
+            ("range", b"bytes=0-1"),
+            ("range", b"bytes=2-3"),
+            ("if-range", &[0xff]),
+            ("accept-encoding", b"gzip"),
+            ("spin-path-info", b"/x"),
+        ])
+        .unwrap();
         assert_eq!(
             headers.preconditions.if_none_match.as_deref(),
             Some("\"a\", \"b\"")
@@ -70,5 +117,25 @@ mod tests {
         assert_eq!(headers.preconditions.if_match, None);
         assert_eq!(headers.accept_encoding.as_deref(), Some("gzip"));
         assert_eq!(headers.spin_path_info.as_deref(), Some("/x"));
+    }
+
+    #[test]
+    fn the_headers_read_stay_within_the_budget() {
+        let at_limit = vec![b'a'; MAX_HEADER_BYTES];
+        assert!(read(&[("if-none-match", &at_limit)]).is_ok());
+        let over = vec![b'a'; MAX_HEADER_BYTES + 1];
+        assert_eq!(read(&[("accept-encoding", &over)]), Err(HeadersTooLarge));
+        // The budget is for all of them together, lines and headers alike.
+        let half = vec![b'a'; MAX_HEADER_BYTES / 2 + 1];
+        assert_eq!(
+            read(&[("if-match", &half), ("if-match", &half)]),
+            Err(HeadersTooLarge)
+        );
+        assert_eq!(
+            read(&[("if-match", &half), ("range", &half)]),
+            Err(HeadersTooLarge)
+        );
+        // Headers the decision does not read cost nothing.
+        assert!(read(&[("cookie", &over)]).is_ok());
     }
 }

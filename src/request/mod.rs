@@ -4,5 +4,7 @@ pub mod accept_encoding;
 pub mod conditional;
 pub mod entity_tag;
 pub mod headers;
+pub mod incoming;
+pub mod method;
 pub mod path;
 pub mod range;

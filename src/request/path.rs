@@ -7,6 +7,10 @@
 
 use percent_encoding::percent_decode_str;
 
+/// The longest request target (path and query) this server reads on: longer
+/// ones get 414 (nginx's default limit for a request line is 8 KiB as well).
+pub const MAX_TARGET_BYTES: usize = 8 * 1024;
+
 /// A request path confined to the root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResolvedPath {
@@ -88,7 +92,7 @@ pub fn resolve_path(target: &str) -> Result<ResolvedPath, PathError> {
         None => (target, None),
     };
     let rest = path.strip_prefix('/').ok_or(PathError::NotAbsolute)?;
-    let trailing_slash = rest.is_empty() || rest.ends_with('/');
+    let mut trailing_slash = rest.is_empty() || rest.ends_with('/');
     let body = rest.strip_suffix('/').unwrap_or(rest);
 
     let mut segments: Vec<String> = Vec::new();
@@ -105,6 +109,9 @@ pub fn resolve_path(target: &str) -> Result<ResolvedPath, PathError> {
             if decoded.contains(['/', '\\', '\0']) {
                 return Err(PathError::ForbiddenCharacter);
             }
+            // RFC 3986 section 5.2.4: a final `.` or `..` leaves a trailing
+            // slash (`/file/.` is `/file/`, not `/file`).
+            trailing_slash = matches!(decoded.as_ref(), "." | "..") || rest.ends_with('/');
             match decoded.as_ref() {
                 "." => {}
                 ".." => {
@@ -152,6 +159,30 @@ mod tests {
         assert_eq!(segs("/hello%20world.txt"), ["hello world.txt"]);
         assert_eq!(segs("/%252e%252e/x"), ["%2e%2e", "x"]);
         assert_eq!(segs("/caf%C3%A9"), ["café"]);
+    }
+
+    #[test]
+    fn final_dot_segments_leave_a_trailing_slash() {
+        for (target, segments, slash) in [
+            ("/file/.", &["file"][..], true),
+            ("/file/%2e", &["file"], true),
+            ("/a/b/..", &["a"], true),
+            ("/a/b/../", &["a"], true),
+            ("/a/./b", &["a", "b"], false),
+            ("/a/../b", &["b"], false),
+            ("/.", &[], true),
+            ("/a/..", &[], true),
+        ] {
+            let r = resolve_path(target).unwrap();
+            assert_eq!(
+                (
+                    r.segments.iter().map(String::as_str).collect::<Vec<_>>(),
+                    r.trailing_slash
+                ),
+                (segments.to_vec(), slash),
+                "{target}"
+            );
+        }
     }
 
     #[test]

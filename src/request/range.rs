@@ -19,7 +19,13 @@ pub struct ByteRange {
 impl ByteRange {
     /// Last byte position, as Content-Range writes it.
     pub fn last(&self) -> u64 {
-        self.start + self.len - 1
+        // `len > 0` and the range lies inside a `u64`-sized file.
+        self.start.saturating_add(self.len).saturating_sub(1)
+    }
+
+    /// The first byte position after the range.
+    pub fn end(&self) -> u64 {
+        self.start.saturating_add(self.len)
     }
 
     /// `bytes a-b/size`.
@@ -50,7 +56,7 @@ pub fn parse_range(header: &str, size: u64) -> RangeRequest {
         if element.is_empty() {
             continue; // the list syntax allows empty elements
         }
-        elements += 1;
+        elements = elements.saturating_add(1);
         if elements > MAX_RANGES {
             return RangeRequest::Whole;
         }
@@ -103,7 +109,7 @@ fn parse_element(element: &str, size: u64) -> Element {
         }
         let len = n.min(size);
         return Element::Range(ByteRange {
-            start: size - len,
+            start: size.saturating_sub(len),
             len,
         });
     }
@@ -118,13 +124,14 @@ fn parse_element(element: &str, size: u64) -> Element {
             _ => return Element::Invalid,
         }
     };
-    if start >= size {
+    // `start < size`, so `size - 1` and `last - start + 1` cannot overflow.
+    let Some(file_last) = size.checked_sub(1).filter(|&last| start <= last) else {
         return Element::Unsatisfiable;
-    }
-    let end = end.map_or(size - 1, |e| e.min(size - 1));
+    };
+    let last = end.map_or(file_last, |e| e.min(file_last));
     Element::Range(ByteRange {
         start,
-        len: end - start + 1,
+        len: last.saturating_sub(start).saturating_add(1),
     })
 }
 
@@ -148,8 +155,9 @@ fn is_wasteful(ranges: &[ByteRange], size: u64) -> bool {
     let mut sorted = ranges.to_vec();
     sorted.sort_by_key(|r| r.start);
     sorted
-        .windows(2)
-        .any(|w| w[0].start + w[0].len > w[1].start)
+        .iter()
+        .zip(sorted.iter().skip(1))
+        .any(|(first, next)| first.end() > next.start)
 }
 
 #[cfg(test)]

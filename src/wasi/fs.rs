@@ -1,19 +1,32 @@
 //! The served root: finding its preopen, answering `stat`, opening files read-only.
 
+use std::cell::OnceCell;
+
 use super::bindings::wasi::filesystem::preopens::get_directories;
 use super::bindings::wasi::filesystem::types::{
-    Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, ErrorCode, OpenFlags, PathFlags,
+    Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, DirectoryEntry,
+    DirectoryEntryStream, ErrorCode, OpenFlags, PathFlags,
 };
 use crate::config::Settings;
 use crate::file_lookup::{Entry, FileLookup, FsError, LookupError};
 use crate::file_meta::{FileMeta, Timestamp};
 
-/// The preopen whose guest path is the `ROOT` setting.
-pub fn open_root(settings: &Settings) -> Option<Descriptor> {
-    get_directories()
-        .into_iter()
-        .find(|(_, path)| settings.is_root(path))
-        .map(|(descriptor, _)| descriptor)
+/// The preopen whose guest path is the `ROOT` setting, found once per
+/// instance: a host that reuses an instance would otherwise create and drop a
+/// handle for every preopen per request. The handle lives as long as the
+/// instance, so it is leaked on purpose: one, whatever the request count.
+pub fn open_root(settings: &Settings) -> Option<&'static Descriptor> {
+    thread_local! {
+        static ROOT: OnceCell<Option<&'static Descriptor>> = const { OnceCell::new() };
+    }
+    ROOT.with(|root| {
+        *root.get_or_init(|| {
+            get_directories()
+                .into_iter()
+                .find(|(_, path)| settings.is_root(path))
+                .map(|(descriptor, _)| &*Box::leak(Box::new(descriptor)))
+        })
+    })
 }
 
 pub struct RootLookup<'a>(pub &'a Descriptor);
@@ -83,33 +96,22 @@ pub fn open_dir(root: &Descriptor, path: &str) -> Result<Descriptor, LookupError
     .map_err(lookup_error)
 }
 
-/// The entries of a directory as (name, is directory), one at a time, in
-/// directory order; `.` names are skipped unless hidden files are served. An
-/// error ends the sequence after one `Err`.
-pub fn directory_rows(
-    dir: &Descriptor,
-    serve_hidden: bool,
-) -> impl Iterator<Item = Result<(String, bool), ()>> {
-    let stream = dir.read_directory().map_err(|_| ());
-    let mut done = false;
-    std::iter::from_fn(move || {
-        while !done {
-            let next = match &stream {
-                Ok(stream) => stream.read_directory_entry().map_err(|_| ()),
-                Err(()) => Err(()),
-            };
-            match next {
-                Ok(Some(entry)) if serve_hidden || !entry.name.starts_with('.') => {
-                    return Some(Ok((entry.name, entry.type_ == DescriptorType::Directory)));
-                }
-                Ok(Some(_)) => {}
-                Ok(None) => done = true,
-                Err(()) => {
-                    done = true;
-                    return Some(Err(()));
-                }
-            }
-        }
-        None
+/// The entries of a directory, one at a time, in directory order, as the
+/// listing reads them; `None` after the last, `Err` when reading failed.
+/// A name that is not UTF-8 is reported by the host as its own error, and
+/// the entries after it still come.
+pub fn next_entry(entries: &DirectoryEntryStream) -> Result<Option<DirectoryEntry>, ReadError> {
+    entries.read_directory_entry().map_err(|e| match e {
+        ErrorCode::IllegalByteSequence => ReadError::UnreadableName,
+        _ => ReadError::Failed,
     })
+}
+
+/// Why an entry could not be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadError {
+    /// Its name is not UTF-8: skip it, read on.
+    UnreadableName,
+    /// The directory cannot be read on.
+    Failed,
 }

@@ -1,27 +1,22 @@
-//! The exported `incoming-handler`: decide, then respond. Nothing else.
+//! The exported `incoming-handler`: read the request, decide, then respond.
 
-use std::sync::OnceLock;
+use std::time::SystemTime;
 
 use super::bindings::exports::wasi::http::incoming_handler::Guest;
 use super::bindings::wasi::http::types::{IncomingRequest, Method as WasiMethod, ResponseOutparam};
 use super::bindings::wasi::random::random::get_random_u64;
 use super::fs::{open_root, RootLookup};
 use super::respond::respond;
-use crate::config::Settings;
-use crate::plan::{decide, Failure, Method, Plan, RequestFacts};
-use crate::reply::render;
-use crate::request::headers::RequestHeaders;
-use crate::request::path::request_target;
+use crate::config::settings;
+use crate::multipart::boundary;
+use crate::plan::{decide, Failure, Plan, RequestFacts};
+use crate::reply::{oversize_reply, render};
+use crate::request::incoming::read_request;
+use crate::request::method::Method;
 
 struct Component;
 
 super::bindings::export!(Component with_types_in super::bindings);
-
-/// Parsed once per instance; a host that reuses instances pays for it once.
-fn settings() -> &'static Settings {
-    static SETTINGS: OnceLock<Settings> = OnceLock::new();
-    SETTINGS.get_or_init(Settings::from_environment)
-}
 
 impl Guest for Component {
     fn handle(request: IncomingRequest, outparam: ResponseOutparam) {
@@ -32,49 +27,31 @@ impl Guest for Component {
             WasiMethod::Options => Method::Options,
             _ => Method::Other,
         };
-        // Headers are copied into linear memory when read: read only these.
-        // `has` first: most are absent, and an empty `get` costs more.
         let fields = request.headers();
-        let headers = RequestHeaders::read(|name| {
-            if fields.has(name) {
-                fields.get(name)
-            } else {
-                Vec::new()
-            }
-        });
-        let target = request_target(
-            &request.path_with_query().unwrap_or_default(),
-            headers.spin_path_info.as_deref(),
+        let incoming = read_request(
+            method,
+            request.path_with_query(),
+            |name| fields.has(name),
+            |name| fields.get(name),
         );
         drop(fields);
         drop(request);
-
         let root = open_root(settings);
-        let plan = match &root {
-            Some(root) => {
-                let facts = RequestFacts {
-                    method,
-                    target: &target,
-                    preconditions: &headers.preconditions,
-                    range: headers.range.as_deref(),
-                    accept_encoding: headers.accept_encoding.as_deref(),
-                };
-                decide(&facts, &RootLookup(root), settings)
+        let reply = match (incoming, root) {
+            (Err(oversize), _) => oversize_reply(oversize, method),
+            (Ok(incoming), Some(root)) => {
+                let facts = RequestFacts::of(&incoming, SystemTime::now());
+                let plan = decide(&facts, &RootLookup(root), settings);
+                render(plan, method, settings, || boundary(get_random_u64))
             }
-            None => {
+            (Ok(_), None) => {
                 eprintln!(
                     "wasi-fileserver: no preopened directory at ROOT={}",
                     settings.root
                 );
-                Plan::Fail(Failure::Internal)
+                render(Plan::Fail(Failure::Internal), method, settings, String::new)
             }
         };
-        let reply = render(plan, method == Method::Head, settings, multipart_boundary);
-        respond(reply, root.as_ref(), outparam, settings);
+        respond(reply, root, outparam, settings);
     }
-}
-
-/// 128 random bits: content cannot be crafted to contain the delimiter.
-fn multipart_boundary() -> String {
-    format!("{:016x}{:016x}", get_random_u64(), get_random_u64())
 }

@@ -14,30 +14,16 @@ use super::bindings::wasi::filesystem::types::Descriptor;
 use super::bindings::wasi::io::poll::{poll, Pollable};
 use super::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
 use crate::config::{Settings, Transfer};
-use crate::segment::Segment;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PumpEnd {
-    /// Every byte was written and flushed.
-    Done,
-    /// The client went away.
-    ClientGone,
-    /// The client granted no budget for the stall timeout.
-    Stalled,
-    /// The file ended before the promised length (it shrank).
-    Truncated,
-    /// The file could not be read, or the stream failed.
-    Failed,
-}
+use crate::segment::{BodyEnd, Segment};
 
 /// Writes every segment in order; file ranges come from `file`. Segments are
 /// pulled one at a time, so a generated body (a listing) is never whole in memory.
 pub fn pump(
     out: &OutputStream,
     file: Option<&Descriptor>,
-    segments: impl Iterator<Item = Result<Segment, PumpEnd>>,
+    segments: impl Iterator<Item = Result<Segment, BodyEnd>>,
     settings: &Settings,
-) -> PumpEnd {
+) -> BodyEnd {
     let writable = Writable {
         out,
         ready: out.subscribe(),
@@ -49,7 +35,7 @@ pub fn pump(
             Err(end) => Err(end),
             Ok(Segment::Literal(text)) => write_literal(&writable, text.as_bytes()),
             Ok(Segment::FileRange { start, len }) => match (file, settings.transfer) {
-                (None, _) => Err(PumpEnd::Failed),
+                (None, _) => Err(BodyEnd::Failed),
                 (Some(file), Transfer::Chunked) => copy_chunked(file, &writable, start, len, chunk),
                 (Some(file), Transfer::Splice) => copy_spliced(file, &writable, start, len, chunk),
             },
@@ -58,16 +44,15 @@ pub fn pump(
             return end;
         }
     }
-    writable.flush().err().unwrap_or(PumpEnd::Done)
+    writable.flush().err().unwrap_or(BodyEnd::Done)
 }
 
-fn write_literal(out: &Writable<'_>, mut bytes: &[u8]) -> Result<(), PumpEnd> {
+fn write_literal(out: &Writable<'_>, mut bytes: &[u8]) -> Result<(), BodyEnd> {
     while !bytes.is_empty() {
-        let n = usize::try_from(out.budget()?)
-            .unwrap_or(usize::MAX)
-            .min(bytes.len());
-        out.out.write(&bytes[..n]).map_err(|e| out.write_error(e))?;
-        bytes = &bytes[n..];
+        let budget = usize::try_from(out.budget()?).unwrap_or(usize::MAX);
+        let (now, later) = bytes.split_at(budget.min(bytes.len()));
+        out.out.write(now).map_err(|e| out.write_error(e))?;
+        bytes = later;
     }
     Ok(())
 }
@@ -78,17 +63,22 @@ fn copy_chunked(
     start: u64,
     len: u64,
     chunk: u32,
-) -> Result<(), PumpEnd> {
-    let end = start + len;
+) -> Result<(), BodyEnd> {
     let mut offset = start;
-    while offset < end {
-        let want = out.budget()?.min(u64::from(chunk)).min(end - offset);
-        let (data, _eof) = file.read(want, offset).map_err(|_| PumpEnd::Failed)?;
+    let mut remaining = len;
+    while remaining > 0 {
+        let want = out.budget()?.min(u64::from(chunk)).min(remaining);
+        let (mut data, _eof) = file.read(want, offset).map_err(|_| BodyEnd::Failed)?;
         if data.is_empty() {
-            return Err(PumpEnd::Truncated);
+            return Err(BodyEnd::Truncated);
         }
+        // Never more than the budget granted, whatever the host returned:
+        // writing more would trap.
+        data.truncate(usize::try_from(want).unwrap_or(usize::MAX));
         out.out.write(&data).map_err(|e| out.write_error(e))?;
-        offset += data.len() as u64;
+        let written = u64::try_from(data.len()).unwrap_or(u64::MAX);
+        offset = offset.saturating_add(written);
+        remaining = remaining.saturating_sub(written);
     }
     Ok(())
 }
@@ -99,11 +89,11 @@ fn copy_spliced(
     start: u64,
     len: u64,
     chunk: u32,
-) -> Result<(), PumpEnd> {
+) -> Result<(), BodyEnd> {
     if len == 0 {
         return Ok(());
     }
-    let input: InputStream = file.read_via_stream(start).map_err(|_| PumpEnd::Failed)?;
+    let input: InputStream = file.read_via_stream(start).map_err(|_| BodyEnd::Failed)?;
     let input_ready = input.subscribe();
     let mut remaining = len;
     while remaining > 0 {
@@ -111,15 +101,15 @@ fn copy_spliced(
         match out.out.splice(&input, want) {
             // The file read completes in the background: wait for it, not the client.
             Ok(0) => input_ready.block(),
-            Ok(moved) => remaining -= moved,
+            Ok(moved) => remaining = remaining.saturating_sub(moved),
             // Closed is either end: the client left, or the file ended early.
             Err(StreamError::Closed) => {
                 return Err(match out.out.check_write() {
-                    Err(_) => PumpEnd::ClientGone,
-                    Ok(_) => PumpEnd::Truncated,
+                    Err(_) => BodyEnd::ClientGone,
+                    Ok(_) => BodyEnd::Truncated,
                 })
             }
-            Err(StreamError::LastOperationFailed(_)) => return Err(PumpEnd::Failed),
+            Err(StreamError::LastOperationFailed(_)) => return Err(BodyEnd::Failed),
         }
     }
     Ok(())
@@ -134,7 +124,7 @@ struct Writable<'a> {
 
 impl Writable<'_> {
     /// Waits until the client grants write budget, or gives up.
-    fn budget(&self) -> Result<u64, PumpEnd> {
+    fn budget(&self) -> Result<u64, BodyEnd> {
         loop {
             match self.out.check_write() {
                 Ok(0) => self.wait()?,
@@ -144,7 +134,7 @@ impl Writable<'_> {
         }
     }
 
-    fn wait(&self) -> Result<(), PumpEnd> {
+    fn wait(&self) -> Result<(), BodyEnd> {
         let Some(stall) = self.stall else {
             self.ready.block();
             return Ok(());
@@ -154,20 +144,20 @@ impl Writable<'_> {
         if ready.contains(&0) {
             Ok(())
         } else {
-            Err(PumpEnd::Stalled)
+            Err(BodyEnd::Stalled)
         }
     }
 
     /// Flush, then wait (under the stall timeout) until the flush completed.
-    fn flush(&self) -> Result<(), PumpEnd> {
+    fn flush(&self) -> Result<(), BodyEnd> {
         self.out.flush().map_err(|e| self.write_error(e))?;
         self.budget().map(|_| ())
     }
 
-    fn write_error(&self, e: StreamError) -> PumpEnd {
+    fn write_error(&self, e: StreamError) -> BodyEnd {
         match e {
-            StreamError::Closed => PumpEnd::ClientGone,
-            StreamError::LastOperationFailed(_) => PumpEnd::ClientGone,
+            StreamError::Closed => BodyEnd::ClientGone,
+            StreamError::LastOperationFailed(_) => BodyEnd::ClientGone,
         }
     }
 }

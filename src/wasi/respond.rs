@@ -1,17 +1,17 @@
 //! Sends a rendered Reply: headers, then no body, a short text, or segments
 //! (a file's ranges, a listing's rows) through the pump.
 
-use super::bindings::wasi::filesystem::types::Descriptor;
+use super::bindings::wasi::filesystem::types::{Descriptor, DescriptorType, DirectoryEntry};
 use super::bindings::wasi::http::types::{
     Fields, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
-use super::fs::{directory_rows, open_dir, open_file};
-use super::pump::{pump, PumpEnd};
+use super::fs::{next_entry, open_dir, open_file, ReadError};
+use super::pump::pump;
 use crate::config::Settings;
-use crate::listing::{listing_entry, LISTING_TAIL};
+use crate::listing::{EntriesEnd, ListedEntry, ListingRows};
 use crate::plan::{lookup_failure, Failure};
 use crate::reply::{failure_reply, Reply, ReplyBody};
-use crate::segment::Segment;
+use crate::segment::{BodyEnd, Segment};
 
 pub fn respond(
     reply: Reply,
@@ -32,30 +32,63 @@ pub fn respond(
             }
             Err(failure) => send_simple(&failure_reply(failure), outparam),
         },
-        ReplyBody::Listing { path, head } => match opened(open_dir, path) {
-            Ok(dir) => {
-                let rows = directory_rows(&dir, settings.serve_hidden).map(|row| match row {
-                    Ok((name, is_dir)) => Ok(Segment::Literal(listing_entry(&name, is_dir))),
-                    Err(()) => Err(PumpEnd::Failed),
-                });
-                let segments = std::iter::once(Ok(Segment::Literal(head.clone())))
-                    .chain(rows)
-                    .chain(std::iter::once(Ok(Segment::Literal(
-                        LISTING_TAIL.to_string(),
-                    ))));
-                send_streamed(&reply, outparam, None, segments, settings)
+        ReplyBody::Listing { path, head } => {
+            let entries = opened(open_dir, path)
+                .and_then(|dir| dir.read_directory().map_err(|_| Failure::Internal));
+            match entries {
+                Ok(entries) => {
+                    let rows = listing_rows(
+                        move || next_entry(&entries),
+                        ListingRows::new(settings.serve_hidden),
+                    );
+                    let segments = std::iter::once(Ok(Segment::Literal(head.clone()))).chain(rows);
+                    send_streamed(&reply, outparam, None, segments, settings)
+                }
+                Err(failure) => send_simple(&failure_reply(failure), outparam),
             }
-            Err(failure) => send_simple(&failure_reply(failure), outparam),
-        },
+        }
         ReplyBody::None | ReplyBody::Text(_) => send_simple(&reply, outparam),
     }
+}
+
+/// The listing's rows, then its tail, pulled one entry at a time.
+fn listing_rows(
+    mut next: impl FnMut() -> Result<Option<DirectoryEntry>, ReadError>,
+    rows: ListingRows,
+) -> impl Iterator<Item = Result<Segment, BodyEnd>> {
+    let mut rows = Some(rows);
+    std::iter::from_fn(move || loop {
+        let listing = rows.as_mut()?;
+        match next() {
+            Ok(Some(entry)) => {
+                let named = ListedEntry::Named {
+                    name: &entry.name,
+                    is_dir: entry.type_ == DescriptorType::Directory,
+                };
+                if let Some(row) = listing.row(named) {
+                    return Some(Ok(Segment::Literal(row)));
+                }
+            }
+            Err(ReadError::UnreadableName) => {
+                listing.row(ListedEntry::UnreadableName);
+            }
+            Ok(None) => {
+                let tail = rows.take()?.tail(EntriesEnd::Complete);
+                return Some(Ok(Segment::Literal(tail)));
+            }
+            Err(ReadError::Failed) => {
+                rows = None;
+                return Some(Err(BodyEnd::Failed));
+            }
+        }
+    })
 }
 
 fn send_streamed(
     reply: &Reply,
     outparam: ResponseOutparam,
     file: Option<&Descriptor>,
-    segments: impl Iterator<Item = Result<Segment, PumpEnd>>,
+    segments: impl Iterator<Item = Result<Segment, BodyEnd>>,
     settings: &Settings,
 ) {
     let Some((response, body)) = response_with_body(reply) else {
@@ -67,12 +100,12 @@ fn send_streamed(
     let end = pump(&out, file, segments, settings);
     drop(out);
     match end {
-        PumpEnd::Done => {
+        BodyEnd::Done => {
             let _ = OutgoingBody::finish(body, None);
         }
         // Dropping the body unfinished aborts the response: a client must never
         // take a short body for a complete one.
-        PumpEnd::ClientGone | PumpEnd::Stalled | PumpEnd::Truncated | PumpEnd::Failed => drop(body),
+        BodyEnd::ClientGone | BodyEnd::Stalled | BodyEnd::Truncated | BodyEnd::Failed => drop(body),
     }
 }
 
@@ -112,12 +145,7 @@ fn response(status: u16, headers: Fields) -> Option<OutgoingResponse> {
 }
 
 fn fields(reply: &Reply) -> Option<Fields> {
-    let entries: Vec<(String, Vec<u8>)> = reply
-        .headers
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()))
-        .collect();
-    Fields::from_list(&entries).ok()
+    Fields::from_list(&reply.header_entries()).ok()
 }
 
 /// A 500 without headers, for when even building the response failed.

@@ -48,7 +48,16 @@ pub struct ServerConfig {
     pub max_concurrent_requests: Option<usize>,
     /// `serve`: time a client has to send a whole request head (slowloris).
     pub header_read_timeout: Option<Duration>,
+    /// The largest request head (request line and header fields) passed to
+    /// the component; larger ones get 431 from the host, on every path
+    /// (`Server::handle` counts it; `serve`'s hyper buffer is this size too).
+    /// `None` passes heads of any size, as far as the caller's HTTP stack does.
+    pub max_request_head: Option<usize>,
 }
+
+/// The default `max_request_head`: 16 KiB, as nginx's default for one header
+/// line is 8 KiB and a whole head rarely needs more.
+pub const DEFAULT_MAX_REQUEST_HEAD: usize = 16 * 1024;
 
 impl ServerConfig {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
@@ -65,6 +74,7 @@ impl ServerConfig {
             request_timeout: None,
             max_concurrent_requests: None,
             header_read_timeout: None,
+            max_request_head: Some(DEFAULT_MAX_REQUEST_HEAD),
         }
     }
 
@@ -112,6 +122,12 @@ impl ServerConfig {
 
     pub fn header_read_timeout(mut self, limit: Duration) -> Self {
         self.header_read_timeout = Some(limit);
+        self
+    }
+
+    /// See `max_request_head`; `None` lifts the limit.
+    pub fn max_request_head(mut self, bytes: Option<usize>) -> Self {
+        self.max_request_head = bytes;
         self
     }
 

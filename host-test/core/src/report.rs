@@ -81,6 +81,9 @@ pub enum Outcome {
     NoResponse,
     /// The host side failed (e.g. the instance's task panicked).
     HostError(String),
+    /// The host answered 431 itself: the request head was over
+    /// `ServerConfig::max_request_head`; no instance ran.
+    HeadTooLarge,
 }
 
 impl Outcome {
@@ -101,6 +104,7 @@ impl fmt::Display for Outcome {
             Outcome::ResponseError(code) => write!(f, "response-error ({code})"),
             Outcome::NoResponse => f.write_str("no-response"),
             Outcome::HostError(why) => write!(f, "host-error ({})", first_line(why)),
+            Outcome::HeadTooLarge => f.write_str("head-too-large"),
         }
     }
 }
@@ -180,6 +184,34 @@ pub(crate) fn build_report(
     }
 }
 
+impl Report {
+    /// The report of a request no instance ran.
+    pub(crate) fn without_instance(outcome: Outcome) -> Report {
+        Report {
+            peak_memory: 0,
+            memory_growths: 0,
+            refused_growths: 0,
+            instance_id: 0,
+            instance_requests: 0,
+            instance_in_flight: 0,
+            instance_max_in_flight: 0,
+            open_resources: 0,
+            body_bytes: 0,
+            duration: Duration::ZERO,
+            outcome,
+        }
+    }
+}
+
+impl ReportHandle {
+    /// A handle that resolves at once to `report`.
+    pub(crate) fn ready(report: Report) -> ReportHandle {
+        let (tx, rx) = oneshot::channel();
+        let _ = tx.send(report);
+        ReportHandle(rx)
+    }
+}
+
 /// Resolves to the `Report` once the request's instance is gone. Await it
 /// directly or call `wait`. Holding it does not keep the instance alive.
 #[derive(Debug)]
@@ -196,18 +228,10 @@ impl Future for ReportHandle {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Report> {
         Pin::new(&mut self.0).poll(cx).map(|received| {
-            received.unwrap_or_else(|_| Report {
-                peak_memory: 0,
-                memory_growths: 0,
-                refused_growths: 0,
-                instance_id: 0,
-                instance_requests: 0,
-                instance_in_flight: 0,
-                instance_max_in_flight: 0,
-                open_resources: 0,
-                body_bytes: 0,
-                duration: Duration::ZERO,
-                outcome: Outcome::HostError("the instance's task ended without a report".into()),
+            received.unwrap_or_else(|_| {
+                Report::without_instance(Outcome::HostError(
+                    "the instance's task ended without a report".into(),
+                ))
             })
         })
     }

@@ -120,7 +120,13 @@ async fn accept_loop(
         let server = server.clone();
         let slots = slots.clone();
         let mut builder = http1::Builder::new();
-        builder.max_buf_size(MAX_BUF_SIZE).keep_alive(true);
+        // hyper's buffer bounds the head it reads (431 beyond), and its
+        // minimum is 8 KiB.
+        let head_limit = server
+            .config()
+            .max_request_head
+            .map_or(MAX_BUF_SIZE, |limit| limit.clamp(8 * 1024, MAX_BUF_SIZE));
+        builder.max_buf_size(head_limit).keep_alive(true);
         if let Some(limit) = header_read_timeout {
             // A client that trickles its head (slowloris) loses the connection.
             builder.timer(TokioTimer::new()).header_read_timeout(limit);

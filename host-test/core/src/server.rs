@@ -41,7 +41,8 @@ use crate::concurrent_instances::{Job, SharedInstances};
 use crate::config::ServerConfig;
 use crate::exchange::Exchange;
 use crate::report::{
-    build_report, decide_outcome, CallFailure, InstanceFacts, Report, ReportHandle, ResponseSet,
+    build_report, decide_outcome, CallFailure, InstanceFacts, Outcome, Report, ReportHandle,
+    ResponseSet,
 };
 use crate::response_body::{BodyTap, ResponseBody};
 use crate::store_data::StoreData;
@@ -207,6 +208,11 @@ impl Server {
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
         supply_host(&mut request);
+        if let Some(limit) = self.inner.config.max_request_head {
+            if head_size(&request) > limit {
+                return Ok(host_answer(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE));
+            }
+        }
         if let Pre::P3(_) = self.inner.pre {
             return self.handle_p3(request).await;
         }
@@ -317,6 +323,24 @@ fn exchange(
             body: ResponseBody::empty(),
             report,
         },
+    }
+}
+
+/// The size of `request`'s head as HTTP/1.1 would send it.
+fn head_size<B>(request: &Request<B>) -> usize {
+    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    request.headers().iter().fold(line, |size, (name, value)| {
+        size + name.as_str().len() + value.len() + 4
+    })
+}
+
+/// An answer of the host's own, with no instance run.
+fn host_answer(status: StatusCode) -> Exchange {
+    Exchange {
+        status,
+        headers: HeaderMap::new(),
+        body: ResponseBody::empty(),
+        report: ReportHandle::ready(Report::without_instance(Outcome::HeadTooLarge)),
     }
 }
 

@@ -1,0 +1,102 @@
+//! A request as both WASI glues hand it over: the method, the target and the
+//! few headers the decision reads, each copied into linear memory once and
+//! only up to the limits, so that no request can make an instance hold more
+//! than a few KiB of it across a wait.
+
+use super::headers::{HeadersTooLarge, RequestHeaders};
+use super::method::Method;
+use super::path::{request_target, MAX_TARGET_BYTES};
+
+/// What the decision needs from a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncomingRequest {
+    pub method: Method,
+    /// Path and query (`/a/b?x`), from the request line or `spin-path-info`.
+    pub target: String,
+    pub headers: RequestHeaders,
+}
+
+/// A request too large to read on; answered without a decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Oversize {
+    /// The target is longer than `MAX_TARGET_BYTES`: 414.
+    Target,
+    /// The headers the decision reads exceed `MAX_HEADER_BYTES`: 431.
+    Headers,
+}
+
+impl From<HeadersTooLarge> for Oversize {
+    fn from(_: HeadersTooLarge) -> Oversize {
+        Oversize::Headers
+    }
+}
+
+/// Reads a request through the glue's accessors: `path_with_query` as the
+/// host gave it, `has` and `get` over the request's header fields.
+pub fn read_request(
+    method: Method,
+    path_with_query: Option<String>,
+    has: impl Fn(&str) -> bool,
+    get: impl Fn(&str) -> Vec<Vec<u8>>,
+) -> Result<IncomingRequest, Oversize> {
+    let path_with_query = path_with_query.unwrap_or_default();
+    if path_with_query.len() > MAX_TARGET_BYTES {
+        return Err(Oversize::Target);
+    }
+    let headers = RequestHeaders::read(has, get)?;
+    let target = request_target(&path_with_query, headers.spin_path_info.as_deref());
+    Ok(IncomingRequest {
+        method,
+        target,
+        headers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::headers::MAX_HEADER_BYTES;
+
+    #[test]
+    fn limits_answer_before_anything_is_kept() {
+        let none = |_: &str| false;
+        let nothing = |_: &str| Vec::new();
+        let long = format!("/{}", "a".repeat(MAX_TARGET_BYTES));
+        assert_eq!(
+            read_request(Method::Get, Some(long), none, nothing),
+            Err(Oversize::Target)
+        );
+        let huge = |name: &str| {
+            if name == "if-none-match" {
+                vec![vec![b'"'; MAX_HEADER_BYTES + 1]]
+            } else {
+                Vec::new()
+            }
+        };
+        assert_eq!(
+            read_request(Method::Get, Some("/".into()), |_| true, huge),
+            Err(Oversize::Headers)
+        );
+        let ok = read_request(Method::Head, None, none, nothing).unwrap();
+        assert_eq!((ok.method, ok.target.as_str()), (Method::Head, ""));
+    }
+
+    #[test]
+    fn spin_path_info_replaces_the_path_and_keeps_the_query() {
+        let info = |name: &str| {
+            if name == "spin-path-info" {
+                vec![b"/a.txt".to_vec()]
+            } else {
+                Vec::new()
+            }
+        };
+        let request = read_request(
+            Method::Get,
+            Some("/static/a.txt?v=1".into()),
+            |_| true,
+            info,
+        )
+        .unwrap();
+        assert_eq!(request.target, "/a.txt?v=1");
+    }
+}
