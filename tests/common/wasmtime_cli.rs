@@ -23,16 +23,20 @@ pub const WASMTIME_VERSION: &str = "48.0.8";
 /// (scripts/test) builds it too.
 pub const BUILD: &str = "cargo build --release -p host-test --bin wasmtime-serve";
 
-/// `-W max-memory-size` for every test: 4 wasm pages (256 KiB), the cap the
-/// README documents. The component needs 2 pages with TRANSFER=chunked and
-/// 1 with splice; the rest is headroom, which a leak under instance reuse
-/// would use up (and then trap).
-pub const MEMORY_CAP: u64 = 262_144;
+/// `-W max-memory-size` for every test of the WASI 0.2 build: 16 wasm pages
+/// (1 MiB), the cap the README recommends. The component needs 2 pages with
+/// TRANSFER=chunked and 1 with splice, and one copy of the largest header
+/// value it reads: `wasmtime serve` passes heads up to about 2 x 408 KiB
+/// (hyper's read limit plus one last read), so a smaller cap would let a
+/// large head trap the instance.
+pub const MEMORY_CAP: u64 = 16 * 65_536;
 
 /// The same for the WASI 0.3 build, which `wasmtime serve` runs up to 16
-/// requests at once in one instance: a chunk per request in flight plus the
-/// base and headroom, 20 pages (the README's figure).
-pub const P3_MEMORY_CAP: u64 = 20 * 65_536;
+/// requests at once in one instance: per request in flight a chunk (64 KiB)
+/// and what it keeps of the request (at most 24 KiB), the base (2 pages) and
+/// one largest head (816 KiB) being read: 40 pages (2.5 MiB), the README's
+/// figure.
+pub const P3_MEMORY_CAP: u64 = 40 * 65_536;
 
 /// The cap `WasmtimeServe::start_component` gives `component`.
 pub fn memory_cap(component: &str) -> u64 {
