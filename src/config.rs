@@ -14,6 +14,29 @@ pub enum Transfer {
     Splice,
 }
 
+/// Who cuts a response whose client stopped taking bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StallTimeout {
+    /// The component aborts it once the client has taken nothing for this long.
+    Guest(Duration),
+    /// The host enforces a write timeout of its own (`host-test serve` does;
+    /// `wasmtime serve` and Spin do not): the component sets no timer, and
+    /// the WASI 0.3 build may hand a whole file's stream to the host.
+    Host,
+    /// Nobody: a stalled client keeps its response for ever (`0`).
+    Off,
+}
+
+impl StallTimeout {
+    /// The component's own timer, if it keeps one.
+    pub fn guest_timer(self) -> Option<Duration> {
+        match self {
+            StallTimeout::Guest(limit) => Some(limit),
+            StallTimeout::Host | StallTimeout::Off => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// Guest path of the preopened directory to serve.
@@ -21,8 +44,7 @@ pub struct Settings {
     /// Largest chunk read or written at once, in bytes.
     pub chunk_size: u32,
     /// Abort a response when the client grants no write budget for this long.
-    /// `None` disables the timeout.
-    pub stall_timeout: Option<Duration>,
+    pub stall_timeout: StallTimeout,
     pub transfer: Transfer,
     /// Sent as `Cache-Control` on every file response when set.
     pub cache_control: Option<String>,
@@ -47,7 +69,7 @@ impl Default for Settings {
         Settings {
             root: "/".to_string(),
             chunk_size: MAX_CHUNK_SIZE,
-            stall_timeout: Some(Duration::from_secs(30)),
+            stall_timeout: StallTimeout::Guest(Duration::from_secs(30)),
             // Measured 1.5-3x faster than splice under wasmtime serve and
             // host-test (a splice's file read is a spawn_blocking round trip
             // per chunk on the host); its cost is one more 64 KiB page.
@@ -127,7 +149,7 @@ impl Settings {
             parse_chunk_size(v).map(|x| s.chunk_size = x)
         });
         read("STALL_TIMEOUT", &mut |v| {
-            parse_duration(v).map(|x| s.stall_timeout = x)
+            parse_stall_timeout(v).map(|x| s.stall_timeout = x)
         });
         read("TRANSFER", &mut |v| {
             parse_transfer(v).map(|x| s.transfer = x)
@@ -190,6 +212,20 @@ fn parse_duration(v: &str) -> Result<Option<Duration>, &'static str> {
     let n: u64 = digits.parse().map_err(|_| ERR)?;
     let ms = n.checked_mul(unit_ms).ok_or(ERR)?;
     Ok((ms > 0).then(|| Duration::from_millis(ms)))
+}
+
+/// A duration, `0` (off) or `host`.
+fn parse_stall_timeout(v: &str) -> Result<StallTimeout, &'static str> {
+    if v.trim().eq_ignore_ascii_case("host") {
+        return Ok(StallTimeout::Host);
+    }
+    match parse_duration(v) {
+        Ok(Some(limit)) => Ok(StallTimeout::Guest(limit)),
+        Ok(None) => Ok(StallTimeout::Off),
+        Err(_) => {
+            Err("must look like 30s, 500ms or 30 (seconds); 0 disables; host leaves it to the host")
+        }
+    }
 }
 
 fn parse_bool(v: &str) -> Result<bool, &'static str> {
@@ -261,7 +297,10 @@ mod tests {
         assert_eq!(s, Settings::default());
         assert!(w.is_empty());
         assert_eq!(s.chunk_size, 65536);
-        assert_eq!(s.stall_timeout, Some(Duration::from_secs(30)));
+        assert_eq!(
+            s.stall_timeout,
+            StallTimeout::Guest(Duration::from_secs(30))
+        );
     }
 
     #[test]
@@ -275,7 +314,18 @@ mod tests {
         assert!(w.is_empty(), "{w:?}");
         assert_eq!(s.root, "/public");
         assert_eq!(s.chunk_size, 1024);
-        assert_eq!(s.stall_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(
+            s.stall_timeout,
+            StallTimeout::Guest(Duration::from_millis(500))
+        );
+        assert_eq!(
+            from(&[("STALL_TIMEOUT", "Host")]).0.stall_timeout,
+            StallTimeout::Host
+        );
+        assert_eq!(
+            from(&[("STALL_TIMEOUT", "0")]).0.stall_timeout,
+            StallTimeout::Off
+        );
         assert_eq!(s.transfer, Transfer::Splice);
     }
 

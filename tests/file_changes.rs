@@ -1,5 +1,7 @@
-//! A file that changes while it is sent: shrunk -> the response is aborted,
-//! never finished short; grown -> exactly the promised Content-Length.
+//! A file that changes while it is sent, on every body path (both builds in
+//! both transfer modes, and a WASI 0.3 whole file handed to the host):
+//! shrunk -> the response is aborted, never finished short; grown -> exactly
+//! the promised Content-Length.
 
 mod common;
 
@@ -12,13 +14,12 @@ use host_test::{get, read_all, read_then_stall, Outcome, StreamEnd};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shrunk_file_aborts_the_response() {
     let site = Site::new();
-    for mode in MODES {
-        let path = site.file(&format!("shrinks-{mode}.bin"), 10 * MIB);
-        let server = site.server(&[("TRANSFER", mode)]);
-        let ex = server
-            .handle(get(&format!("/shrinks-{mode}.bin")))
-            .await
-            .unwrap();
+    for (build, path_name, env) in every_body_path() {
+        let what = format!("{build:?} {path_name}");
+        let name = format!("shrinks-{build:?}-{}.bin", path_name.replace(' ', "-"));
+        let path = site.file(&name, 10 * MIB);
+        let server = site.server_of(build, &env);
+        let ex = server.handle(get(&format!("/{name}"))).await.unwrap();
         assert_eq!(header(&ex.headers, "content-length"), Some("10485760"));
         let (first, body) = read_then_stall(ex.body, CHUNK).await;
         OpenOptions::new()
@@ -30,25 +31,26 @@ async fn shrunk_file_aborts_the_response() {
         let (_, rest) = read_all(body).await;
         assert!(
             matches!(rest.end, StreamEnd::Error(_)),
-            "{mode}: a short body must not end cleanly: {rest:?}"
+            "{what}: a short body must not end cleanly: {rest:?}"
         );
         assert!(
             first.bytes + rest.bytes <= MIB + 4 * CHUNK,
-            "{mode}: {} bytes",
+            "{what}: {} bytes",
             first.bytes + rest.bytes
         );
-        assert_eq!(ex.report.wait().await.outcome, Outcome::Aborted, "{mode}");
+        assert_eq!(ex.report.wait().await.outcome, Outcome::Aborted, "{what}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grown_file_sends_exactly_content_length() {
     let site = Site::new();
-    for mode in MODES {
-        let name = format!("grows-{mode}.bin");
+    for (build, path_name, env) in every_body_path() {
+        let what = format!("{build:?} {path_name}");
+        let name = format!("grows-{build:?}-{}.bin", path_name.replace(' ', "-"));
         let path = site.file(&name, MIB);
         let original = std::fs::read(&path).unwrap();
-        let server = site.server(&[("TRANSFER", mode)]);
+        let server = site.server_of(build, &env);
         let ex = server.handle(get(&format!("/{name}"))).await.unwrap();
         let (first, body) = read_then_stall(ex.body, CHUNK).await;
         OpenOptions::new()
@@ -58,9 +60,9 @@ async fn grown_file_sends_exactly_content_length() {
             .write_all(&vec![b'x'; MIB as usize])
             .unwrap();
         let (rest_bytes, rest) = read_all(body).await;
-        assert!(rest.is_clean(), "{mode}: {rest:?}");
-        assert_eq!(first.bytes + rest.bytes, MIB, "{mode}");
-        assert_eq!(rest_bytes[..], original[first.bytes as usize..], "{mode}");
-        assert_eq!(ex.report.wait().await.outcome, Outcome::Finished, "{mode}");
+        assert!(rest.is_clean(), "{what}: {rest:?}");
+        assert_eq!(first.bytes + rest.bytes, MIB, "{what}");
+        assert_eq!(rest_bytes[..], original[first.bytes as usize..], "{what}");
+        assert_eq!(ex.report.wait().await.outcome, Outcome::Finished, "{what}");
     }
 }

@@ -69,10 +69,31 @@ fn quick_bench_prints_the_table_and_memory_is_flat() {
             *largest = (*largest).max(peak);
         }
     }
-    // The baseline carries no build; every fileserver row carries one.
+    // The baselines carry no build; every fileserver row carries one.
     for row in rows {
-        let native = row["server"] == "native";
-        assert_eq!(row["build"].is_null(), native, "{row:#?}");
+        let baseline = ["native", "nginx", "Go"].contains(&row["server"].as_str().unwrap_or(""));
+        assert_eq!(row["build"].is_null(), baseline, "{row:#?}");
+    }
+    // The README default is measured against the peers, or says why not.
+    assert!(
+        stdout
+            .contains("### The README default (`host-test serve --dir DIR`) against nginx and Go"),
+        "no peer table:\n{stdout}"
+    );
+    for peer in ["nginx", "Go"] {
+        let peer_rows: Vec<&Value> = rows.iter().filter(|row| row["server"] == peer).collect();
+        assert!(!peer_rows.is_empty(), "{peer}: no rows at all");
+        assert!(
+            peer_rows
+                .iter()
+                .all(|row| row["throughput_mb_per_s"].is_number()
+                    || row["requests_per_s"].is_number()
+                    || row["host_memory"].is_object()
+                    || row["result"]
+                        .as_str()
+                        .is_some_and(|r| r.starts_with("not measured"))),
+            "{peer}: a row without figures or a reason: {peer_rows:#?}"
+        );
     }
     // Flat: every file of at least one chunk (64 KiB) peaks the same, and a
     // smaller one (1 KiB: its read fits in the first page) no higher.

@@ -39,9 +39,13 @@ pub async fn respond(
             };
             let whole = matches!(segments.as_slice(), [Segment::FileRange { start: 0, len }] if *len == size);
             // Once the file's own stream is handed over, no guest code runs
-            // while it flows, so nothing could notice a stalled client: only
-            // without a stall timeout may the host move the bytes alone.
-            if whole && settings.transfer == Transfer::Splice && settings.stall_timeout.is_none() {
+            // while it flows, so the guest could not notice a stalled client:
+            // the host moves the bytes alone only when the guest keeps no
+            // stall timer (the host enforces one, or nobody does).
+            if whole
+                && settings.transfer == Transfer::Splice
+                && settings.stall_timeout.guest_timer().is_none()
+            {
                 return Ok(whole_file(&reply, file));
             }
             let Some(buffer) = relay_buffer(segments, settings) else {
@@ -94,20 +98,15 @@ pub async fn respond(
 }
 
 /// The file's own stream is the body: the host moves every byte, none enters
-/// linear memory, and no stall timeout can apply. The file's read result
-/// decides the trailers.
+/// linear memory, and no guest task is left running for it. The response has
+/// a Content-Length, so the host aborts it if the stream ends short (the file
+/// shrank, or a read failed); the trailers are therefore plain `Ok`.
 fn whole_file(reply: &Reply, file: Descriptor) -> Response {
-    let (contents, read_result) = file.read_via_stream(0);
-    let (trailers, trailers_rx) = trailers();
-    let response = response(reply, Some(contents), trailers_rx);
-    wit_bindgen::spawn_local(async move {
-        let outcome = read_result.await;
-        drop(file);
-        if outcome.is_ok() {
-            trailers.write(Ok(None)).await.ok();
-        }
-    });
-    response
+    let (contents, _read_result) = file.read_via_stream(0);
+    // Trailers that are `Ok` once the writer is gone: dropped at once.
+    let (trailers, trailers_rx) = wit_future::new(|| Ok(None));
+    drop(trailers);
+    response(reply, Some(contents), trailers_rx)
 }
 
 /// The relay's one buffer for `segments`: a chunk, or less for a smaller
@@ -146,7 +145,7 @@ where
     let (out, contents) = wit_stream::new();
     let (trailers, trailers_rx) = trailers();
     let response = response(reply, Some(contents), trailers_rx);
-    let body = Body::new(out, settings.stall_timeout, buffer);
+    let body = Body::new(out, settings.stall_timeout.guest_timer(), buffer);
     wit_bindgen::spawn_local(async move {
         // `produce` owns the body stream: it is dropped (closed) when it returns.
         let end = produce(body).await.err().unwrap_or(BodyEnd::Done);

@@ -27,7 +27,7 @@ pub fn pump(
     let writable = Writable {
         out,
         ready: out.subscribe(),
-        stall: settings.stall_timeout,
+        stall: settings.stall_timeout.guest_timer(),
     };
     let chunk = settings.chunk_size;
     for segment in segments {

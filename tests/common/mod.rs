@@ -52,6 +52,21 @@ impl Build {
     }
 }
 
+/// Every way a body can travel, as settings: each build in each transfer
+/// mode, and the WASI 0.3 build handing a whole file's stream to the host
+/// (`TRANSFER=splice` with the stall timeout left to the host).
+pub fn every_body_path() -> Vec<(Build, &'static str, Vec<(&'static str, &'static str)>)> {
+    let mut paths: Vec<_> = builds_and_modes()
+        .map(|(build, mode)| (build, mode, vec![("TRANSFER", mode)]))
+        .collect();
+    paths.push((
+        Build::P3,
+        "handed over",
+        vec![("TRANSFER", "splice"), ("STALL_TIMEOUT", "host")],
+    ));
+    paths
+}
+
 /// Every (build, transfer mode) pair.
 pub fn builds_and_modes() -> impl Iterator<Item = (Build, &'static str)> {
     BUILDS

@@ -1,7 +1,8 @@
-//! WASIp3 instances that run several requests at once
+//! WASIp3 instances, which may run several requests at once
 //! (`ServerConfig::concurrent_reuse`), as `wasmtime serve
 //! --max-instance-concurrent-reuse-count` does (its worker loop is
-//! `wasmtime_wasi_http::handler`).
+//! `wasmtime_wasi_http::handler`). Without `concurrent_reuse` an instance
+//! runs one request at a time, and without `reuse` it serves one request.
 //!
 //! Each instance is a worker: a task that owns the `Store` and keeps it
 //! running (`run_concurrent`) for the instance's whole life. A request goes to
@@ -34,38 +35,30 @@ use bytes::Bytes;
 use http::Request;
 use http_body_util::BodyExt;
 use hyper::body::Body;
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, Notify};
 use wasmtime::component::{Accessor, AccessorTask};
 use wasmtime::Store;
 use wasmtime_wasi_http::p3::bindings::{Service, ServicePre};
 use wasmtime_wasi_http::WasiBody;
 
+use crate::call_failure::{describe_trap, within, CallFailure};
 use crate::config::ServerConfig;
 use crate::memory_recorder::MemoryUsage;
-use crate::report::{
-    build_report, decide_outcome, CallFailure, InstanceFacts, Outcome, Report, ResponseSet,
-};
+use crate::p3_request::{start_p3_request, HeadSender};
+use crate::report::{build_report, decide_outcome, InstanceFacts, Outcome, ReportTo, ResponseSet};
 use crate::response_body::{BodyTally, BodyTap};
-use crate::server::{describe_trap, serve_p3_request};
-use crate::store_data::StoreData;
-
-type HeadSender = oneshot::Sender<Option<http::response::Parts>>;
+use crate::store_data::{StoreData, StoreTemplate};
 
 /// A request on its way to an instance, with where its answer goes.
 pub(crate) struct Job {
     request: Request<WasiBody>,
     tap: BodyTap,
     head_tx: HeadSender,
-    report_tx: oneshot::Sender<Report>,
+    report: ReportTo,
 }
 
 impl Job {
-    pub fn new<B>(
-        request: Request<B>,
-        tap: BodyTap,
-        head_tx: HeadSender,
-        report_tx: oneshot::Sender<Report>,
-    ) -> Job
+    pub fn new<B>(request: Request<B>, tap: BodyTap, head_tx: HeadSender, report: ReportTo) -> Job
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
@@ -76,7 +69,7 @@ impl Job {
             request,
             tap,
             head_tx,
-            report_tx,
+            report,
         }
     }
 
@@ -86,14 +79,20 @@ impl Job {
         let Job {
             tap,
             head_tx,
-            report_tx,
+            report,
             ..
         } = self;
         drop(head_tx);
         let body = tap.settle();
         let outcome = decide_outcome(Some(failure), ResponseSet::Never, &body);
-        let report = build_report(memory, instance, &body, Duration::ZERO, outcome);
-        let _ = report_tx.send(report);
+        report.deliver(build_report(
+            memory,
+            instance,
+            &body,
+            Duration::ZERO,
+            500,
+            outcome,
+        ));
     }
 }
 
@@ -101,6 +100,7 @@ impl Job {
 /// flight.
 pub(crate) struct SharedInstances {
     pre: ServicePre<StoreData>,
+    template: Arc<StoreTemplate>,
     config: ServerConfig,
     /// `ServerConfig::reuse`: requests per instance in all.
     max_requests: u32,
@@ -134,10 +134,16 @@ struct Load {
 impl SharedInstances {
     /// `config.reuse` and `config.concurrent_reuse` must be set (checked by
     /// `Server::new`).
-    pub fn new(pre: ServicePre<StoreData>, config: &ServerConfig) -> Arc<SharedInstances> {
+    pub fn new(
+        pre: ServicePre<StoreData>,
+        config: &ServerConfig,
+        template: Arc<StoreTemplate>,
+    ) -> Arc<SharedInstances> {
         Arc::new_cyclic(|me| SharedInstances {
             pre,
+            template,
             config: config.clone(),
+            // Without reuse, an instance per request, as for WASIp2.
             max_requests: config.reuse.unwrap_or(1),
             max_in_flight: config.concurrent_reuse.unwrap_or(1),
             workers: Mutex::new(Vec::new()),
@@ -171,8 +177,7 @@ impl SharedInstances {
     }
 
     fn start_worker(&self) -> anyhow::Result<WorkerHandle> {
-        let mut store = Store::new(self.pre.engine(), StoreData::new(&self.config)?);
-        store.limiter(|data| &mut data.memory);
+        let store = self.template.new_store(self.pre.engine());
         let id = self.next_instance_id.fetch_add(1, Ordering::Relaxed);
         let (jobs_tx, jobs) = mpsc::unbounded_channel();
         let load = Arc::new(Mutex::new(Load::default()));
@@ -252,7 +257,7 @@ struct Running {
     deadline: Option<Instant>,
     tap: BodyTap,
     response_set: Arc<OnceLock<ResponseSet>>,
-    report_tx: oneshot::Sender<Report>,
+    report: ReportTo,
 }
 
 impl Running {
@@ -270,9 +275,17 @@ impl Running {
             .get()
             .cloned()
             .unwrap_or(ResponseSet::Never);
+        let status = response.status();
         let outcome = outcome(response, &body);
-        let report = build_report(memory, facts, &body, self.started.elapsed(), outcome);
-        let _ = self.report_tx.send(report);
+        let report = build_report(
+            memory,
+            facts,
+            &body,
+            self.started.elapsed(),
+            status,
+            outcome,
+        );
+        self.report.deliver(report);
     }
 }
 
@@ -305,16 +318,7 @@ struct Worker {
 
 impl Worker {
     async fn run(mut self, pre: ServicePre<StoreData>, mut store: Store<StoreData>) {
-        let instantiate = pre.instantiate_async(&mut store);
-        let instantiated = match self.request_timeout {
-            Some(limit) => match tokio::time::timeout(limit, instantiate).await {
-                Ok(result) => result.map_err(|e| CallFailure::Trap(describe_trap(e))),
-                Err(_) => Err(CallFailure::Deadline),
-            },
-            None => instantiate
-                .await
-                .map_err(|e| CallFailure::Trap(describe_trap(e))),
-        };
+        let instantiated = within(self.request_timeout, pre.instantiate_async(&mut store)).await;
         let service = match instantiated {
             Ok(service) => Arc::new(service),
             Err(failure) => {
@@ -441,7 +445,7 @@ impl Worker {
                 deadline,
                 tap: job.tap,
                 response_set,
-                report_tx: job.report_tx,
+                report: job.report,
             },
         );
         self.max_in_flight = self.max_in_flight.max(running.len() as u32);
@@ -550,8 +554,26 @@ impl AccessorTask<StoreData> for RequestTask {
             done,
         } = self;
         // An `Err` (a trap) ends the whole event loop, which reports.
-        serve_p3_request(accessor, &service, request, tap, response_set, head_tx).await?;
-        let _ = done.send(number);
+        start_p3_request(accessor, &service, request, &tap, &response_set, head_tx).await?;
+        // The body's end is awaited by a task of its own: this one's state
+        // (the handler call's) is large, and a slow download keeps it for
+        // its whole length.
+        accessor.spawn(BodyWatch { tap, number, done })?;
+        Ok(())
+    }
+}
+
+/// Waits for one request's body to end (or its client to leave).
+struct BodyWatch {
+    tap: BodyTap,
+    number: u32,
+    done: mpsc::UnboundedSender<u32>,
+}
+
+impl AccessorTask<StoreData> for BodyWatch {
+    async fn run(self, _accessor: &Accessor<StoreData>) -> wasmtime::Result<()> {
+        self.tap.finished().await;
+        let _ = self.done.send(self.number);
         Ok(())
     }
 }

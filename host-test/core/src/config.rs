@@ -48,12 +48,29 @@ pub struct ServerConfig {
     pub max_concurrent_requests: Option<usize>,
     /// `serve`: time a client has to send a whole request head (slowloris).
     pub header_read_timeout: Option<Duration>,
+    /// `serve`: a connection whose client takes no bytes for this long while
+    /// a response waits for it is closed (`write_deadline.rs`): the host's
+    /// stall timeout, which a component set to `STALL_TIMEOUT=host` relies on.
+    pub write_timeout: Option<Duration>,
     /// The largest request head (request line and header fields) passed to
     /// the component; larger ones get 431 from the host, on every path
     /// (`Server::handle` counts it; `serve`'s hyper buffer is this size too).
     /// `None` passes heads of any size, as far as the caller's HTTP stack does.
     pub max_request_head: Option<usize>,
+    /// Bytes read from a file at a time when the host itself consumes a
+    /// WASI 0.3 file stream (a whole file handed over as the body): the
+    /// size of the frames such a body becomes, and what a stalled download
+    /// holds of it (`file_stream.rs`).
+    pub host_read: usize,
+    /// `serve`: threads that accept and serve connections, each with its
+    /// own single-threaded runtime, listener (the port shared with
+    /// `SO_REUSEPORT`) and instances, so that a request never crosses
+    /// threads. 1: everything on the caller's runtime.
+    pub threads: usize,
 }
+
+/// The default `host_read`.
+pub const DEFAULT_HOST_READ: usize = 64 * 1024;
 
 /// The default `max_request_head`: 16 KiB, as nginx's default for one header
 /// line is 8 KiB and a whole head rarely needs more.
@@ -74,7 +91,10 @@ impl ServerConfig {
             request_timeout: None,
             max_concurrent_requests: None,
             header_read_timeout: None,
+            write_timeout: None,
             max_request_head: Some(DEFAULT_MAX_REQUEST_HEAD),
+            host_read: DEFAULT_HOST_READ,
+            threads: 1,
         }
     }
 
@@ -120,6 +140,11 @@ impl ServerConfig {
         self
     }
 
+    pub fn write_timeout(mut self, limit: Duration) -> Self {
+        self.write_timeout = Some(limit);
+        self
+    }
+
     pub fn header_read_timeout(mut self, limit: Duration) -> Self {
         self.header_read_timeout = Some(limit);
         self
@@ -128,6 +153,16 @@ impl ServerConfig {
     /// See `max_request_head`; `None` lifts the limit.
     pub fn max_request_head(mut self, bytes: Option<usize>) -> Self {
         self.max_request_head = bytes;
+        self
+    }
+
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    pub fn host_read(mut self, bytes: usize) -> Self {
+        self.host_read = bytes;
         self
     }
 

@@ -5,19 +5,25 @@
 //! Use it through `host-test`, which re-exports all of this and builds the
 //! components that `FILESERVER_COMPONENT` and `NAIVE_COMPONENT` point at.
 
+mod call_failure;
 pub mod client;
 mod component_cache;
 mod concurrent_instances;
 pub mod config;
 pub mod exchange;
+mod file_stream;
 mod http_hooks;
+mod linking;
 pub mod memory_recorder;
+mod p3_request;
 pub mod report;
 pub mod request;
 pub mod response_body;
+mod sequential_instances;
 pub mod serve;
 pub mod server;
 mod store_data;
+pub mod write_deadline;
 
 /// The fileserver component, where host-test's build.rs builds it.
 pub const FILESERVER_COMPONENT: &str = concat!(
@@ -41,6 +47,7 @@ pub use client::{
 };
 pub use config::ServerConfig;
 pub use exchange::Exchange;
+pub use linking::{handler_kind, HandlerKind};
 pub use report::{Outcome, Report, ReportHandle};
 pub use request::{get, request};
 pub use response_body::{ResponseBody, ResponseBodyError};

@@ -11,11 +11,15 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use crate::call_failure::CallFailure;
 use crate::memory_recorder::MemoryUsage;
 use crate::response_body::{BodyEnd, BodyTally};
 
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// The status the caller got: the guest's, 500 when it set none (or an
+    /// error), or the host's own (431 for a head over the limit).
+    pub status: u16,
     /// Largest linear-memory size approved for the instance, in bytes. With
     /// instance reuse, the instance's peak over every request it has served
     /// up to and including this one (linear memory never shrinks). With
@@ -113,19 +117,23 @@ fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or("")
 }
 
-/// Why the handler call did not return normally.
-#[derive(Debug, Clone)]
-pub(crate) enum CallFailure {
-    Trap(String),
-    Deadline,
-}
-
 /// How the guest answered `response-outparam.set`, as far as the report cares.
 #[derive(Debug, Clone)]
 pub(crate) enum ResponseSet {
-    Response,
+    /// A response with this status.
+    Response(u16),
     ErrorCode(String),
     Never,
+}
+
+impl ResponseSet {
+    /// The status the caller got.
+    pub fn status(&self) -> u16 {
+        match self {
+            ResponseSet::Response(status) => *status,
+            ResponseSet::ErrorCode(_) | ResponseSet::Never => 500,
+        }
+    }
 }
 
 /// Combines the instance's fate with the body's: a trap wins, then what the
@@ -143,9 +151,9 @@ pub(crate) fn decide_outcome(
     match response {
         ResponseSet::Never => Outcome::NoResponse,
         ResponseSet::ErrorCode(code) => Outcome::ResponseError(code),
-        ResponseSet::Response if body.no_body => Outcome::NoBody,
-        ResponseSet::Response if body.client_gone => Outcome::ClientGone,
-        ResponseSet::Response => match body.end {
+        ResponseSet::Response(_) if body.no_body => Outcome::NoBody,
+        ResponseSet::Response(_) if body.client_gone => Outcome::ClientGone,
+        ResponseSet::Response(_) => match body.end {
             Some(BodyEnd::Clean) => Outcome::Finished,
             Some(BodyEnd::Error(_)) | None => Outcome::Aborted,
         },
@@ -167,9 +175,11 @@ pub(crate) fn build_report(
     instance: InstanceFacts,
     body: &BodyTally,
     duration: Duration,
+    status: u16,
     outcome: Outcome,
 ) -> Report {
     Report {
+        status,
         peak_memory: memory.peak,
         memory_growths: memory.growths,
         refused_growths: memory.refused,
@@ -186,8 +196,9 @@ pub(crate) fn build_report(
 
 impl Report {
     /// The report of a request no instance ran.
-    pub(crate) fn without_instance(outcome: Outcome) -> Report {
+    pub(crate) fn without_instance(status: u16, outcome: Outcome) -> Report {
         Report {
+            status,
             peak_memory: 0,
             memory_growths: 0,
             refused_growths: 0,
@@ -203,12 +214,46 @@ impl Report {
     }
 }
 
-impl ReportHandle {
-    /// A handle that resolves at once to `report`.
-    pub(crate) fn ready(report: Report) -> ReportHandle {
+/// Where a request's report goes once it is known: a `ReportHandle` the
+/// caller awaits, or a function called with it (`serve`'s log line, with no
+/// task waiting per request). Dropped undelivered, it delivers a host error.
+pub(crate) struct ReportTo(Option<Destination>);
+
+enum Destination {
+    Handle(oneshot::Sender<Report>),
+    Callback(Box<dyn FnOnce(Report) + Send>),
+}
+
+impl ReportTo {
+    /// A destination and the handle that receives from it.
+    pub fn handle() -> (ReportTo, ReportHandle) {
         let (tx, rx) = oneshot::channel();
-        let _ = tx.send(report);
-        ReportHandle(rx)
+        (ReportTo(Some(Destination::Handle(tx))), ReportHandle(rx))
+    }
+
+    pub fn callback(callback: impl FnOnce(Report) + Send + 'static) -> ReportTo {
+        ReportTo(Some(Destination::Callback(Box::new(callback))))
+    }
+
+    pub fn deliver(mut self, report: Report) {
+        match self.0.take() {
+            Some(Destination::Handle(tx)) => {
+                let _ = tx.send(report);
+            }
+            Some(Destination::Callback(callback)) => callback(report),
+            None => {}
+        }
+    }
+}
+
+impl Drop for ReportTo {
+    fn drop(&mut self) {
+        if let Some(Destination::Callback(callback)) = self.0.take() {
+            callback(Report::without_instance(
+                500,
+                Outcome::HostError("the instance's task ended without a report".into()),
+            ));
+        }
     }
 }
 
@@ -229,9 +274,10 @@ impl Future for ReportHandle {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Report> {
         Pin::new(&mut self.0).poll(cx).map(|received| {
             received.unwrap_or_else(|_| {
-                Report::without_instance(Outcome::HostError(
-                    "the instance's task ended without a report".into(),
-                ))
+                Report::without_instance(
+                    500,
+                    Outcome::HostError("the instance's task ended without a report".into()),
+                )
             })
         })
     }
@@ -255,7 +301,7 @@ mod tests {
         let body = tally(None, true, false);
         assert!(decide_outcome(
             Some(CallFailure::Trap("boom".into())),
-            ResponseSet::Response,
+            ResponseSet::Response(200),
             &body
         )
         .is_trapped());
@@ -265,7 +311,7 @@ mod tests {
     fn client_gone_wins_over_the_body_end() {
         let body = tally(Some(BodyEnd::Error("x".into())), true, false);
         assert_eq!(
-            decide_outcome(None, ResponseSet::Response, &body),
+            decide_outcome(None, ResponseSet::Response(200), &body),
             Outcome::ClientGone
         );
     }
@@ -276,15 +322,15 @@ mod tests {
         let error = tally(Some(BodyEnd::Error("x".into())), false, false);
         let empty = tally(Some(BodyEnd::Clean), false, true);
         assert_eq!(
-            decide_outcome(None, ResponseSet::Response, &clean),
+            decide_outcome(None, ResponseSet::Response(200), &clean),
             Outcome::Finished
         );
         assert_eq!(
-            decide_outcome(None, ResponseSet::Response, &error),
+            decide_outcome(None, ResponseSet::Response(200), &error),
             Outcome::Aborted
         );
         assert_eq!(
-            decide_outcome(None, ResponseSet::Response, &empty),
+            decide_outcome(None, ResponseSet::Response(200), &empty),
             Outcome::NoBody
         );
         assert_eq!(

@@ -79,8 +79,11 @@ struct TapState {
     /// (a trap, or a reused guest that returned with its body still open):
     /// the channel's end that the drop causes is then reported as this error.
     cut_short: Option<&'static str>,
-    /// The response's Content-Length, if it had one.
+    /// The response's Content-Length, if it had one and the request was not
+    /// a HEAD (whose response carries a GET's length and no body).
     promised: Option<u64>,
+    /// The request was a HEAD.
+    head_request: bool,
     /// The caller's waker, replaced by a no-op one when `settle` drains the
     /// channel; woken afterwards so the caller reads the moved frames.
     caller_waker: Option<Waker>,
@@ -112,9 +115,17 @@ impl TapState {
                 None
             }
             None => {
-                self.end = Some(match self.cut_short {
-                    Some(why) => BodyEnd::Error(why.into()),
-                    None => BodyEnd::Clean,
+                self.end = Some(match (self.cut_short, self.promised) {
+                    (Some(why), _) => BodyEnd::Error(why.into()),
+                    // A body that ends short of its Content-Length is cut,
+                    // whatever the layers below said (wasmtime-wasi-http's
+                    // WASIp3 body can lose its own error when its one-frame
+                    // channel is full).
+                    (None, Some(promised)) if self.bytes < promised => BodyEnd::Error(format!(
+                        "the body ended after {} of the {promised} bytes its Content-Length promised",
+                        self.bytes
+                    )),
+                    (None, _) => BodyEnd::Clean,
                 });
                 self.inner = None;
                 self.wake_host();
@@ -157,9 +168,15 @@ pub(crate) struct BodyTap(Arc<Mutex<TapState>>);
 
 impl BodyTap {
     /// `channel_frames`: how many frames the guest's body channel holds.
-    pub fn new(channel_frames: usize) -> Self {
+    /// `head_request`: the request was a HEAD, so the response's
+    /// Content-Length promises no bytes.
+    pub fn new(channel_frames: usize, head_request: bool) -> Self {
         let tap = BodyTap::default();
-        tap.0.lock().unwrap().channel_frames = channel_frames;
+        {
+            let mut state = tap.0.lock().unwrap();
+            state.channel_frames = channel_frames;
+            state.head_request = head_request;
+        }
         tap
     }
 
@@ -167,7 +184,7 @@ impl BodyTap {
     /// so strictly before the instance can be gone).
     pub fn install(&self, body: HyperOutgoingBody, promised: Option<u64>) {
         let mut state = self.0.lock().unwrap();
-        state.promised = promised;
+        state.promised = promised.filter(|_| !state.head_request);
         // wasmtime gives a response without a body resource an `Empty` body.
         if body.is_end_stream() {
             state.no_body = true;

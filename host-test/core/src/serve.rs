@@ -22,42 +22,129 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::config::ServerConfig;
-use crate::exchange::Exchange;
+use crate::report::Report;
 use crate::response_body::ResponseBody;
 use crate::server::Server;
+use crate::write_deadline::WriteDeadline;
 
 /// hyper's read and write buffer cap per connection (its minimum is 8 KiB).
 pub const MAX_BUF_SIZE: usize = 16 * 1024;
 /// How long in-flight requests may run on after a stop was requested.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// A server accepting connections in a background task.
+/// A server accepting connections in the background: on the caller's runtime
+/// (`ServerConfig::threads` = 1), or on threads of its own, each with its
+/// own runtime, listener and instances.
 pub struct RunningServer {
     pub local_addr: SocketAddr,
     stop: watch::Sender<Option<Duration>>,
-    accept_loop: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// One result per accept loop, when it ends.
+    ended: mpsc::UnboundedReceiver<anyhow::Result<()>>,
+    loops: usize,
 }
 
 /// Compiles the component, binds `addr` (port 0 picks a free one) and starts
 /// serving. The address actually bound is in `local_addr`.
 pub async fn bind(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<RunningServer> {
-    let server = tokio::task::spawn_blocking(move || Server::new(config))
+    let threads = config.threads.max(1);
+    let config_for_compile = config.clone();
+    // Compiled (and cached for the threads) before anything listens, so that a
+    // bad component fails `bind`.
+    let server = tokio::task::spawn_blocking(move || Server::new(config_for_compile))
         .await
         .context("compiling the component")??;
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
-    let local_addr = listener.local_addr()?;
+    let mut listeners = bind_listeners(addr, threads)?;
+    let local_addr = listeners
+        .first()
+        .context("no listener")?
+        .local_addr()
+        .context("the listener's address")?;
     let (stop, stop_rx) = watch::channel(None);
-    let accept_loop = tokio::spawn(accept_loop(server, listener, stop_rx));
+    let (ended_tx, ended) = mpsc::unbounded_channel();
+    // One count of requests in flight for the whole server, over its threads.
+    let slots = config
+        .max_concurrent_requests
+        .map(|max| Arc::new(Semaphore::new(max)));
+    if threads == 1 {
+        let listener = TcpListener::from_std(listeners.remove(0))?;
+        tokio::spawn(async move {
+            let _ = ended_tx.send(accept_loop(server, slots, listener, stop_rx, None).await);
+        });
+    } else {
+        drop(server);
+        for (number, listener) in listeners.into_iter().enumerate() {
+            let config = config.clone();
+            let slots = slots.clone();
+            let stop_rx = stop_rx.clone();
+            let ended_tx = ended_tx.clone();
+            std::thread::Builder::new()
+                .name(format!("serve-{number}"))
+                .spawn(move || {
+                    let _ = ended_tx.send(serve_on_this_thread(
+                        config, slots, listener, stop_rx, number,
+                    ));
+                })
+                .context("starting a serving thread")?;
+        }
+    }
     Ok(RunningServer {
         local_addr,
         stop,
-        accept_loop,
+        ended,
+        loops: threads,
+    })
+}
+
+/// `threads` listeners on `addr`: one, or several sharing the port
+/// (`SO_REUSEPORT`, the kernel spreads connections over them).
+fn bind_listeners(addr: SocketAddr, threads: usize) -> anyhow::Result<Vec<std::net::TcpListener>> {
+    let mut listeners = Vec::with_capacity(threads);
+    let mut addr = addr;
+    for _ in 0..threads {
+        let socket = socket2::Socket::new(
+            socket2::Domain::for_address(addr),
+            socket2::Type::STREAM,
+            None,
+        )?;
+        socket.set_reuse_address(true)?;
+        if threads > 1 {
+            socket.set_reuse_port(true)?;
+        }
+        socket.set_nonblocking(true)?;
+        socket
+            .bind(&addr.into())
+            .with_context(|| format!("binding {addr}"))?;
+        socket.listen(1024)?;
+        let listener: std::net::TcpListener = socket.into();
+        // Port 0: the others take the port the first one got.
+        addr = listener.local_addr()?;
+        listeners.push(listener);
+    }
+    Ok(listeners)
+}
+
+/// One serving thread: a single-threaded runtime running its own `Server`
+/// (the component is compiled already) and accept loop, so that a
+/// connection, its instance and its body never cross threads.
+fn serve_on_this_thread(
+    config: ServerConfig,
+    slots: Option<Arc<Semaphore>>,
+    listener: std::net::TcpListener,
+    stop: watch::Receiver<Option<Duration>>,
+    thread: usize,
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting a serving thread's runtime")?;
+    runtime.block_on(async move {
+        let server = Server::new(config)?;
+        let listener = TcpListener::from_std(listener)?;
+        accept_loop(server, slots, listener, stop, Some(thread)).await
     })
 }
 
@@ -68,18 +155,33 @@ impl RunningServer {
         self.shutdown_with_grace(DEFAULT_SHUTDOWN_GRACE).await
     }
 
-    pub async fn shutdown_with_grace(self, grace: Duration) -> anyhow::Result<()> {
+    pub async fn shutdown_with_grace(mut self, grace: Duration) -> anyhow::Result<()> {
         let _ = self.stop.send(Some(grace));
-        self.accept_loop.await.context("the accept loop panicked")?
+        let mut first_error = Ok(());
+        for _ in 0..self.loops {
+            match self.ended.recv().await {
+                Some(Ok(())) => {}
+                Some(Err(error)) => {
+                    if first_error.is_ok() {
+                        first_error = Err(error);
+                    }
+                }
+                None => return Err(anyhow::anyhow!("an accept loop panicked")),
+            }
+        }
+        first_error
     }
 
     /// Serves until `signal` completes (e.g. `tokio::signal::ctrl_c()`), then
-    /// shuts down gracefully; returns early if the accept loop fails.
+    /// shuts down gracefully; returns early if an accept loop fails.
     pub async fn run_until<F: Future>(mut self, signal: F) -> anyhow::Result<()> {
         tokio::select! {
             _ = signal => {}
-            ended = &mut self.accept_loop => {
-                return ended.context("the accept loop panicked")?;
+            ended = self.ended.recv() => {
+                self.loops = self.loops.saturating_sub(1);
+                let result = ended.unwrap_or_else(|| Err(anyhow::anyhow!("an accept loop panicked")));
+                self.shutdown().await?;
+                return result;
             }
         }
         self.shutdown().await
@@ -88,16 +190,15 @@ impl RunningServer {
 
 async fn accept_loop(
     server: Server,
+    slots: Option<Arc<Semaphore>>,
     listener: TcpListener,
     mut stop: watch::Receiver<Option<Duration>>,
+    thread: Option<usize>,
 ) -> anyhow::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
-    let slots = server
-        .config()
-        .max_concurrent_requests
-        .map(|max| Arc::new(Semaphore::new(max)));
     let header_read_timeout = server.config().header_read_timeout;
+    let write_timeout = server.config().write_timeout;
     let grace = loop {
         // Reap finished connection tasks so the set does not grow for ever.
         while connections.try_join_next().is_some() {}
@@ -125,21 +226,28 @@ async fn accept_loop(
         let head_limit = server
             .config()
             .max_request_head
-            .map_or(MAX_BUF_SIZE, |limit| limit.clamp(8 * 1024, MAX_BUF_SIZE));
+            .map_or(MAX_BUF_SIZE, |limit| limit.max(8 * 1024));
         builder.max_buf_size(head_limit).keep_alive(true);
         if let Some(limit) = header_read_timeout {
             // A client that trickles its head (slowloris) loses the connection.
             builder.timer(TokioTimer::new()).header_read_timeout(limit);
         }
-        let connection = builder.serve_connection(
-            TokioIo::new(stream),
-            service_fn(move |request| answer(server.clone(), slots.clone(), request)),
-        );
-        let connection = graceful.watch(connection);
-        connections.spawn(async move {
-            // Client resets and aborted bodies end up here: nothing to do.
-            let _ = connection.await;
-        });
+        let service =
+            service_fn(move |request| answer(server.clone(), slots.clone(), thread, request));
+        // Client resets, aborted bodies and write timeouts end up here:
+        // nothing to do.
+        match write_timeout {
+            Some(limit) => {
+                let io = TokioIo::new(WriteDeadline::new(stream, limit));
+                let connection = graceful.watch(builder.serve_connection(io, service));
+                connections.spawn(async move { drop(connection.await) });
+            }
+            None => {
+                let io = TokioIo::new(stream);
+                let connection = graceful.watch(builder.serve_connection(io, service));
+                connections.spawn(async move { drop(connection.await) });
+            }
+        }
     };
     drop(listener);
     if tokio::time::timeout(grace, graceful.shutdown())
@@ -159,6 +267,7 @@ async fn accept_loop(
 async fn answer(
     server: Server,
     slots: Option<Arc<Semaphore>>,
+    thread: Option<usize>,
     request: hyper::Request<Incoming>,
 ) -> Result<Response<ResponseBody>, Infallible> {
     let method = request.method().clone();
@@ -179,31 +288,18 @@ async fn answer(
         Some(Ok(slot)) => Some(slot),
         None => None,
     };
-    let exchange = match server.handle(request).await {
-        Ok(exchange) => exchange,
-        Err(error) => {
-            eprintln!("{method} {target} 500 host error: {error:#}");
-            let mut response = Response::new(ResponseBody::empty());
-            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            return Ok(response);
-        }
-    };
-    let Exchange {
-        status,
-        headers,
-        body,
-        report,
-    } = exchange;
     let reuse = server.config().reuse.is_some();
     let concurrent = server.config().concurrent_reuse.is_some();
-    tokio::spawn(async move {
-        let report = report.await;
+    // The log line is written when the report comes (the instance gone or
+    // idle again, the body ended), by whoever delivers it: no task waits.
+    let log_line = move |report: Report| {
         drop(slot);
-        // With reuse, which instance and its how-manieth request (peak_mem is
-        // then the instance's peak so far).
+        // With reuse, which instance (on which serving thread) and its
+        // how-manieth request (peak_mem is then the instance's peak so far).
         let instance = if reuse {
+            let thread = thread.map(|t| format!("{t}.")).unwrap_or_default();
             format!(
-                " instance={}#{}",
+                " instance={thread}{}#{}",
                 report.instance_id, report.instance_requests
             )
         } else {
@@ -218,16 +314,21 @@ async fn answer(
         };
         eprintln!(
             "{method} {target} {} bytes={} peak_mem={} outcome={} {:.1?} (total {:.1?}){instance}",
-            status.as_u16(),
+            report.status,
             report.body_bytes,
             report.peak_memory,
             report.outcome,
             report.duration,
             received.elapsed(),
         );
-    });
-    let mut response = Response::new(body);
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
-    Ok(response)
+    };
+    match server.handle_reporting(request, log_line).await {
+        Ok(response) => Ok(response),
+        Err(error) => {
+            eprintln!("host error: {error:#}");
+            let mut response = Response::new(ResponseBody::empty());
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            Ok(response)
+        }
+    }
 }

@@ -3,6 +3,8 @@
 
 use anyhow::Context as _;
 use wasmtime::component::ResourceTable;
+use wasmtime::{Engine, Store};
+use wasmtime_wasi::filesystem::WasiFilesystemCtx;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -18,32 +20,58 @@ pub struct StoreData {
     pub memory: MemoryRecorder,
 }
 
-impl StoreData {
-    pub fn new(config: &ServerConfig) -> anyhow::Result<Self> {
+/// What every store of one `Server` starts from: the preopened directory is
+/// opened once and shared (its handle is reference-counted), so a new
+/// instance costs no `open` and no path resolution.
+pub struct StoreTemplate {
+    config: ServerConfig,
+    filesystem: WasiFilesystemCtx,
+}
+
+impl StoreTemplate {
+    pub fn new(config: &ServerConfig) -> anyhow::Result<StoreTemplate> {
         let mut wasi = WasiCtx::builder();
-        // The component's configuration warnings go to stderr: let them show.
-        wasi.inherit_stderr();
         // As `wasmtime serve` does (without -W timeout): file reads run on the
         // calling thread instead of a spawn_blocking round trip per chunk.
+        // Set before the preopen, which takes it over.
         wasi.allow_blocking_current_thread(true);
-        for (key, value) in &config.env {
-            wasi.env(key, value);
-        }
         // Read-only, as Spin preopens static files: the server must never
         // need to write, and a bug that tries to is caught here.
         wasi.preopened_dir(&config.dir, &config.guest_path, FsPerms::ReadOnly)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("preopening {}", config.dir.display()))?;
-        Ok(Self {
+        let filesystem = wasi.build().filesystem().clone();
+        Ok(StoreTemplate {
+            config: config.clone(),
+            filesystem,
+        })
+    }
+
+    /// A new store for one instance, with its memory recorder as the limiter.
+    pub fn new_store(&self, engine: &Engine) -> Store<StoreData> {
+        let config = &self.config;
+        let mut wasi = WasiCtx::builder();
+        // The component's configuration warnings go to stderr: let them show.
+        wasi.inherit_stderr();
+        wasi.allow_blocking_current_thread(true);
+        for (key, value) in &config.env {
+            wasi.env(key, value);
+        }
+        let mut wasi = wasi.build();
+        *wasi.filesystem() = self.filesystem.clone();
+        let data = StoreData {
             table: ResourceTable::new(),
-            wasi: wasi.build(),
+            wasi,
             http: WasiHttpCtx::new(),
             hooks: BodyChannelHooks {
                 buffer_chunks: config.body_buffer_chunks,
                 chunk_size: config.body_chunk_size,
             },
             memory: MemoryRecorder::new(config.max_memory),
-        })
+        };
+        let mut store = Store::new(engine, data);
+        store.limiter(|data| &mut data.memory);
+        store
     }
 }
 

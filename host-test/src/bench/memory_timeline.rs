@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 
 use super::clients;
 use super::plan::{self, file_for, Build, Mode, ServerSpec, TimelinePlan};
-use super::server_process::ServerProcess;
+use super::server_process::{Launch, ServerProcess};
 use super::site::Site;
 
 #[derive(Clone, Debug)]
@@ -60,7 +60,9 @@ pub async fn measure(site: &Site, timeline: &TimelinePlan) -> anyhow::Result<Tim
     let specs = servers();
     let mut servers = Vec::new();
     for spec in &specs {
-        servers.push(ServerProcess::spawn(&spec.args(&site.dir()))?);
+        servers.push(ServerProcess::spawn(&Launch::this_binary(
+            spec.args(&site.dir()),
+        )?)?);
     }
     let target = file_for(timeline.size, true).url_path();
     let mut limits: Vec<Duration> = timeline.cuts.clone();

@@ -12,55 +12,49 @@
 //! - `plan`: which servers run which tasks (the full run and `--quick`)
 //! - `scenarios`: how each task is measured
 //! - `memory_timeline`: the measurement behind `--plot`; `plot` draws it
+//! - `peers`: nginx and Go's http.FileServer, the real baselines
 //! - `clients`, `server_process`, `request_log`, `process_memory`,
 //!   `native_baseline`, `site`: the parts they use
-//! - `results`, `report_table`, `side_by_side`: the figures and how they are
-//!   printed (`side_by_side`: the p2/p3 comparison)
+//! - `results` (one row's figures), `report` (rows, ratios, targets),
+//!   `labels`, then how they are printed: `markdown` (with `peer_table`: the
+//!   README default against nginx and Go, `side_by_side`: p2 against p3) and
+//!   `json`
 
 mod clients;
+mod json;
+mod labels;
+mod markdown;
 mod memory_timeline;
 mod native_baseline;
 mod open_files_limit;
 mod options;
+mod peer_table;
+mod peers;
 mod plan;
 mod plot;
 mod process_memory;
 mod progress;
-mod report_table;
+mod report;
 mod request_log;
 mod results;
 mod scenarios;
 mod server_process;
 mod side_by_side;
 mod site;
+mod stall_curve;
+mod stall_plot;
 
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use self::options::BenchOptions;
 use self::progress::Progress;
 
-/// Runs `bench`, or the hidden `native-serve` (the baseline's server
-/// process), when `args` (without the program name) name one of them;
-/// `None` for every other command.
-pub fn dispatch(args: impl Iterator<Item = String>) -> Option<ExitCode> {
-    let args: Vec<String> = args.collect();
-    match args.first().map(String::as_str) {
-        Some("bench") => Some(run_bench(&args[1..])),
-        Some("native-serve") => Some(native_baseline::main(&args[1..])),
-        _ => None,
-    }
-}
+pub use self::native_baseline::NativeServeArgs;
+pub use self::options::BenchOptions;
 
-fn run_bench(args: &[String]) -> ExitCode {
-    let options = match options::parse(args) {
-        Ok(options) => options,
-        Err(error) => {
-            eprintln!("{error:#}");
-            return ExitCode::from(2);
-        }
-    };
+/// `host-test bench`.
+pub fn run_bench(options: BenchOptions) -> ExitCode {
     let runtime = match crate::async_runtime() {
         Ok(runtime) => runtime,
         Err(exit) => return exit,
@@ -78,6 +72,11 @@ fn run_bench(args: &[String]) -> ExitCode {
     }
 }
 
+/// The hidden `host-test native-serve`: the native baseline's server process.
+pub fn run_native_serve(args: NativeServeArgs) -> ExitCode {
+    native_baseline::main(args)
+}
+
 /// Runs every planned scenario; `Ok(false)` when one of them failed.
 async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
     // 1,000 stalled connections need about 2,000 descriptors here and as many
@@ -88,14 +87,27 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
     if let Some(text) = &options.only {
         plan = plan.only(text);
     }
-    let needed = plan.max_connections() as u64 * 2 + 256;
+    // Each stalled connection takes a socket here, and a socket and an open
+    // file in the server; runs that want more hold what fits, and say so.
+    let limits = scenarios::Limits {
+        stalled_connections: u32::try_from(open_files.saturating_sub(256) / 2).unwrap_or(u32::MAX),
+    };
+    let needed = u64::from(plan.max_connections().min(1000)) * 2 + 256;
     if open_files < needed {
         anyhow::bail!(
             "the open-files limit is {open_files}, {needed} are needed; raise it (ulimit -Hn)"
         );
     }
 
-    let mut progress = Progress::new(plan.task_count() + usize::from(options.plot.is_some()));
+    let mut progress = Progress::new(
+        plan.task_count()
+            + usize::from(options.plot.is_some())
+            + if options.stall_plot.is_some() {
+                stall_curve::servers().len()
+            } else {
+                0
+            },
+    );
     progress.note(&format!(
         "creating test files in {}",
         options
@@ -104,9 +116,32 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
             .unwrap_or(&std::env::temp_dir())
             .display()
     ));
-    let site = site::Site::create(options.work_dir.as_deref(), &plan.site_files())?;
+    let mut files = plan.site_files();
+    if options.stall_plot.is_some() {
+        for file in [
+            plan::file_for(site::GIB, false),
+            plan::file_for(stall_curve::NAIVE_FILE, false),
+            plan::file_for(site::KIB, true),
+        ] {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    let site = site::Site::create(options.work_dir.as_deref(), &files)?;
+    progress.note("building the Go peer, looking for nginx");
+    // Beside the served files, not among them.
+    let peer_dir = match options.work_dir.as_deref() {
+        Some(parent) => tempfile::tempdir_in(parent),
+        None => tempfile::tempdir(),
+    }
+    .context("creating a directory for the peers")?;
+    let peers = peers::Peers::prepare(peer_dir.path());
+    for (peer, what) in peers.describe() {
+        progress.note(&format!("{peer}: {what}"));
+    }
 
-    let rows = scenarios::run(&plan, &site, &mut progress).await;
+    let rows = scenarios::run(&plan, &site, &peers, limits, &mut progress).await;
     let timeline = match &options.plot {
         Some(_) => {
             progress.begin("linear memory over time: one slow download, cut at growing times");
@@ -115,10 +150,17 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
         None => None,
     };
 
-    let report = report_table::Report::new(&plan, rows, open_files);
-    print!("{}", report.markdown());
+    let stall_curves = match &options.stall_plot {
+        Some(_) => Some(
+            stall_curve::measure(&site, &peers, limits.stalled_connections, &mut progress).await,
+        ),
+        None => None,
+    };
+
+    let report = report::Report::new(&plan, rows, open_files, peers.describe());
+    print!("{}", markdown::markdown(&report));
     if let Some(path) = &options.json {
-        let json = results::to_json(&report, timeline.as_ref().and_then(|t| t.as_ref().ok()));
+        let json = json::to_json(&report, timeline.as_ref().and_then(|t| t.as_ref().ok()));
         std::fs::write(path, serde_json::to_string_pretty(&json)? + "\n")
             .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("wrote {}", path.display());
@@ -136,6 +178,10 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
                 ok = false;
             }
         }
+    }
+    if let (Some(path), Some(curves)) = (&options.stall_plot, &stall_curves) {
+        stall_plot::draw(path, curves).with_context(|| format!("drawing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
     }
     progress.note("done");
     Ok(ok)

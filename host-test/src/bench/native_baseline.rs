@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use bytes::{BufMut as _, Bytes, BytesMut};
 use http::{header, Request, Response, StatusCode};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
@@ -32,47 +32,29 @@ use tokio::net::TcpListener;
 /// Bytes asked of the file per read.
 pub const READ_SIZE: usize = 64 * 1024;
 
-/// `native-serve --dir DIR --addr HOST:PORT` (flags after the subcommand).
-pub fn main(args: &[String]) -> ExitCode {
-    let (dir, addr) = match parse_args(args) {
-        Ok(parsed) => parsed,
-        Err(error) => {
-            eprintln!("{error:#}");
-            return ExitCode::from(2);
-        }
-    };
+/// The native baseline server (used by `bench`).
+#[derive(Debug, clap::Args)]
+pub struct NativeServeArgs {
+    /// Directory whose plain files are served.
+    #[arg(long)]
+    dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+}
+
+pub fn main(args: NativeServeArgs) -> ExitCode {
     let runtime = match crate::async_runtime() {
         Ok(runtime) => runtime,
         Err(exit) => return exit,
     };
-    match runtime.block_on(serve(dir, addr)) {
+    match runtime.block_on(serve(args.dir, args.addr)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }
-}
-
-fn parse_args(args: &[String]) -> anyhow::Result<(PathBuf, SocketAddr)> {
-    const USAGE: &str = "usage: host-test native-serve --dir DIR [--addr HOST:PORT]";
-    let mut dir = None;
-    let mut addr: SocketAddr = "127.0.0.1:8080".parse().expect("valid default address");
-    let mut args = args.iter();
-    while let Some(flag) = args.next() {
-        let value = args.next();
-        match (flag.as_str(), value) {
-            ("--dir", Some(value)) => dir = Some(PathBuf::from(value)),
-            ("--addr", Some(value)) => {
-                addr = value
-                    .parse()
-                    .with_context(|| format!("--addr: `{value}` is not HOST:PORT"))?
-            }
-            _ => bail!("unexpected `{flag}`\n{USAGE}"),
-        }
-    }
-    let dir = dir.with_context(|| format!("--dir is required\n{USAGE}"))?;
-    Ok((dir, addr))
 }
 
 async fn serve(dir: PathBuf, addr: SocketAddr) -> anyhow::Result<()> {

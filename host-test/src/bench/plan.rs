@@ -12,11 +12,15 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
+use super::peers::Peers;
+use super::server_process::Launch;
 use super::site::{Content, SiteFile, GIB, KIB, MIB};
 
 /// The guest's `STALL_TIMEOUT` in every run: far beyond any measurement, so a
 /// stalled client's host memory is read while it is still being held.
-pub const STALL_TIMEOUT: &str = "60s";
+pub const STALL_TIMEOUT: &str = "600s";
+/// The default server's `--write-timeout` in the bench (see `args`).
+pub const DEFAULT_MODE_WRITE_TIMEOUT: &str = "600s";
 /// The slow client's pace.
 pub const SLOW_RATE: u64 = MIB;
 /// The slow client's `SO_RCVBUF`, so the server can only run a little ahead.
@@ -30,6 +34,12 @@ pub const TUNED_CHUNK_SIZE: u32 = 16 * 1024;
 pub enum Mode {
     /// The hyper + tokio baseline (`native-serve`).
     Native,
+    /// `host-test serve --dir DIR`: the README's command, every default.
+    Default,
+    /// nginx with sendfile (a peer, `peers.rs`).
+    Nginx,
+    /// Go's `http.FileServer` (a peer).
+    Go,
     /// The fileserver, `TRANSFER=chunked`.
     Chunked,
     /// The fileserver, `TRANSFER=splice`.
@@ -42,14 +52,21 @@ impl Mode {
     pub fn label(self) -> &'static str {
         match self {
             Mode::Native => "native",
+            Mode::Default => "default",
+            Mode::Nginx => "nginx",
+            Mode::Go => "Go",
             Mode::Chunked => "chunked",
             Mode::Splice => "splice",
             Mode::Naive => "naive",
         }
     }
 
+    /// Whether the component serves (and logs each request).
     pub fn is_wasm(self) -> bool {
-        self != Mode::Native
+        matches!(
+            self,
+            Mode::Default | Mode::Chunked | Mode::Splice | Mode::Naive
+        )
     }
 
     /// Whether the mode exists in the WASI 0.3 build too (the naive fixture
@@ -118,9 +135,22 @@ impl ServerSpec {
         Self { build, ..self }
     }
 
-    /// "p2" or "p3" for the fileserver modes; `None` for the native baseline.
+    /// "p2" or "p3" for the fileserver modes; `None` for the baselines.
     pub fn build_label(&self) -> Option<&'static str> {
-        self.mode.is_wasm().then(|| self.build.label())
+        match self.mode {
+            Mode::Default => Some(Build::P3.label()),
+            Mode::Chunked | Mode::Splice | Mode::Naive => Some(self.build.label()),
+            Mode::Native | Mode::Nginx | Mode::Go => None,
+        }
+    }
+
+    /// How to start this server on a free port, or why it cannot run here.
+    pub fn launch(&self, dir: &Path, peers: &Peers) -> Result<Launch, String> {
+        match self.mode {
+            Mode::Nginx => peers.nginx(dir),
+            Mode::Go => peers.go(dir),
+            _ => Launch::this_binary(self.args(dir)).map_err(|e| format!("{e:#}")),
+        }
     }
 
     /// The arguments of this binary that start the server on a free port.
@@ -128,25 +158,39 @@ impl ServerSpec {
         let dir = dir.display().to_string();
         let mut args: Vec<String> = match self.mode {
             Mode::Native => vec!["native-serve".into(), "--dir".into(), dir],
-            Mode::Chunked | Mode::Splice | Mode::Naive => vec!["serve".into(), "--dir".into(), dir],
+            _ => vec!["serve".into(), "--dir".into(), dir],
         };
         args.extend(["--addr".into(), "127.0.0.1:0".into()]);
+        let component = match (self.mode, self.build) {
+            (Mode::Native | Mode::Nginx | Mode::Go, _) => return args,
+            // Every default, but for the write timeout: the bench holds
+            // stalled clients for longer than its 30 s while it measures.
+            (Mode::Default, _) => {
+                args.extend(["--write-timeout".into(), DEFAULT_MODE_WRITE_TIMEOUT.into()]);
+                return args;
+            }
+            (Mode::Naive, _) => host_test::NAIVE_COMPONENT,
+            (Mode::Chunked | Mode::Splice, Build::P2) => host_test::FILESERVER_COMPONENT,
+            (Mode::Chunked | Mode::Splice, Build::P3) => host_test::P3_COMPONENT,
+        };
+        args.extend(["--component".into(), component.into()]);
         match self.mode {
-            Mode::Native => return args,
             Mode::Chunked => args.extend(["--env".into(), "TRANSFER=chunked".into()]),
             Mode::Splice => args.extend(["--env".into(), "TRANSFER=splice".into()]),
-            Mode::Naive => args.extend(["--component".into(), host_test::NAIVE_COMPONENT.into()]),
+            _ => {}
         }
-        // Without --component, `serve` runs the p2 build.
-        if self.mode.has_p3() && self.build == Build::P3 {
-            args.extend(["--component".into(), host_test::P3_COMPONENT.into()]);
+        // These servers are measured as configured here, not with `serve`'s
+        // defaults: one thread, one request at a time per instance, a fresh
+        // instance per request unless `reuse`, the guest's stall timeout.
+        args.extend(["--threads".into(), "1".into()]);
+        args.extend(["--write-timeout".into(), "0".into()]);
+        args.extend(["--reuse".into(), self.reuse.unwrap_or(1).to_string()]);
+        if self.build == Build::P3 && self.mode.has_p3() {
+            args.extend(["--concurrent-reuse".into(), "1".into()]);
         }
         args.extend(["--env".into(), format!("STALL_TIMEOUT={STALL_TIMEOUT}")]);
         if let Some(bytes) = self.chunk_size {
             args.extend(["--env".into(), format!("CHUNK_SIZE={bytes}")]);
-        }
-        if let Some(count) = self.reuse {
-            args.extend(["--reuse".into(), count.to_string()]);
         }
         if let Some(bytes) = self.max_memory {
             args.extend(["--max-memory".into(), bytes.to_string()]);
@@ -307,6 +351,14 @@ fn fileserver(modes: &[Mode], spec: impl Fn(Mode) -> ServerSpec) -> Vec<ServerSp
 
 const MODES: [Mode; 2] = [Mode::Chunked, Mode::Splice];
 
+/// The README's server and the peers it is compared with, in table order.
+pub const PEERS_AND_DEFAULT: [Mode; 3] = [Mode::Default, Mode::Nginx, Mode::Go];
+
+/// The largest stalled-client run; `scenarios` holds fewer when the
+/// open-files limit cannot fit them (each takes a socket here, and a socket
+/// and an open file in the server).
+pub const MOST_STALLED: u32 = 10_000;
+
 fn full_speed(sizes: &[(u64, u32)]) -> Vec<Task> {
     sizes
         .iter()
@@ -322,7 +374,14 @@ fn reused(mode: Mode) -> ServerSpec {
 }
 
 fn full_plan() -> Plan {
-    let all_sizes = [(KIB, 30), (MIB, 10), (64 * MIB, 3), (GIB, 3)];
+    let all_sizes = [
+        (KIB, 30),
+        (MIB, 10),
+        (64 * MIB, 3),
+        (512 * MIB, 3),
+        (GIB, 3),
+    ];
+    let peer_sizes = [(KIB, 30), (MIB, 10), (64 * MIB, 3), (512 * MIB, 3)];
     let naive_sizes = [(KIB, 30), (MIB, 10), (64 * MIB, 3)];
     let rate = Task::Rate {
         size: KIB,
@@ -335,10 +394,24 @@ fn full_plan() -> Plan {
     };
     let stalled = |size, connections| Task::Stalled { size, connections };
 
-    let mut sessions = vec![Session {
+    // The README's command and the real peers, side by side: 512 MiB
+    // downloads, 1 KiB request rate, stalled clients at 1,000 and 10,000.
+    let mut sessions = Vec::new();
+    for mode in PEERS_AND_DEFAULT {
+        let mut tasks = full_speed(&peer_sizes);
+        if mode == Mode::Default {
+            tasks.push(slow(&[KIB, MIB, 64 * MIB, GIB]));
+        }
+        tasks.push(rate.clone());
+        sessions.push(Session {
+            server: ServerSpec::plain(mode),
+            tasks,
+        });
+    }
+    sessions.push(Session {
         server: ServerSpec::plain(Mode::Native),
         tasks: [full_speed(&all_sizes), vec![rate.clone()]].concat(),
-    }];
+    });
     for server in fileserver(&MODES, ServerSpec::plain) {
         sessions.push(Session {
             server,
@@ -368,10 +441,19 @@ fn full_plan() -> Plan {
         });
     }
     let fileserver_runs = vec![(64 * MIB, 1), (GIB, 1), (GIB, 100), (GIB, 1000)];
-    let mut stalled_runs = vec![(
+    let mut stalled_runs: Vec<(ServerSpec, Vec<(u64, u32)>)> = PEERS_AND_DEFAULT
+        .into_iter()
+        .map(|mode| {
+            (
+                ServerSpec::plain(mode),
+                vec![(GIB, 1000), (GIB, MOST_STALLED)],
+            )
+        })
+        .collect();
+    stalled_runs.push((
         ServerSpec::plain(Mode::Native),
         vec![(GIB, 1), (GIB, 100), (GIB, 1000)],
-    )];
+    ));
     for server in fileserver(&MODES, ServerSpec::plain) {
         stalled_runs.push((server, fileserver_runs.clone()));
     }
@@ -425,10 +507,17 @@ fn quick_plan() -> Plan {
         sizes: vec![MIB, 64 * MIB, GIB],
         limit: secs(1.5),
     };
-    let mut sessions = vec![Session {
+    let mut sessions: Vec<Session> = PEERS_AND_DEFAULT
+        .into_iter()
+        .map(|mode| Session {
+            server: ServerSpec::plain(mode),
+            tasks: [full_speed(&sizes), vec![rate.clone()]].concat(),
+        })
+        .collect();
+    sessions.push(Session {
         server: ServerSpec::plain(Mode::Native),
         tasks: [full_speed(&sizes), vec![rate.clone()]].concat(),
-    }];
+    });
     for server in fileserver(&MODES, ServerSpec::plain) {
         sessions.push(Session {
             server,
@@ -445,8 +534,10 @@ fn quick_plan() -> Plan {
         server: ServerSpec::plain(Mode::Naive),
         tasks: full_speed(&[(KIB, 5), (MIB, 3), (64 * MIB, 1)]),
     });
-    let stalled_runs = [ServerSpec::plain(Mode::Native)]
+    let stalled_runs = PEERS_AND_DEFAULT
         .into_iter()
+        .chain([Mode::Native])
+        .map(ServerSpec::plain)
         .map(|server| (server, GIB, 100))
         .chain(
             fileserver(&MODES, ServerSpec::plain)
@@ -555,12 +646,18 @@ mod tests {
                 "/srv",
                 "--addr",
                 "127.0.0.1:0",
+                "--component",
+                host_test::FILESERVER_COMPONENT,
                 "--env",
                 "TRANSFER=splice",
-                "--env",
-                "STALL_TIMEOUT=60s",
+                "--threads",
+                "1",
+                "--write-timeout",
+                "0",
                 "--reuse",
-                "10"
+                "10",
+                "--env",
+                "STALL_TIMEOUT=600s",
             ]
         );
         let capped = ServerSpec {
@@ -580,9 +677,9 @@ mod tests {
         assert_eq!(p3.mode_label(), "chunked, CHUNK_SIZE=16384");
         assert_eq!(p3.build_label(), Some("p3"));
         assert_eq!(ServerSpec::plain(Mode::Native).build_label(), None);
-        assert!(!ServerSpec::plain(Mode::Splice)
+        assert!(ServerSpec::plain(Mode::Splice)
             .args(dir)
-            .contains(&"--component".to_string()));
+            .contains(&host_test::FILESERVER_COMPONENT.to_string()));
     }
 
     /// Every task a p2 fileserver server runs, its p3 twin runs too.
@@ -629,7 +726,10 @@ mod tests {
                 }),
                 !quick
             );
-            assert_eq!(plan.max_connections(), if quick { 100 } else { 1000 });
+            assert_eq!(
+                plan.max_connections(),
+                if quick { 100 } else { MOST_STALLED }
+            );
         }
     }
 }

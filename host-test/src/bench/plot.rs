@@ -9,9 +9,9 @@ use anyhow::anyhow;
 use plotters::coord::combinators::{BindKeyPoints as _, IntoLogRange as _};
 use plotters::prelude::*;
 
+use super::labels::bytes_label;
 use super::memory_timeline::Timeline;
 use super::plan::{Build, Mode};
-use super::report_table::bytes_label;
 use super::site::{size_label, KIB};
 
 const SIZE: (u32, u32) = (960, 560);
@@ -22,6 +22,9 @@ fn color(mode: Mode) -> RGBColor {
         Mode::Chunked => RGBColor(30, 90, 200),
         Mode::Splice => RGBColor(20, 150, 60),
         Mode::Native => RGBColor(90, 90, 90),
+        Mode::Default => RGBColor(120, 40, 170),
+        Mode::Nginx => RGBColor(0, 140, 140),
+        Mode::Go => RGBColor(230, 140, 0),
     }
 }
 

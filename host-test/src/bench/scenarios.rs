@@ -8,10 +8,11 @@ use tokio::task::JoinSet;
 use tokio::time::timeout;
 
 use super::clients;
+use super::labels::bytes_label;
+use super::peers::Peers;
 use super::plan::{self, file_for, Plan, ServerSpec, Task};
 use super::process_memory::ProcessMemory;
 use super::progress::Progress;
-use super::report_table::bytes_label;
 use super::request_log::LogEntry;
 use super::results::{median, Client, HostMemory, PeakLinear, Row};
 use super::server_process::ServerProcess;
@@ -28,14 +29,42 @@ const STALL_SETTLE: Duration = Duration::from_millis(1500);
 /// RSS samples taken while the connections are stalled (the largest counts).
 const RSS_SAMPLES: u32 = 4;
 
-pub async fn run(plan: &Plan, site: &Site, progress: &mut Progress) -> Vec<Row> {
+/// What the machine allows: the most stalled connections one run holds
+/// (each takes a socket here, and a socket and an open file in the server).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub stalled_connections: u32,
+}
+
+pub async fn run(
+    plan: &Plan,
+    site: &Site,
+    peers: &Peers,
+    limits: Limits,
+    progress: &mut Progress,
+) -> Vec<Row> {
     let mut rows = Vec::new();
     for session in &plan.sessions {
-        let server = ServerProcess::spawn(&session.server.args(&site.dir()));
+        let launch = match session.server.launch(&site.dir(), peers) {
+            Ok(launch) => launch,
+            Err(why) => {
+                // Not installed here: its rows say so, the bench goes on.
+                for task in &session.tasks {
+                    progress.begin(&format!("{}: {}", session.server.label(), task.describe()));
+                    for mut row in empty_rows(&session.server, task) {
+                        row.result = format!("not measured: {why}");
+                        progress.note(&row.result);
+                        rows.push(row);
+                    }
+                }
+                continue;
+            }
+        };
+        let server = ServerProcess::spawn(&launch);
         for task in &session.tasks {
             progress.begin(&format!("{}: {}", session.server.label(), task.describe()));
             let measured = match &server {
-                Ok(server) => run_task(server, &session.server, task, progress).await,
+                Ok(server) => run_task(server, &session.server, task, limits, progress).await,
                 Err(error) => Err(anyhow::anyhow!("{error:#}")),
             };
             match measured {
@@ -84,6 +113,7 @@ async fn run_task(
     server: &ServerProcess,
     spec: &ServerSpec,
     task: &Task,
+    limits: Limits,
     progress: &Progress,
 ) -> anyhow::Result<Vec<Row>> {
     let mut rows = empty_rows(spec, task);
@@ -98,7 +128,15 @@ async fn run_task(
             duration,
         } => rate(server, spec, *size, *connections, *duration, &mut rows[0]).await?,
         Task::Stalled { size, connections } => {
-            stalled(server, spec, *size, *connections, &mut rows[0], progress).await?
+            let held = (*connections).min(limits.stalled_connections);
+            rows[0].connections = held;
+            stalled(server, spec, *size, held, &mut rows[0], progress).await?;
+            if held < *connections {
+                rows[0].result = format!(
+                    "{} (held {held} of {connections}: the open-files limit allows no more)",
+                    rows[0].result
+                );
+            }
         }
         Task::Capped { size } => capped(server, spec, *size, &mut rows[0]).await?,
     }
@@ -371,11 +409,7 @@ async fn stalled(
 
     // The clients leave; each instance ends and logs its peak.
     drop(held);
-    let mut result = format!(
-        "held {:.1} s (STALL_TIMEOUT {})",
-        measured_after.as_secs_f64(),
-        plan::STALL_TIMEOUT
-    );
+    let mut result = format!("held {:.1} s", measured_after.as_secs_f64());
     if complete > 0 {
         result += &format!(", {complete} got the whole body before stalling");
     }

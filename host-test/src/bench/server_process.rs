@@ -1,7 +1,8 @@
 //! A server under test in its own child process: this binary re-executed as
-//! `host-test serve ...` or `host-test native-serve ...`. Its address comes
-//! from the `serving DIR on http://ADDR/` line on stdout (it binds port 0), its
-//! request log from stderr; the child is killed when this is dropped.
+//! `host-test serve ...` or `host-test native-serve ...`, or a peer (nginx,
+//! Go). Its address comes from the `serving DIR on http://ADDR/` line on
+//! stdout (it binds port 0), or is fixed in advance (nginx); its request log
+//! from stderr; the child is killed when this is dropped.
 
 use std::collections::VecDeque;
 use std::io::{BufRead as _, BufReader};
@@ -34,11 +35,43 @@ pub struct ServerProcess {
     log: Arc<Mutex<Log>>,
 }
 
+/// How to start a server and learn its address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Launch {
+    pub program: std::path::PathBuf,
+    pub args: Vec<String>,
+    pub address: Address,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Address {
+    /// It prints `serving DIR on http://ADDR/` on stdout.
+    Announced,
+    /// It listens here once it accepts connections.
+    Fixed(SocketAddr),
+}
+
+impl Launch {
+    /// This binary with `args`.
+    pub fn this_binary(args: Vec<String>) -> anyhow::Result<Launch> {
+        Ok(Launch {
+            program: std::env::current_exe().context("locating this executable")?,
+            args,
+            address: Address::Announced,
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("{} {}", self.program.display(), self.args.join(" "))
+    }
+}
+
 impl ServerProcess {
-    /// Starts `current_exe() args...` and waits until it listens.
-    pub fn spawn(args: &[String]) -> anyhow::Result<Self> {
-        let exe = std::env::current_exe().context("locating this executable")?;
-        let mut child = Command::new(&exe)
+    /// Starts the server and waits until it listens.
+    pub fn spawn(launch: &Launch) -> anyhow::Result<Self> {
+        let exe = &launch.program;
+        let args = &launch.args;
+        let mut child = Command::new(exe)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -91,18 +124,35 @@ impl ServerProcess {
                 }
             }
         });
-        match addr_rx.recv_timeout(START_TIMEOUT) {
-            Ok(addr) => {
+        let address = match launch.address {
+            Address::Announced => addr_rx.recv_timeout(START_TIMEOUT).ok(),
+            Address::Fixed(addr) => {
+                let deadline = Instant::now() + START_TIMEOUT;
+                loop {
+                    if std::net::TcpStream::connect(addr).is_ok() {
+                        break Some(addr);
+                    }
+                    if Instant::now() >= deadline
+                        || server.child.try_wait().ok().flatten().is_some()
+                    {
+                        break None;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        };
+        match address {
+            Some(addr) => {
                 server.addr = addr;
                 Ok(server)
             }
-            Err(_) => {
+            None => {
                 // Give the stderr thread a moment to collect the last words.
                 std::thread::sleep(Duration::from_millis(200));
                 let status = server.child.try_wait().ok().flatten();
                 bail!(
                     "the server `{}` did not start ({}): {}",
-                    args.join(" "),
+                    launch.describe(),
                     status.map_or("still running".to_string(), |s| s.to_string()),
                     server.stderr_tail()
                 )

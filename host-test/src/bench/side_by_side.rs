@@ -5,8 +5,9 @@
 
 use std::fmt::Write as _;
 
+use super::labels::{peak_label, signed_bytes_label};
 use super::plan::{Build, Mode, ServerSpec};
-use super::report_table::{peak_label, signed_bytes_label, Report};
+use super::report::Report;
 use super::results::{Client, Row};
 use super::site::size_label;
 
@@ -91,7 +92,7 @@ pub fn markdown(report: &Report) -> String {
             let found = report.rows.iter().zip(&report.ratios).find(|(row, _)| {
                 row.server.mode == mode && row.server.build == build && LineKey::of(row) == *key
             });
-            let text = found.map_or("-".into(), |(row, ratio)| cell(row, *ratio));
+            let text = found.map_or("-".into(), |(row, ratios)| cell(row, ratios.native));
             let _ = write!(out, " {text} |");
         }
         out.push('\n');
@@ -155,7 +156,7 @@ mod tests {
             row(chunked.on(Build::P3), 250.0, 128 * 1024),
             row(ServerSpec::plain(Mode::Naive), 100.0, 2 * MIB),
         ];
-        let report = Report::new(&crate::bench::plan::plan(true), rows, 0);
+        let report = Report::new(&crate::bench::plan::plan(true), rows, 0, Vec::new());
         let table = markdown(&report);
         assert!(
             table.contains(

@@ -1,12 +1,11 @@
-//! The report: the rows with their ratios to the native baseline, the
-//! issue's targets judged against them, the settings they were measured
-//! with, and the markdown that prints all of it.
+//! The report: the rows with their ratios to the native baseline and to the
+//! peers, the targets judged against them, and the settings they were
+//! measured with. `markdown.rs` and `json.rs` print it.
 
-use std::fmt::Write as _;
-
+use super::labels::{bytes_label, signed_bytes_label};
 use super::plan::{self, Build, Mode, Plan, ServerSpec};
-use super::results::{Client, PeakLinear, Row};
-use super::site::{size_label, GIB, KIB, MIB};
+use super::results::{Client, Row};
+use super::site::{GIB, KIB};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -43,21 +42,30 @@ pub struct Target {
 pub struct Report {
     pub quick: bool,
     pub rows: Vec<Row>,
-    /// Per row: its throughput or requests/s divided by the native row's.
-    pub ratios: Vec<Option<f64>>,
+    /// Per row: its figures divided by the baselines' (see `Ratios`).
+    pub ratios: Vec<Ratios>,
     pub targets: Vec<Target>,
     pub settings: Vec<(String, String)>,
 }
 
 impl Report {
-    pub fn new(plan: &Plan, rows: Vec<Row>, open_files: u64) -> Self {
-        let ratios = rows.iter().map(|row| ratio_to_native(row, &rows)).collect();
+    pub fn new(plan: &Plan, rows: Vec<Row>, open_files: u64, peers: Vec<(String, String)>) -> Self {
+        let ratios = rows
+            .iter()
+            .map(|row| Ratios {
+                native: ratio_to(row, &rows, Mode::Native),
+                nginx: ratio_to(row, &rows, Mode::Nginx),
+                go: ratio_to(row, &rows, Mode::Go),
+            })
+            .collect();
+        let mut settings = settings(plan, open_files);
+        settings.extend(peers);
         let mut report = Self {
             quick: plan.quick,
             rows,
             ratios,
             targets: Vec::new(),
-            settings: settings(plan, open_files),
+            settings,
         };
         report.targets = targets(&report);
         report
@@ -67,76 +75,37 @@ impl Report {
     pub fn all_ok(&self) -> bool {
         self.rows.iter().all(|row| !row.failed)
     }
-
-    pub fn markdown(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "## host-test bench{}\n",
-            if self.quick { " --quick" } else { "" }
-        );
-        out.push_str(&super::side_by_side::markdown(self));
-        out.push_str("### Every row\n\n");
-        out.push_str(
-            "| server | build | file | client | conns | peak linear memory / instance | host memory / conn | MB/s | req/s | x native | TTFB | result |\n\
-             |---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n",
-        );
-        for (row, ratio) in self.rows.iter().zip(&self.ratios) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                row.server.mode_label(),
-                row.server.build_label().unwrap_or("-"),
-                size_label(row.size),
-                row.client.label(),
-                row.connections,
-                row.peak_linear.map_or("-".into(), peak_label),
-                row.host_memory
-                    .map_or("-".into(), |h| signed_bytes_label(h.per_connection())),
-                row.throughput.map_or("-".into(), |t| format!("{t:.0}")),
-                row.requests_per_second
-                    .map_or("-".into(), |r| format!("{r:.0}")),
-                ratio.map_or("-".into(), |r| format!("{r:.2}")),
-                row.time_to_first_byte
-                    .map_or("-".into(), |d| format!("{:.2} ms", d.as_secs_f64() * 1e3)),
-                row.result.replace('|', "/"),
-            );
-        }
-        out.push_str(
-            "\n### Targets\n\n| target | goal | measured | verdict |\n|---|---|---|---|\n",
-        );
-        for target in &self.targets {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                target.name,
-                target.goal,
-                target.measured,
-                target.verdict.label()
-            );
-        }
-        out.push_str("\n### Settings\n\n");
-        for (name, value) in &self.settings {
-            let _ = writeln!(out, "- {name}: {value}");
-        }
-        out
-    }
 }
 
-fn ratio_to_native(row: &Row, rows: &[Row]) -> Option<f64> {
-    if !row.server.mode.is_wasm() {
+/// A row's figures against the same measurement of each baseline:
+/// throughput or requests/s divided by the other's (higher is better), host
+/// memory per stalled connection divided by the other's (lower is better).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ratios {
+    pub native: Option<f64>,
+    pub nginx: Option<f64>,
+    pub go: Option<f64>,
+}
+
+fn ratio_to(row: &Row, rows: &[Row], baseline: Mode) -> Option<f64> {
+    if row.server.mode == baseline || row.server.mode == Mode::Native {
         return None;
     }
-    let native = rows.iter().find(|other| {
-        other.server.mode == Mode::Native
+    let other = rows.iter().find(|other| {
+        other.server.mode == baseline
             && other.size == row.size
             && other.client == row.client
             && other.connections == row.connections
     })?;
     match row.client {
-        Client::FullSpeed => Some(row.throughput? / native.throughput?),
-        Client::RequestLoop => Some(row.requests_per_second? / native.requests_per_second?),
-        Client::Slow | Client::Stalled => None,
+        Client::FullSpeed => Some(row.throughput? / other.throughput?),
+        Client::RequestLoop => Some(row.requests_per_second? / other.requests_per_second?),
+        Client::Stalled => {
+            let ours = row.host_memory?.per_connection() as f64;
+            let theirs = other.host_memory?.per_connection() as f64;
+            (theirs > 0.0).then(|| ours / theirs)
+        }
+        Client::Slow => None,
     }
 }
 
@@ -157,8 +126,89 @@ fn max_peak(report: &Report, mode: Mode, build: Build) -> Option<(u64, usize)> {
 
 /// The issue's targets, judged for each build (they were set for p2; the p3
 /// verdicts say how the 0.3 build compares against the same goals).
-fn targets(report: &Report) -> Vec<Target> {
+/// The README default's targets against the peers (the host-cost issue):
+/// memory per stalled client at most Go's (40 KiB the target), 1 KiB
+/// requests/s at least Go's (0.5 x nginx the target), large downloads at
+/// least 0.95 x nginx.
+fn default_targets(report: &Report) -> Vec<Target> {
+    let default = ServerSpec::plain(Mode::Default);
+    let find = |client: Client, size: u64, connections: Option<u32>| {
+        report.rows.iter().zip(&report.ratios).find(|(row, _)| {
+            row.server == default
+                && row.client == client
+                && row.size == size
+                && connections.is_none_or(|c| row.connections == c)
+        })
+    };
     let mut targets = Vec::new();
+    let mut stalled: Vec<u32> = report
+        .rows
+        .iter()
+        .filter(|row| row.server == default && row.client == Client::Stalled)
+        .map(|row| row.connections)
+        .collect();
+    stalled.sort_unstable();
+    stalled.dedup();
+    for connections in stalled {
+        let name = format!("README default: memory per stalled client, {connections} clients");
+        let goal = "<= Go's (target 40 KiB)".to_string();
+        targets.push(match find(Client::Stalled, GIB, Some(connections)) {
+            Some((row, ratios)) => match (row.host_memory, ratios.go) {
+                (Some(memory), Some(to_go)) => Target {
+                    name,
+                    goal,
+                    measured: format!(
+                        "{} ({to_go:.2} x Go{})",
+                        signed_bytes_label(memory.per_connection()),
+                        ratios
+                            .nginx
+                            .map_or(String::new(), |r| format!(", {r:.2} x nginx"))
+                    ),
+                    verdict: Verdict::judge(to_go <= 1.0),
+                },
+                _ => not_measured(name, "no figure for the default or Go (see the rows)"),
+            },
+            None => not_measured(name, "no row"),
+        });
+    }
+    let name = "README default: 1 KiB requests/s".to_string();
+    targets.push(match find(Client::RequestLoop, KIB, None) {
+        Some((row, ratios)) => match (row.requests_per_second, ratios.go) {
+            (Some(rate), Some(to_go)) => Target {
+                name,
+                goal: ">= Go's (target 0.5 x nginx)".into(),
+                measured: format!(
+                    "{rate:.0}/s ({to_go:.2} x Go{})",
+                    ratios
+                        .nginx
+                        .map_or(String::new(), |r| format!(", {r:.2} x nginx"))
+                ),
+                verdict: Verdict::judge(to_go >= 1.0),
+            },
+            _ => not_measured(name, "no figure for the default or Go"),
+        },
+        None => not_measured(name, "no row"),
+    });
+    let name = "README default: 512 MiB download".to_string();
+    targets.push(
+        match find(Client::FullSpeed, 512 * super::site::MIB, None) {
+            Some((row, ratios)) => match (row.throughput, ratios.nginx) {
+                (Some(speed), Some(to_nginx)) => Target {
+                    name,
+                    goal: ">= 0.95 x nginx".into(),
+                    measured: format!("{speed:.0} MB/s ({to_nginx:.2} x nginx)"),
+                    verdict: Verdict::judge(to_nginx >= 0.95),
+                },
+                _ => not_measured(name, "no figure for the default or nginx"),
+            },
+            None => not_measured(name, "no 512 MiB run (--quick)"),
+        },
+    );
+    targets
+}
+
+fn targets(report: &Report) -> Vec<Target> {
+    let mut targets = default_targets(report);
     for (mode, pages) in [(Mode::Splice, 1), (Mode::Chunked, 2)] {
         for build in Build::ALL {
             let limit = pages * 64 * KIB;
@@ -238,7 +288,7 @@ fn targets(report: &Report) -> Vec<Target> {
             .iter()
             .zip(&report.ratios)
             .find(|(row, _)| row.server == *spec && row.client == client && row.size == size)
-            .and_then(|(_, ratio)| *ratio)
+            .and_then(|(_, ratio)| ratio.native)
     };
     for spec in specs.iter().filter(|spec| present(spec)) {
         let name = format!("1 GiB download throughput, {}", spec.label());
@@ -355,49 +405,4 @@ fn settings(plan: &Plan, open_files: u64) -> Vec<(String, String)> {
             "from the ResourceLimiter, as `host-test serve` logs it per request (min - max over the row's requests)".into(),
         ),
     ]
-}
-
-/// "64 KiB", or "64 KiB - 128 KiB" when the row's requests differ.
-pub fn peak_label(peak: PeakLinear) -> String {
-    if peak.min == peak.max {
-        bytes_label(peak.max)
-    } else {
-        format!("{} - {}", bytes_label(peak.min), bytes_label(peak.max))
-    }
-}
-
-/// 65536 -> "64 KiB", 2_162_688 -> "2.1 MiB", 134_217_728 -> "128 MiB".
-pub fn bytes_label(bytes: u64) -> String {
-    for (unit, name) in [(GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")] {
-        if bytes >= unit {
-            return if bytes.is_multiple_of(unit) {
-                format!("{} {name}", bytes / unit)
-            } else {
-                format!("{:.1} {name}", bytes as f64 / unit as f64)
-            };
-        }
-    }
-    format!("{bytes} B")
-}
-
-pub fn signed_bytes_label(bytes: i64) -> String {
-    if bytes < 0 {
-        format!("-{}", bytes_label(bytes.unsigned_abs()))
-    } else {
-        bytes_label(bytes as u64)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels() {
-        assert_eq!(bytes_label(65536), "64 KiB");
-        assert_eq!(bytes_label(2_162_688), "2.1 MiB");
-        assert_eq!(bytes_label(128 * MIB), "128 MiB");
-        assert_eq!(bytes_label(100), "100 B");
-        assert_eq!(signed_bytes_label(-2048), "-2 KiB");
-    }
 }

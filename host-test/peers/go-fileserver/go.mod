@@ -1,0 +1,3 @@
+module go-fileserver
+
+go 1.19
