@@ -226,6 +226,33 @@ impl BodyTap {
         }
     }
 
+    /// Resolves once the body's first frame is here (kept for the caller)
+    /// or the body has ended: a caller that answers only then sends the head
+    /// and the first bytes in one write, and a small file in one segment.
+    pub fn first_frame(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let tap = self.clone();
+        std::future::poll_fn(move |cx| {
+            let mut state = tap.0.lock().unwrap();
+            if state.end.is_some() || !state.leftover.is_empty() || state.no_body {
+                return Poll::Ready(());
+            }
+            let Some(inner) = state.inner.as_mut() else {
+                return Poll::Ready(());
+            };
+            match Pin::new(inner).poll_frame(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(polled) => {
+                    if let Some(frame) = state.record(polled) {
+                        if let Ok(data) = frame.into_data() {
+                            state.leftover.push_back(data);
+                        }
+                    }
+                    Poll::Ready(())
+                }
+            }
+        })
+    }
+
     /// For a WASIp3 instance, whose body is fed only while its store runs:
     /// resolves once the body has ended, or the caller has left. When the
     /// caller dropped the body at its end (hyper stops at Content-Length),

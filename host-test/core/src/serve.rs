@@ -25,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
+use crate::access_log::AccessLog;
 use crate::config::ServerConfig;
 use crate::report::Report;
 use crate::response_body::ResponseBody;
@@ -199,6 +200,7 @@ async fn accept_loop(
     let mut connections = JoinSet::new();
     let header_read_timeout = server.config().header_read_timeout;
     let write_timeout = server.config().write_timeout;
+    let log = AccessLog::start();
     let grace = loop {
         // Reap finished connection tasks so the set does not grow for ever.
         while connections.try_join_next().is_some() {}
@@ -232,8 +234,10 @@ async fn accept_loop(
             // A client that trickles its head (slowloris) loses the connection.
             builder.timer(TokioTimer::new()).header_read_timeout(limit);
         }
-        let service =
-            service_fn(move |request| answer(server.clone(), slots.clone(), thread, request));
+        let log = log.clone();
+        let service = service_fn(move |request| {
+            answer(server.clone(), slots.clone(), thread, log.clone(), request)
+        });
         // Client resets, aborted bodies and write timeouts end up here:
         // nothing to do.
         match write_timeout {
@@ -260,6 +264,7 @@ async fn accept_loop(
         );
     }
     connections.shutdown().await;
+    log.flush();
     Ok(())
 }
 
@@ -268,6 +273,7 @@ async fn answer(
     server: Server,
     slots: Option<Arc<Semaphore>>,
     thread: Option<usize>,
+    log: AccessLog,
     request: hyper::Request<Incoming>,
 ) -> Result<Response<ResponseBody>, Infallible> {
     let method = request.method().clone();
@@ -276,7 +282,9 @@ async fn answer(
     // Held until the instance is gone, so it counts requests, not heads.
     let slot = match slots.map(Semaphore::try_acquire_owned) {
         Some(Err(_)) => {
-            eprintln!("{method} {target} 503 max concurrent requests reached");
+            log.line(format_args!(
+                "{method} {target} 503 max concurrent requests reached"
+            ));
             let mut response = Response::new(ResponseBody::empty());
             *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
             response.headers_mut().insert(
@@ -292,6 +300,7 @@ async fn answer(
     let concurrent = server.config().concurrent_reuse.is_some();
     // The log line is written when the report comes (the instance gone or
     // idle again, the body ended), by whoever delivers it: no task waits.
+    let log_of_errors = log.clone();
     let log_line = move |report: Report| {
         drop(slot);
         // With reuse, which instance (on which serving thread) and its
@@ -312,7 +321,7 @@ async fn answer(
         } else {
             instance
         };
-        eprintln!(
+        log.line(format_args!(
             "{method} {target} {} bytes={} peak_mem={} outcome={} {:.1?} (total {:.1?}){instance}",
             report.status,
             report.body_bytes,
@@ -320,12 +329,12 @@ async fn answer(
             report.outcome,
             report.duration,
             received.elapsed(),
-        );
+        ));
     };
     match server.handle_reporting(request, log_line).await {
         Ok(response) => Ok(response),
         Err(error) => {
-            eprintln!("host error: {error:#}");
+            log_of_errors.line(format_args!("host error: {error:#}"));
             let mut response = Response::new(ResponseBody::empty());
             *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             Ok(response)

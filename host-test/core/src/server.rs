@@ -168,7 +168,12 @@ impl Server {
         // `Err`: the head sender was dropped unused, i.e. the guest dropped
         // the outparam, trapped, or returned without a response.
         Ok(match head_rx.await {
-            Ok(Some(head)) => (head.status, head.headers, tap.body()),
+            Ok(Some(head)) => {
+                if !head_request {
+                    tap.first_frame().await;
+                }
+                (head.status, head.headers, tap.body())
+            }
             Ok(None) | Err(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 HeaderMap::new(),

@@ -48,12 +48,7 @@ pub fn servers() -> Vec<ServerSpec> {
     ]
 }
 
-pub async fn measure(
-    site: &Site,
-    peers: &Peers,
-    most: u32,
-    progress: &mut Progress,
-) -> Vec<Curve> {
+pub async fn measure(site: &Site, peers: &Peers, most: u32, progress: &mut Progress) -> Vec<Curve> {
     let mut curves = Vec::new();
     for server in servers() {
         progress.begin(&format!("stall curve: {}", server.label()));
@@ -130,11 +125,7 @@ async fn curve(
         tokio::time::sleep(SETTLE).await;
         let rss = server.memory()?.rss;
         points.push((held.len() as u32, rss));
-        progress.note(&format!(
-            "{} stalled: RSS {} MiB",
-            held.len(),
-            rss / MIB
-        ));
+        progress.note(&format!("{} stalled: RSS {} MiB", held.len(), rss / MIB));
         if naive && rss > NAIVE_STOP_RSS {
             return Ok(Curve {
                 server: spec,

@@ -8,8 +8,8 @@ use plotters::coord::combinators::IntoLogRange as _;
 use plotters::prelude::*;
 
 use super::plan::Mode;
-use super::stall_curve::{Curve, NAIVE_FILE};
 use super::site::MIB;
+use super::stall_curve::{Curve, NAIVE_FILE};
 
 const SIZE: (u32, u32) = (960, 600);
 
@@ -17,13 +17,19 @@ fn style(mode: Mode) -> (RGBColor, String) {
     match mode {
         Mode::Naive => (
             RGBColor(200, 40, 40),
-            format!("naive fixture (reads the whole {} MiB file first)", NAIVE_FILE / MIB),
+            format!(
+                "naive fixture (reads the whole {} MiB file first)",
+                NAIVE_FILE / MIB
+            ),
         ),
         Mode::Chunked => (
             RGBColor(30, 90, 200),
             "old default: a fresh WASI 0.2 instance per request".into(),
         ),
-        Mode::Default => (RGBColor(120, 40, 170), "README default: host-test serve --dir".into()),
+        Mode::Default => (
+            RGBColor(120, 40, 170),
+            "README default: host-test serve --dir".into(),
+        ),
         Mode::Go => (RGBColor(230, 140, 0), "Go net/http FileServer".into()),
         Mode::Nginx => (RGBColor(0, 140, 140), "nginx (sendfile)".into()),
         Mode::Native | Mode::Splice => (RGBColor(90, 90, 90), mode.label().into()),
@@ -33,7 +39,12 @@ fn style(mode: Mode) -> (RGBColor, String) {
 pub fn draw(path: &Path, curves: &[Curve]) -> anyhow::Result<()> {
     let error = |e: &dyn std::fmt::Display| anyhow!("plotters: {e}");
     let points = || curves.iter().flat_map(|c| &c.points);
-    let x_max = points().map(|(clients, _)| *clients).max().unwrap_or(1).max(1) as f64 * 1.02;
+    let x_max = points()
+        .map(|(clients, _)| *clients)
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64
+        * 1.02;
     let y_max = points().map(|(_, rss)| *rss).max().unwrap_or(MIB) as f64 / MIB as f64 * 2.0;
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| error(&e))?;
@@ -66,9 +77,14 @@ pub fn draw(path: &Path, curves: &[Curve]) -> anyhow::Result<()> {
             .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))
             .map_err(|e| error(&e))?
             .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+            });
         chart
-            .draw_series(line.iter().map(|&point| Circle::new(point, 3, color.filled())))
+            .draw_series(
+                line.iter()
+                    .map(|&point| Circle::new(point, 3, color.filled())),
+            )
             .map_err(|e| error(&e))?;
     }
     chart
