@@ -58,6 +58,25 @@ pub struct Settings {
     pub fallback_path: Option<String>,
     /// Served with 404 for a missing path.
     pub custom_404_path: Option<String>,
+    /// The `_headers` file (relative to the root), or none.
+    pub headers_file: Option<String>,
+    /// The `_redirects` file (relative to the root), or none.
+    pub redirects_file: Option<String>,
+    /// `/about` serves `about.html`; `/about.html` redirects to `/about`.
+    pub clean_urls: bool,
+    pub trailing_slash: TrailingSlash,
+}
+
+/// Which paths end in `/`: requests are redirected (308) to that form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrailingSlash {
+    /// Directories with one (`/docs` -> `/docs/`, 301 as always), pages
+    /// without (`/about/` -> `/about` when clean URLs find `about.html`).
+    Auto,
+    /// Clean-URL pages too: `/about` -> `/about/`, which serves `about.html`.
+    Always,
+    /// Nothing with one: `/docs/` -> `/docs`, which serves its index file.
+    Never,
 }
 
 pub const MIN_CHUNK_SIZE: u32 = 1024;
@@ -81,6 +100,10 @@ impl Default for Settings {
             serve_hidden: false,
             fallback_path: None,
             custom_404_path: None,
+            headers_file: Some("_headers".to_string()),
+            redirects_file: Some("_redirects".to_string()),
+            clean_urls: false,
+            trailing_slash: TrailingSlash::Auto,
         }
     }
 }
@@ -171,6 +194,18 @@ impl Settings {
         });
         read("CUSTOM_404_PATH", &mut |v| {
             parse_site_path(v).map(|x| s.custom_404_path = x)
+        });
+        read("HEADERS_FILE", &mut |v| {
+            parse_rules_file(v).map(|x| s.headers_file = x)
+        });
+        read("REDIRECTS_FILE", &mut |v| {
+            parse_rules_file(v).map(|x| s.redirects_file = x)
+        });
+        read("CLEAN_URLS", &mut |v| {
+            parse_bool(v).map(|x| s.clean_urls = x)
+        });
+        read("TRAILING_SLASH", &mut |v| {
+            parse_trailing_slash(v).map(|x| s.trailing_slash = x)
         });
         (settings, warnings)
     }
@@ -271,6 +306,26 @@ fn parse_site_path(v: &str) -> Result<Option<String>, &'static str> {
     Ok(Some(relative.to_string()))
 }
 
+/// A path below the root, or `off`.
+fn parse_rules_file(v: &str) -> Result<Option<String>, &'static str> {
+    if v.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    match parse_site_path(v) {
+        Ok(Some(path)) => Ok(Some(path)),
+        _ => Err("must be a path below the root such as /_headers, or off"),
+    }
+}
+
+fn parse_trailing_slash(v: &str) -> Result<TrailingSlash, &'static str> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok(TrailingSlash::Auto),
+        "always" => Ok(TrailingSlash::Always),
+        "never" => Ok(TrailingSlash::Never),
+        _ => Err("must be auto, always or never"),
+    }
+}
+
 fn parse_transfer(v: &str) -> Result<Transfer, &'static str> {
     match v.trim().to_ascii_lowercase().as_str() {
         "chunked" => Ok(Transfer::Chunked),
@@ -368,6 +423,24 @@ mod tests {
         assert_eq!(w.len(), 5, "{w:?}");
         assert_eq!(s, Settings::default());
         assert_eq!(from(&[("CACHE_CONTROL", "")]).0.cache_control, None);
+    }
+
+    #[test]
+    fn rule_settings() {
+        let (s, w) = from(&[
+            ("HEADERS_FILE", "/config/_headers"),
+            ("REDIRECTS_FILE", "off"),
+            ("CLEAN_URLS", "true"),
+            ("TRAILING_SLASH", "Always"),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(s.headers_file.as_deref(), Some("config/_headers"));
+        assert_eq!(s.redirects_file, None);
+        assert!(s.clean_urls);
+        assert_eq!(s.trailing_slash, TrailingSlash::Always);
+        let (s, w) = from(&[("HEADERS_FILE", "../x"), ("TRAILING_SLASH", "sometimes")]);
+        assert_eq!(w.len(), 2);
+        assert_eq!(s.headers_file.as_deref(), Some("_headers"));
     }
 
     #[test]

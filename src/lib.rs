@@ -33,6 +33,7 @@ pub mod multipart;
 pub mod plan;
 pub mod reply;
 pub mod request;
+pub mod rules;
 pub mod segment;
 
 #[cfg(all(target_arch = "wasm32", feature = "p2"))]

@@ -42,6 +42,8 @@ pub const LISTING_TAIL: &str = "</ul>\n</body></html>\n";
 /// closing note for entries that could not be listed.
 pub struct ListingRows {
     serve_hidden: bool,
+    /// Names never listed (the rule files of this directory).
+    hidden: Vec<String>,
     unreadable: u64,
 }
 
@@ -68,9 +70,10 @@ pub enum EntriesEnd {
 }
 
 impl ListingRows {
-    pub fn new(serve_hidden: bool) -> ListingRows {
+    pub fn new(serve_hidden: bool, hidden: Vec<String>) -> ListingRows {
         ListingRows {
             serve_hidden,
+            hidden,
             unreadable: 0,
         }
     }
@@ -79,7 +82,9 @@ impl ListingRows {
     pub fn row(&mut self, entry: ListedEntry<'_>) -> Option<String> {
         match entry {
             ListedEntry::Named { name, is_dir } => {
-                (self.serve_hidden || !name.starts_with('.')).then(|| listing_entry(name, is_dir))
+                let shown = (self.serve_hidden || !name.starts_with('.'))
+                    && !self.hidden.iter().any(|hidden| hidden == name);
+                shown.then(|| listing_entry(name, is_dir))
             }
             ListedEntry::UnreadableName => {
                 self.unreadable = self.unreadable.saturating_add(1);
@@ -161,22 +166,22 @@ mod tests {
             name,
             is_dir: false,
         };
-        let mut rows = ListingRows::new(false);
+        let mut rows = ListingRows::new(false, Vec::new());
         assert!(rows.row(named("a")).is_some());
         assert_eq!(rows.row(named(".git")), None);
         assert_eq!(rows.row(ListedEntry::UnreadableName), None);
         let tail = rows.tail(EntriesEnd::Complete);
         assert!(tail.contains("1 entry with a name") && tail.ends_with(LISTING_TAIL));
-        let mut rows = ListingRows::new(true);
+        let mut rows = ListingRows::new(true, Vec::new());
         assert!(rows.row(named(".git")).is_some());
         rows.row(ListedEntry::UnreadableName);
         rows.row(ListedEntry::UnreadableName);
         assert!(rows.tail(EntriesEnd::Complete).contains("2 entries"));
-        assert!(ListingRows::new(false)
+        assert!(ListingRows::new(false, Vec::new())
             .tail(EntriesEnd::StoppedAtUnreadableName)
             .contains("ends at"));
         assert_eq!(
-            ListingRows::new(false).tail(EntriesEnd::Complete),
+            ListingRows::new(false, Vec::new()).tail(EntriesEnd::Complete),
             LISTING_TAIL
         );
     }

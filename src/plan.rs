@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
-use crate::config::Settings;
+use crate::config::{Settings, TrailingSlash};
 use crate::content_type::content_type_for;
 use crate::file_lookup::{Entry, FileLookup, LookupError};
 use crate::file_meta::FileMeta;
@@ -15,6 +15,8 @@ use crate::request::incoming::IncomingRequest;
 use crate::request::method::Method;
 use crate::request::path::{resolve_path, ResolvedPath};
 use crate::request::range::{parse_range, ByteRange, RangeRequest};
+use crate::rules::redirects::RuleKind;
+use crate::rules::scan::RedirectMatch;
 
 /// The parts of a request the decision needs.
 #[derive(Clone, Debug)]
@@ -28,10 +30,16 @@ pub struct RequestFacts<'a> {
     pub accept_encoding: Option<&'a str>,
     /// The server's clock: no `Last-Modified` may be later.
     pub now: SystemTime,
+    /// The `_redirects` rule that matched the path, if any.
+    pub redirect: Option<&'a RedirectMatch>,
 }
 
 impl<'a> RequestFacts<'a> {
-    pub fn of(request: &'a IncomingRequest, now: SystemTime) -> RequestFacts<'a> {
+    pub fn of(
+        request: &'a IncomingRequest,
+        now: SystemTime,
+        redirect: Option<&'a RedirectMatch>,
+    ) -> RequestFacts<'a> {
         RequestFacts {
             method: request.method,
             target: &request.target,
@@ -39,6 +47,7 @@ impl<'a> RequestFacts<'a> {
             range: request.headers.range.as_deref(),
             accept_encoding: request.headers.accept_encoding.as_deref(),
             now,
+            redirect,
         }
     }
 }
@@ -51,6 +60,8 @@ pub enum Failure {
     NotFound,
     MethodNotAllowed,
     PreconditionFailed,
+    /// A `_redirects` 410 rule whose page is missing.
+    Gone,
     Internal,
 }
 
@@ -105,8 +116,11 @@ pub enum Selection {
 pub enum FileRole {
     /// The file asked for (or `FALLBACK_PATH`): 200, or 206 for ranges.
     Requested,
-    /// `CUSTOM_404_PATH` for a missing path: 404, whole, no conditionals.
+    /// `CUSTOM_404_PATH`, or a `_redirects` 404 rule's page: 404, whole,
+    /// no conditionals.
     NotFoundPage,
+    /// A `_redirects` 410 rule's page: 410, whole, no conditionals.
+    GonePage,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,13 +135,17 @@ pub enum Plan {
     NotModified(Representation),
     /// 416: no requested range overlaps the representation.
     RangeNotSatisfiable(Representation),
-    /// An HTML listing of the directory at `path` (relative), titled `title`.
+    /// An HTML listing of the directory at `path` (relative), titled
+    /// `title`, without the entries named in `hidden` (the rule files).
     Listing {
         path: String,
         title: String,
+        hidden: Vec<String>,
     },
-    /// A directory asked for without its trailing slash.
+    /// 301, 302, 303, 307 or 308 to `location` (relative for this site's
+    /// own paths, so that it stays right under any route prefix).
     Redirect {
+        status: u16,
         location: String,
     },
     /// 204 with `Allow`.
@@ -144,54 +162,348 @@ pub fn decide(request: &RequestFacts<'_>, fs: &impl FileLookup, settings: &Setti
     let Ok(path) = resolve_path(request.target) else {
         return Plan::Fail(Failure::BadRequest);
     };
-    if path.is_hidden() && !settings.serve_hidden {
-        return not_found(request, fs, settings);
+    // A forced rule (`!`) applies whatever is at the path.
+    if let Some(rule) = request.redirect.filter(|rule| rule.forced) {
+        return apply_rule(request, fs, settings, &path, rule);
     }
+    // The rule files are never served, and hidden paths only if asked.
+    if is_rule_file(&path, settings) || (path.is_hidden() && !settings.serve_hidden) {
+        return missing(request, fs, settings, &path);
+    }
+    locate(request, fs, settings, &path)
+}
+
+/// What the path itself leads to; `missing` when nothing is there.
+fn locate(
+    request: &RequestFacts<'_>,
+    fs: &impl FileLookup,
+    settings: &Settings,
+    path: &ResolvedPath,
+) -> Plan {
     let relative = path.relative();
     match fs.stat(&relative) {
-        Ok(Entry::File(meta)) if !path.trailing_slash => serve_file(
+        Ok(Entry::File(meta)) if !path.trailing_slash => {
+            if let Some(location) = canonical_page(fs, settings, path) {
+                return Plan::Redirect {
+                    status: 308,
+                    location,
+                };
+            }
+            serve_file(
+                request,
+                fs,
+                relative,
+                path.file_name(),
+                meta,
+                FileRole::Requested,
+            )
+        }
+        // "/file.txt/" names a directory that does not exist.
+        Ok(Entry::File(_)) | Ok(Entry::Other) => missing(request, fs, settings, path),
+        Ok(Entry::Directory) if !path.trailing_slash => match settings.trailing_slash {
+            TrailingSlash::Never => directory_index(request, fs, settings, path),
+            TrailingSlash::Auto | TrailingSlash::Always => Plan::Redirect {
+                status: 301,
+                location: directory_location(path),
+            },
+        },
+        Ok(Entry::Directory) => match settings.trailing_slash {
+            TrailingSlash::Never if !path.segments.is_empty() => Plan::Redirect {
+                status: 308,
+                location: with_query(
+                    &format!(
+                        "../{}",
+                        utf8_percent_encode(&path.last_raw_segment, NOT_URI)
+                    ),
+                    path,
+                ),
+            },
+            _ => directory_index(request, fs, settings, path),
+        },
+        Err(LookupError::NotFound) => missing(request, fs, settings, path),
+        Err(e) => Plan::Fail(lookup_failure(e)),
+    }
+}
+
+/// A directory: its index file, else its listing (if enabled), else missing.
+fn directory_index(
+    request: &RequestFacts<'_>,
+    fs: &impl FileLookup,
+    settings: &Settings,
+    path: &ResolvedPath,
+) -> Plan {
+    let index = path.join(&settings.index_file);
+    match fs.stat(&index) {
+        Ok(Entry::File(meta)) => serve_file(
             request,
             fs,
-            relative,
-            path.file_name(),
+            index,
+            &settings.index_file,
             meta,
             FileRole::Requested,
         ),
-        // "/file.txt/" names a directory that does not exist.
-        Ok(Entry::File(_)) | Ok(Entry::Other) => not_found(request, fs, settings),
-        Ok(Entry::Directory) if !path.trailing_slash => Plan::Redirect {
-            location: directory_location(&path),
+        Ok(_) | Err(LookupError::NotFound) if settings.directory_listing => {
+            let title = format!(
+                "/{}",
+                path.segments
+                    .iter()
+                    .map(|s| format!("{s}/"))
+                    .collect::<String>()
+            );
+            let relative = path.relative();
+            Plan::Listing {
+                hidden: rule_files_in(&relative, settings),
+                path: relative,
+                title,
+            }
+        }
+        Ok(_) | Err(LookupError::NotFound) => missing(request, fs, settings, path),
+        Err(e) => Plan::Fail(lookup_failure(e)),
+    }
+}
+
+/// Nothing servable at the path: a clean URL's page, then a redirect rule,
+/// then the fallback pages.
+fn missing(
+    request: &RequestFacts<'_>,
+    fs: &impl FileLookup,
+    settings: &Settings,
+    path: &ResolvedPath,
+) -> Plan {
+    if settings.clean_urls && !path.is_hidden() && !is_rule_file(path, settings) {
+        if let Some(plan) = clean_url_page(request, fs, settings, path) {
+            return plan;
+        }
+    }
+    if let Some(rule) = request.redirect {
+        return apply_rule(request, fs, settings, path, rule);
+    }
+    not_found(request, fs, settings)
+}
+
+/// With clean URLs, `/about` is `about.html` (and `/about/` too, redirected
+/// to the form `TRAILING_SLASH` prefers).
+fn clean_url_page(
+    request: &RequestFacts<'_>,
+    fs: &impl FileLookup,
+    settings: &Settings,
+    path: &ResolvedPath,
+) -> Option<Plan> {
+    let last = path.segments.last()?;
+    let page = format!("{}.html", path.relative());
+    let Ok(Entry::File(meta)) = fs.stat(&page) else {
+        return None;
+    };
+    let raw = utf8_percent_encode(&path.last_raw_segment, NOT_URI).to_string();
+    let redirect = match (path.trailing_slash, settings.trailing_slash) {
+        (true, TrailingSlash::Auto | TrailingSlash::Never) => Some(format!("../{raw}")),
+        (false, TrailingSlash::Always) => Some(format!("{}{raw}/", scheme_guard(&raw))),
+        _ => None,
+    };
+    Some(match redirect {
+        Some(location) => Plan::Redirect {
+            status: 308,
+            location: with_query(&location, path),
         },
+        None => serve_file(
+            request,
+            fs,
+            page,
+            &format!("{last}.html"),
+            meta,
+            FileRole::Requested,
+        ),
+    })
+}
+
+/// With clean URLs, where a request for an existing `.html` file is sent:
+/// `/about.html` to `/about` (or `/about/`), `/docs/index.html` to `/docs/`;
+/// `None` to serve it as asked (no clean URLs, or the shorter path is taken).
+fn canonical_page(
+    fs: &impl FileLookup,
+    settings: &Settings,
+    path: &ResolvedPath,
+) -> Option<String> {
+    if !settings.clean_urls {
+        return None;
+    }
+    let last = path.segments.last()?;
+    let raw = utf8_percent_encode(&path.last_raw_segment, NOT_URI).to_string();
+    let raw_stem = raw.strip_suffix(".html")?;
+    if *last == settings.index_file {
+        let location = match settings.trailing_slash {
+            TrailingSlash::Never if path.segments.len() > 1 => {
+                let parent = path.segments.get(path.segments.len().saturating_sub(2))?;
+                format!("../{}", utf8_percent_encode(parent, NOT_URI))
+            }
+            _ => "./".to_string(),
+        };
+        return Some(with_query(&location, path));
+    }
+    let stem = last.strip_suffix(".html").filter(|stem| !stem.is_empty())?;
+    // A file or directory at the shorter path would be served there instead.
+    let shorter = path.join_sibling(stem);
+    if !matches!(fs.stat(&shorter), Err(LookupError::NotFound)) {
+        return None;
+    }
+    let slash = if settings.trailing_slash == TrailingSlash::Always {
+        "/"
+    } else {
+        ""
+    };
+    Some(with_query(
+        &format!("{}{raw_stem}{slash}", scheme_guard(raw_stem)),
+        path,
+    ))
+}
+
+/// A matched `_redirects` rule, applied.
+fn apply_rule(
+    request: &RequestFacts<'_>,
+    fs: &impl FileLookup,
+    settings: &Settings,
+    path: &ResolvedPath,
+    rule: &RedirectMatch,
+) -> Plan {
+    match rule.kind {
+        RuleKind::Redirect(status) => Plan::Redirect {
+            status,
+            location: if rule.target.starts_with('/') {
+                relative_location(path, &rule.target)
+            } else {
+                utf8_percent_encode(&rule.target, NOT_URI).to_string()
+            },
+        },
+        RuleKind::Rewrite => serve_target(request, fs, settings, &rule.target, FileRole::Requested),
+        RuleKind::Page(410) => {
+            serve_target(request, fs, settings, &rule.target, FileRole::GonePage)
+        }
+        RuleKind::Page(_) => {
+            serve_target(request, fs, settings, &rule.target, FileRole::NotFoundPage)
+        }
+    }
+}
+
+/// The file a rewrite or page rule points at: looked up like a request,
+/// but never redirected, and never through the rules again.
+fn serve_target(
+    request: &RequestFacts<'_>,
+    fs: &impl FileLookup,
+    settings: &Settings,
+    target: &str,
+    role: FileRole,
+) -> Plan {
+    let absent = || match role {
+        FileRole::Requested => not_found(request, fs, settings),
+        FileRole::NotFoundPage => Plan::Fail(Failure::NotFound),
+        FileRole::GonePage => Plan::Fail(Failure::Gone),
+    };
+    let Ok(path) = resolve_path(target) else {
+        return absent();
+    };
+    if is_rule_file(&path, settings) || (path.is_hidden() && !settings.serve_hidden) {
+        return absent();
+    }
+    match fs.stat(&path.relative()) {
+        Ok(Entry::File(meta)) => {
+            serve_role(request, fs, path.relative(), path.file_name(), meta, role)
+        }
         Ok(Entry::Directory) => {
             let index = path.join(&settings.index_file);
             match fs.stat(&index) {
-                Ok(Entry::File(meta)) => serve_file(
-                    request,
-                    fs,
-                    index,
-                    &settings.index_file,
-                    meta,
-                    FileRole::Requested,
-                ),
-                Ok(_) | Err(LookupError::NotFound) if settings.directory_listing => {
-                    let title = format!(
-                        "/{}",
-                        path.segments
-                            .iter()
-                            .map(|s| format!("{s}/"))
-                            .collect::<String>()
-                    );
-                    Plan::Listing {
-                        path: relative,
-                        title,
-                    }
+                Ok(Entry::File(meta)) => {
+                    serve_role(request, fs, index, &settings.index_file, meta, role)
                 }
-                Ok(_) | Err(LookupError::NotFound) => not_found(request, fs, settings),
-                Err(e) => Plan::Fail(lookup_failure(e)),
+                _ => absent(),
             }
         }
-        Err(LookupError::NotFound) => not_found(request, fs, settings),
-        Err(e) => Plan::Fail(lookup_failure(e)),
+        _ => absent(),
+    }
+}
+
+fn serve_role(
+    request: &RequestFacts<'_>,
+    fs: &impl FileLookup,
+    path: String,
+    name: &str,
+    meta: FileMeta,
+    role: FileRole,
+) -> Plan {
+    match role {
+        FileRole::Requested => serve_file(request, fs, path, name, meta, role),
+        // An error page: no validators to honour, no ranges to cut.
+        FileRole::NotFoundPage | FileRole::GonePage => Plan::File {
+            role,
+            file: negotiate(request, fs, path, name, meta),
+            selection: Selection::Whole,
+        },
+    }
+}
+
+/// Whether `path` is one of the rule files (never served).
+fn is_rule_file(path: &ResolvedPath, settings: &Settings) -> bool {
+    let relative = path.relative();
+    [&settings.headers_file, &settings.redirects_file]
+        .into_iter()
+        .flatten()
+        .any(|file| *file == relative)
+}
+
+/// The names of the rule files that live in the directory `relative`.
+fn rule_files_in(relative: &str, settings: &Settings) -> Vec<String> {
+    [&settings.headers_file, &settings.redirects_file]
+        .into_iter()
+        .flatten()
+        .filter_map(|file| {
+            let (dir, name) = file.rsplit_once('/').unwrap_or((".", file.as_str()));
+            (dir == relative).then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// `target` (an absolute path of the site, `/new/page?x`) relative to the
+/// request's path, so that it stays right under any route prefix a host
+/// serves the site below.
+fn relative_location(path: &ResolvedPath, target: &str) -> String {
+    let base_dirs = if path.trailing_slash {
+        &path.segments[..]
+    } else {
+        path.segments.split_last().map_or(&[][..], |(_, dirs)| dirs)
+    };
+    // Climb only above the directories the request and the target share.
+    let mut target_dirs: Vec<&str> = target.trim_start_matches('/').split('/').collect();
+    let target_last = target_dirs.pop().unwrap_or("");
+    let shared = base_dirs
+        .iter()
+        .zip(&target_dirs)
+        .take_while(|(a, b)| a.as_str() == **b)
+        .count();
+    let mut rest: Vec<&str> = target_dirs.get(shared..).unwrap_or_default().to_vec();
+    rest.push(target_last);
+    let rest = utf8_percent_encode(&rest.join("/"), NOT_URI).to_string();
+    let climb = base_dirs.len().saturating_sub(shared);
+    let location = format!("{}{rest}", "../".repeat(climb));
+    if location.is_empty() || location.starts_with('?') {
+        return format!("./{location}");
+    }
+    let first = location.split('/').next().unwrap_or("");
+    format!("{}{location}", scheme_guard(first))
+}
+
+/// "a:b/" would read as a URI with scheme "a"; "./a:b/" cannot.
+fn scheme_guard(first_segment: &str) -> &'static str {
+    if first_segment.contains(':') {
+        "./"
+    } else {
+        ""
+    }
+}
+
+/// `location` with the request's query, percent-encoded where needed.
+fn with_query(location: &str, path: &ResolvedPath) -> String {
+    match &path.query {
+        Some(q) => format!("{location}?{}", utf8_percent_encode(q, NOT_URI)),
+        None => location.to_string(),
     }
 }
 
@@ -218,13 +530,14 @@ fn not_found(request: &RequestFacts<'_>, fs: &impl FileLookup, settings: &Settin
     }
     if let Some(page) = &settings.custom_404_path {
         if let Ok(Entry::File(meta)) = fs.stat(page) {
-            // An error page: no validators to honour, no ranges to cut.
-            let file = negotiate(request, fs, page.clone(), page, meta);
-            return Plan::File {
-                role: FileRole::NotFoundPage,
-                file,
-                selection: Selection::Whole,
-            };
+            return serve_role(
+                request,
+                fs,
+                page.clone(),
+                page,
+                meta,
+                FileRole::NotFoundPage,
+            );
         }
     }
     Plan::Fail(Failure::NotFound)
@@ -326,16 +639,8 @@ fn directory_location(path: &ResolvedPath) -> String {
     // cannot carry (controls, spaces, non-ASCII) percent-encoded: a host
     // may pass such bytes on.
     let segment = utf8_percent_encode(&path.last_raw_segment, NOT_URI);
-    // "a:b/" would read as a URI with scheme "a"; "./a:b/" cannot.
-    let prefix = if path.last_raw_segment.contains(':') {
-        "./"
-    } else {
-        ""
-    };
-    match &path.query {
-        Some(q) => format!("{prefix}{segment}/?{}", utf8_percent_encode(q, NOT_URI)),
-        None => format!("{prefix}{segment}/"),
-    }
+    let prefix = scheme_guard(&path.last_raw_segment);
+    with_query(&format!("{prefix}{segment}/"), path)
 }
 
 /// Bytes that never appear raw in a URI: controls, space, DEL and non-ASCII
@@ -434,6 +739,7 @@ mod tests {
             range: None,
             accept_encoding: None,
             now: now(),
+            redirect: None,
         }
     }
 
@@ -481,18 +787,21 @@ mod tests {
         assert_eq!(
             get("/docs"),
             Plan::Redirect {
+                status: 301,
                 location: "docs/".into()
             }
         );
         assert_eq!(
             get("/docs?x=1&y"),
             Plan::Redirect {
+                status: 301,
                 location: "docs/?x=1&y".into()
             }
         );
         assert_eq!(
             get("/a/../docs"),
             Plan::Redirect {
+                status: 301,
                 location: "docs/".into()
             }
         );
@@ -529,6 +838,7 @@ mod tests {
         assert_eq!(
             plan,
             Plan::Redirect {
+                status: 301,
                 location: "a%20b/?x=%0D%0A%20y".into()
             }
         );
@@ -545,9 +855,37 @@ mod tests {
         assert_eq!(
             plan,
             Plan::Redirect {
+                status: 301,
                 location: "./javascript:x/".into()
             }
         );
+    }
+
+    #[test]
+    fn rule_locations_climb_only_above_shared_directories() {
+        let at = |segments: &[&str], trailing_slash| ResolvedPath {
+            segments: segments.iter().map(|s| s.to_string()).collect(),
+            trailing_slash,
+            last_raw_segment: String::new(),
+            query: None,
+        };
+        let cases = [
+            (
+                at(&["docs", "v1", "page"], false),
+                "/docs/page.html",
+                "../page.html",
+            ),
+            (at(&["docs", "v1", "page"], false), "/docs/v1/x", "x"),
+            (at(&["docs", "v1"], true), "/", "../../"),
+            (at(&["docs"], true), "/docs", "../docs"),
+            (at(&["a"], false), "/", "./"),
+            (at(&["a", "b"], false), "/c:d", "../c:d"),
+            (at(&["a"], false), "/c:d", "./c:d"),
+            (at(&["a", "b"], false), "/a/x y", "x%20y"),
+        ];
+        for (path, target, want) in cases {
+            assert_eq!(relative_location(&path, target), want, "{target}");
+        }
     }
 
     #[test]
@@ -629,7 +967,8 @@ mod tests {
             decide(&facts(Method::Get, "/empty/"), &fs(), &listing),
             Plan::Listing {
                 path: "empty".into(),
-                title: "/empty/".into()
+                title: "/empty/".into(),
+                hidden: Vec::new(),
             }
         );
         assert!(
@@ -718,6 +1057,7 @@ mod tests {
                 range,
                 accept_encoding: None,
                 now: now(),
+                redirect: None,
             };
             decide(&facts, &fs(), &Settings::default())
         };

@@ -1,5 +1,7 @@
 //! Render: a Plan becomes status, headers and a body description. Pure; no WASI.
 
+use std::borrow::Cow;
+
 use crate::config::Settings;
 use crate::http_date;
 use crate::listing::listing_head;
@@ -7,6 +9,7 @@ use crate::multipart::{multipart_content_type, multipart_segments, total_len};
 use crate::plan::{Failure, FileRole, Plan, Representation, Selection, Variants};
 use crate::request::incoming::Oversize;
 use crate::request::method::Method;
+use crate::rules::headers::{apply, HeaderOp};
 use crate::segment::Segment;
 
 pub const ALLOW: &str = "GET, HEAD, OPTIONS";
@@ -23,14 +26,19 @@ pub enum ReplyBody {
         path: String,
         segments: Vec<Segment>,
     },
-    /// `head`, then one row per entry of the directory at `path`, then the tail.
-    Listing { path: String, head: String },
+    /// `head`, then one row per entry of the directory at `path` (but the
+    /// names in `hidden`), then the tail.
+    Listing {
+        path: String,
+        head: String,
+        hidden: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply {
     pub status: u16,
-    pub headers: Vec<(&'static str, String)>,
+    pub headers: Vec<(Cow<'static, str>, String)>,
     pub body: ReplyBody,
 }
 
@@ -45,12 +53,13 @@ impl Reply {
 }
 
 /// The reply to `plan` for a request with `method` (HEAD drops the body but
-/// keeps every header a GET would get); `boundary` is called only for a
-/// multipart body.
+/// keeps every header a GET would get), with the `_headers` rules' changes
+/// `rules`; `boundary` is called only for a multipart body.
 pub fn render(
     plan: Plan,
     method: Method,
     settings: &Settings,
+    rules: &[HeaderOp],
     boundary: impl FnOnce() -> String,
 ) -> Reply {
     let reply = match plan {
@@ -69,38 +78,57 @@ pub fn render(
         },
         Plan::RangeNotSatisfiable(file) => {
             let mut reply = text_reply(416, "416 Range Not Satisfiable\n");
-            reply
-                .headers
-                .push(("content-range", format!("bytes */{}", file.meta.size)));
+            reply.headers.push((
+                Cow::Borrowed("content-range"),
+                format!("bytes */{}", file.meta.size),
+            ));
             if file.variants == Variants::Negotiable {
-                reply.headers.push(("vary", "accept-encoding".to_string()));
+                reply
+                    .headers
+                    .push((Cow::Borrowed("vary"), "accept-encoding".to_string()));
             }
             reply
         }
-        Plan::Listing { path, title } => Reply {
+        Plan::Listing {
+            path,
+            title,
+            hidden,
+        } => Reply {
             status: 200,
             headers: vec![
-                ("content-type", "text/html; charset=utf-8".to_string()),
-                ("x-content-type-options", "nosniff".to_string()),
+                (
+                    Cow::Borrowed("content-type"),
+                    "text/html; charset=utf-8".to_string(),
+                ),
+                (
+                    Cow::Borrowed("x-content-type-options"),
+                    "nosniff".to_string(),
+                ),
             ],
             body: ReplyBody::Listing {
                 path,
                 head: listing_head(&title),
+                hidden,
             },
         },
-        Plan::Redirect { location } => Reply {
-            status: 301,
-            headers: vec![("location", location), ("content-length", "0".to_string())],
+        Plan::Redirect { status, location } => Reply {
+            status,
+            headers: vec![
+                (Cow::Borrowed("location"), location),
+                (Cow::Borrowed("content-length"), "0".to_string()),
+            ],
             body: ReplyBody::None,
         },
         Plan::Options => Reply {
             status: 204,
-            headers: vec![("allow", ALLOW.to_string())],
+            headers: vec![(Cow::Borrowed("allow"), ALLOW.to_string())],
             body: ReplyBody::None,
         },
         Plan::Fail(failure) => failure_reply(failure),
     };
-    without_body_unless(method.wants_body(), reply)
+    let mut reply = without_body_unless(method.wants_body(), reply);
+    apply(&mut reply.headers, rules);
+    reply
 }
 
 fn without_body_unless(wanted: bool, reply: Reply) -> Reply {
@@ -132,14 +160,17 @@ fn file_reply(
                 // Cannot be framed: the whole file instead, as for wasteful sets.
                 return file_reply(role, file, Selection::Whole, settings, None);
             };
-            headers.push(("content-type", multipart_content_type(&boundary)));
-            headers.push(("content-length", length.to_string()));
+            headers.push((
+                Cow::Borrowed("content-type"),
+                multipart_content_type(&boundary),
+            ));
+            headers.push((Cow::Borrowed("content-length"), length.to_string()));
             (206, segments)
         }
         Selection::Range(range) => {
-            headers.push(("content-type", file.content_type.to_string()));
-            headers.push(("content-length", range.len.to_string()));
-            headers.push(("content-range", range.content_range(size)));
+            headers.push((Cow::Borrowed("content-type"), file.content_type.to_string()));
+            headers.push((Cow::Borrowed("content-length"), range.len.to_string()));
+            headers.push((Cow::Borrowed("content-range"), range.content_range(size)));
             let segment = Segment::FileRange {
                 start: range.start,
                 len: range.len,
@@ -147,11 +178,12 @@ fn file_reply(
             (206, vec![segment])
         }
         Selection::Whole => {
-            headers.push(("content-type", file.content_type.to_string()));
-            headers.push(("content-length", size.to_string()));
+            headers.push((Cow::Borrowed("content-type"), file.content_type.to_string()));
+            headers.push((Cow::Borrowed("content-length"), size.to_string()));
             let status = match role {
                 FileRole::Requested => 200,
                 FileRole::NotFoundPage => 404,
+                FileRole::GonePage => 410,
             };
             (
                 status,
@@ -162,11 +194,17 @@ fn file_reply(
             )
         }
     };
-    headers.push(("accept-ranges", "bytes".to_string()));
+    headers.push((Cow::Borrowed("accept-ranges"), "bytes".to_string()));
     if let Some(encoding) = file.encoding {
-        headers.push(("content-encoding", encoding.token().to_string()));
+        headers.push((
+            Cow::Borrowed("content-encoding"),
+            encoding.token().to_string(),
+        ));
     }
-    headers.push(("x-content-type-options", "nosniff".to_string()));
+    headers.push((
+        Cow::Borrowed("x-content-type-options"),
+        "nosniff".to_string(),
+    ));
     headers.extend(validator_headers(&file, settings));
     Reply {
         status,
@@ -179,16 +217,19 @@ fn file_reply(
 }
 
 /// What a 304 repeats of the 200 (RFC 9110 section 15.4.5).
-fn validator_headers(file: &Representation, settings: &Settings) -> Vec<(&'static str, String)> {
-    let mut headers = vec![("etag", file.etag())];
+fn validator_headers(
+    file: &Representation,
+    settings: &Settings,
+) -> Vec<(Cow<'static, str>, String)> {
+    let mut headers = vec![(Cow::Borrowed("etag"), file.etag())];
     if let Some(date) = file.last_modified.and_then(http_date::format) {
-        headers.push(("last-modified", date));
+        headers.push((Cow::Borrowed("last-modified"), date));
     }
     if let Some(cache_control) = &settings.cache_control {
-        headers.push(("cache-control", cache_control.clone()));
+        headers.push((Cow::Borrowed("cache-control"), cache_control.clone()));
     }
     if file.variants == Variants::Negotiable {
-        headers.push(("vary", "accept-encoding".to_string()));
+        headers.push((Cow::Borrowed("vary"), "accept-encoding".to_string()));
     }
     headers
 }
@@ -200,10 +241,13 @@ pub fn failure_reply(failure: Failure) -> Reply {
         Failure::NotFound => text_reply(404, "404 Not Found\n"),
         Failure::MethodNotAllowed => {
             let mut reply = text_reply(405, "405 Method Not Allowed\n");
-            reply.headers.push(("allow", ALLOW.to_string()));
+            reply
+                .headers
+                .push((Cow::Borrowed("allow"), ALLOW.to_string()));
             reply
         }
         Failure::PreconditionFailed => text_reply(412, "412 Precondition Failed\n"),
+        Failure::Gone => text_reply(410, "410 Gone\n"),
         Failure::Internal => text_reply(500, "500 Internal Server Error\n"),
     }
 }
@@ -223,7 +267,9 @@ pub fn oversize_reply(oversize: Oversize, method: Method) -> Reply {
 /// request in the instance.
 pub fn unavailable_reply() -> Reply {
     let mut reply = text_reply(503, "503 Service Unavailable\n");
-    reply.headers.push(("retry-after", "1".to_string()));
+    reply
+        .headers
+        .push((Cow::Borrowed("retry-after"), "1".to_string()));
     reply
 }
 
@@ -231,9 +277,15 @@ fn text_reply(status: u16, text: &'static str) -> Reply {
     Reply {
         status,
         headers: vec![
-            ("content-type", "text/plain; charset=utf-8".to_string()),
-            ("content-length", text.len().to_string()),
-            ("x-content-type-options", "nosniff".to_string()),
+            (
+                Cow::Borrowed("content-type"),
+                "text/plain; charset=utf-8".to_string(),
+            ),
+            (Cow::Borrowed("content-length"), text.len().to_string()),
+            (
+                Cow::Borrowed("x-content-type-options"),
+                "nosniff".to_string(),
+            ),
         ],
         body: ReplyBody::Text(text),
     }
@@ -250,7 +302,7 @@ mod tests {
     fn header<'a>(r: &'a Reply, name: &str) -> Option<&'a str> {
         r.headers
             .iter()
-            .find(|(n, _)| *n == name)
+            .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
 
@@ -281,7 +333,9 @@ mod tests {
     }
 
     fn render_plain(plan: Plan, method: Method) -> Reply {
-        render(plan, method, &Settings::default(), || "BOUNDARY".into())
+        render(plan, method, &Settings::default(), &[], || {
+            "BOUNDARY".into()
+        })
     }
 
     #[test]
@@ -376,6 +430,7 @@ mod tests {
     fn redirect_and_options_have_no_body() {
         let r = render_plain(
             Plan::Redirect {
+                status: 301,
                 location: "docs/".into(),
             },
             Method::Get,
@@ -518,7 +573,7 @@ mod tests {
             ..iso()
         };
         for plan in [whole(file.clone()), Plan::NotModified(file)] {
-            let r = render(plan, Method::Get, &settings, || {
+            let r = render(plan, Method::Get, &settings, &[], || {
                 unreachable!("no multipart")
             });
             assert_eq!(
@@ -540,6 +595,7 @@ mod tests {
             },
             Method::Get,
             &settings,
+            &[],
             String::new,
         );
         assert_eq!(
@@ -554,6 +610,7 @@ mod tests {
             Plan::Listing {
                 path: "d".into(),
                 title: "/d/".into(),
+                hidden: Vec::new(),
             },
             Method::Get,
         );

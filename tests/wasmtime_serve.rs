@@ -538,7 +538,7 @@ async fn heads_as_large_as_wasmtime_serve_passes_get_a_status_under_the_recommen
     // 0.3 instance the downloads in flight go on undisturbed.
     let site = Site::new();
     site.text("a.txt", "a");
-    let data = site.file("data.bin", 4 * MIB);
+    site.file("data.bin", 4 * MIB);
     for build in BUILDS {
         let server = WasmtimeServe::start_component(build.component(), &site.root(), &[], &[]);
         // WASI 0.3: downloads in flight in the instance the heads go to.

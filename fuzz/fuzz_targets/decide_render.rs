@@ -174,6 +174,7 @@ fuzz_target!(|input: Input| {
         range: input.range.as_deref(),
         accept_encoding: input.accept_encoding.as_deref(),
         now,
+        redirect: None,
     };
     let plan = decide(&facts, &fs, &settings);
     for asked in fs.asked.borrow().iter() {
@@ -191,7 +192,7 @@ fuzz_target!(|input: Input| {
             assert!(r.start.checked_add(r.len).is_some_and(|end| end <= file.meta.size), "{r:?} of {}", file.meta.size);
         }
     }
-    let reply = render(plan, method, &settings, || "B0UNDARY".to_string());
+    let reply = render(plan, method, &settings, &[], || "B0UNDARY".to_string());
     assert!((100..600).contains(&reply.status));
     for (name, value) in &reply.headers {
         assert!(!value.contains(['\r', '\n', '\0']), "{name}: {value:?}");

@@ -17,12 +17,16 @@ use wasi_fileserver::file_lookup::{Entry, FileLookup, FsError, LookupError};
 use wasi_fileserver::file_meta::{FileMeta, Timestamp};
 use wasi_fileserver::listing::EntriesEnd;
 use wasi_fileserver::plan::companion_paths;
+use wasi_fileserver::rules::lines::Flow;
+use wasi_fileserver::rules::scan::{
+    rule_files, rule_request, FileScan, RuleFile, ScanResult, SiteRules, MAX_RULES_FILE, READ_CHUNK,
+};
 use wasip3::filesystem::preopens::get_directories;
 use wasip3::filesystem::types::{
     Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, DirectoryEntry, ErrorCode,
     OpenFlags, PathFlags,
 };
-use wasip3::wit_bindgen::rt::async_support::{FutureReader, StreamReader};
+use wasip3::wit_bindgen::rt::async_support::{FutureReader, StreamReader, StreamResult};
 
 /// The preopen whose guest path is the `ROOT` setting, found once per
 /// instance: a host that reuses an instance (for many requests, some at once)
@@ -188,4 +192,50 @@ impl DirectoryEntries {
             Err(_) => Err(()),
         }
     }
+}
+
+/// What the rule files (`_redirects`, `_headers`) say about `target`, read
+/// line by line, a few KiB at a time.
+pub async fn read_site_rules(root: &Descriptor, target: &str, settings: &Settings) -> SiteRules {
+    let mut rules = SiteRules::default();
+    let Some((path, query)) = rule_request(target) else {
+        return rules;
+    };
+    for (file, name) in rule_files(settings) {
+        if let Some(found) = scan_rule_file(root, file, name, &path, query.as_deref()).await {
+            rules.add(found);
+        }
+    }
+    rules
+}
+
+/// `None` when the file is absent, too large or unreadable: no rules from it.
+async fn scan_rule_file(
+    root: &Descriptor,
+    file: RuleFile,
+    name: &str,
+    path: &str,
+    query: Option<&str>,
+) -> Option<ScanResult> {
+    let Ok(Entry::File(meta)) = stat(root, name.to_string()).await else {
+        return None;
+    };
+    let mut scan = FileScan::start(file, name, meta, path, query)?;
+    let (descriptor, _) = open_file(root, name).await.ok()?;
+    let (mut input, _result) = descriptor.read_via_stream(0);
+    let mut buffer = Vec::with_capacity(usize::try_from(READ_CHUNK).unwrap_or(4096));
+    let mut read = 0u64;
+    while read < MAX_RULES_FILE {
+        buffer.clear();
+        let (status, filled) = input.read(buffer).await;
+        buffer = filled;
+        if buffer.is_empty() || scan.feed(name, &buffer) == Flow::Stop {
+            break;
+        }
+        read = read.saturating_add(u64::try_from(buffer.len()).unwrap_or(u64::MAX));
+        if !matches!(status, StreamResult::Complete(_)) {
+            break;
+        }
+    }
+    Some(scan.finish(name))
 }

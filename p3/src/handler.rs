@@ -12,7 +12,7 @@ use wasip3::exports::http::handler::Guest;
 use wasip3::http::types::{ErrorCode, Method as WasiMethod, Request, Response};
 use wasip3::random::random::get_random_u64;
 
-use super::fs::{open_root, Lookups};
+use super::fs::{open_root, read_site_rules, Lookups};
 use super::respond::respond;
 
 struct Component;
@@ -43,7 +43,8 @@ impl Guest for Component {
         let reply = match (incoming, root) {
             (Err(oversize), _) => oversize_reply(oversize, method),
             (Ok(incoming), Some(root)) => {
-                let facts = RequestFacts::of(&incoming, SystemTime::now());
+                let rules = read_site_rules(root, &incoming.target, settings).await;
+                let facts = RequestFacts::of(&incoming, SystemTime::now(), rules.redirect.as_ref());
                 // `decide` is shared with the 0.2 build and synchronous: run it
                 // until it asks about no path not yet looked up (see `Lookups`).
                 let mut lookups = Lookups::default();
@@ -53,14 +54,22 @@ impl Guest for Component {
                         break plan;
                     }
                 };
-                render(plan, method, settings, || boundary(get_random_u64))
+                render(plan, method, settings, &rules.headers, || {
+                    boundary(get_random_u64)
+                })
             }
             (Ok(_), None) => {
                 eprintln!(
                     "wasi-fileserver: no preopened directory at ROOT={}",
                     settings.root
                 );
-                render(Plan::Fail(Failure::Internal), method, settings, String::new)
+                render(
+                    Plan::Fail(Failure::Internal),
+                    method,
+                    settings,
+                    &[],
+                    String::new,
+                )
             }
         };
         respond(reply, root, settings).await

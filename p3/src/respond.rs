@@ -64,13 +64,13 @@ pub async fn respond(
                 },
             ))
         }
-        ReplyBody::Listing { path, head } => {
+        ReplyBody::Listing { path, head, hidden } => {
             let dir = match open_dir(root, path).await {
                 Ok(dir) => dir,
                 Err(e) => return Ok(simple(&failure_reply(lookup_failure(e)))),
             };
             let head = head.clone();
-            let mut rows = ListingRows::new(settings.serve_hidden);
+            let mut rows = ListingRows::new(settings.serve_hidden, hidden.clone());
             // Rows are small literals: no relay buffer.
             Ok(streamed(
                 &reply,

@@ -43,6 +43,14 @@ impl ResolvedPath {
         }
     }
 
+    /// The path of `name` in the same directory as this path's last segment.
+    pub fn join_sibling(&self, name: &str) -> String {
+        match self.segments.split_last() {
+            Some((_, [])) | None => name.to_string(),
+            Some((_, parents)) => format!("{}/{name}", parents.join("/")),
+        }
+    }
+
     /// A segment starts with `.` (outside `/.well-known/`, which sites must serve).
     pub fn is_hidden(&self) -> bool {
         let mut segments = self.segments.iter();

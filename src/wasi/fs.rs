@@ -10,6 +10,10 @@ use super::bindings::wasi::filesystem::types::{
 use crate::config::Settings;
 use crate::file_lookup::{Entry, FileLookup, FsError, LookupError};
 use crate::file_meta::{FileMeta, Timestamp};
+use crate::rules::lines::Flow;
+use crate::rules::scan::{
+    rule_files, rule_request, FileScan, RuleFile, ScanResult, SiteRules, MAX_RULES_FILE, READ_CHUNK,
+};
 
 /// The preopen whose guest path is the `ROOT` setting, found once per
 /// instance: a host that reuses an instance would otherwise create and drop a
@@ -114,4 +118,46 @@ pub enum ReadError {
     UnreadableName,
     /// The directory cannot be read on.
     Failed,
+}
+
+/// What the rule files (`_redirects`, `_headers`) say about `target`, read
+/// line by line, a few KiB at a time.
+pub fn read_site_rules(root: &Descriptor, target: &str, settings: &Settings) -> SiteRules {
+    let mut rules = SiteRules::default();
+    let Some((path, query)) = rule_request(target) else {
+        return rules;
+    };
+    for (file, name) in rule_files(settings) {
+        if let Some(found) = scan_rule_file(root, file, name, &path, query.as_deref()) {
+            rules.add(found);
+        }
+    }
+    rules
+}
+
+/// `None` when the file is absent, too large or unreadable: no rules from it.
+fn scan_rule_file(
+    root: &Descriptor,
+    file: RuleFile,
+    name: &str,
+    path: &str,
+    query: Option<&str>,
+) -> Option<ScanResult> {
+    let Ok(Entry::File(meta)) = RootLookup(root).stat(name) else {
+        return None;
+    };
+    let mut scan = FileScan::start(file, name, meta, path, query)?;
+    let descriptor = open_file(root, name).ok()?;
+    let mut offset = 0u64;
+    while offset < MAX_RULES_FILE {
+        let (chunk, end) = descriptor.read(READ_CHUNK, offset).ok()?;
+        if chunk.is_empty() || scan.feed(name, &chunk) == Flow::Stop {
+            break;
+        }
+        offset = offset.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+        if end {
+            break;
+        }
+    }
+    Some(scan.finish(name))
 }

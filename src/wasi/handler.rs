@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use super::bindings::exports::wasi::http::incoming_handler::Guest;
 use super::bindings::wasi::http::types::{IncomingRequest, Method as WasiMethod, ResponseOutparam};
 use super::bindings::wasi::random::random::get_random_u64;
-use super::fs::{open_root, RootLookup};
+use super::fs::{open_root, read_site_rules, RootLookup};
 use super::respond::respond;
 use crate::config::settings;
 use crate::multipart::boundary;
@@ -40,16 +40,25 @@ impl Guest for Component {
         let reply = match (incoming, root) {
             (Err(oversize), _) => oversize_reply(oversize, method),
             (Ok(incoming), Some(root)) => {
-                let facts = RequestFacts::of(&incoming, SystemTime::now());
+                let rules = read_site_rules(root, &incoming.target, settings);
+                let facts = RequestFacts::of(&incoming, SystemTime::now(), rules.redirect.as_ref());
                 let plan = decide(&facts, &RootLookup(root), settings);
-                render(plan, method, settings, || boundary(get_random_u64))
+                render(plan, method, settings, &rules.headers, || {
+                    boundary(get_random_u64)
+                })
             }
             (Ok(_), None) => {
                 eprintln!(
                     "wasi-fileserver: no preopened directory at ROOT={}",
                     settings.root
                 );
-                render(Plan::Fail(Failure::Internal), method, settings, String::new)
+                render(
+                    Plan::Fail(Failure::Internal),
+                    method,
+                    settings,
+                    &[],
+                    String::new,
+                )
             }
         };
         respond(reply, root, outparam, settings);

@@ -32,14 +32,14 @@ pub fn respond(
             }
             Err(failure) => send_simple(&failure_reply(failure), outparam),
         },
-        ReplyBody::Listing { path, head } => {
+        ReplyBody::Listing { path, head, hidden } => {
             let entries = opened(open_dir, path)
                 .and_then(|dir| dir.read_directory().map_err(|_| Failure::Internal));
             match entries {
                 Ok(entries) => {
                     let rows = listing_rows(
                         move || next_entry(&entries),
-                        ListingRows::new(settings.serve_hidden),
+                        ListingRows::new(settings.serve_hidden, hidden.clone()),
                     );
                     let segments = std::iter::once(Ok(Segment::Literal(head.clone()))).chain(rows);
                     send_streamed(&reply, outparam, None, segments, settings)

@@ -52,10 +52,13 @@ impl Build {
     }
 }
 
+/// A build, a name for how its body travels, and the settings that make it so.
+pub type BodyPath = (Build, &'static str, Vec<(&'static str, &'static str)>);
+
 /// Every way a body can travel, as settings: each build in each transfer
 /// mode, and the WASI 0.3 build handing a whole file's stream to the host
 /// (`TRANSFER=splice` with the stall timeout left to the host).
-pub fn every_body_path() -> Vec<(Build, &'static str, Vec<(&'static str, &'static str)>)> {
+pub fn every_body_path() -> Vec<BodyPath> {
     let mut paths: Vec<_> = builds_and_modes()
         .map(|(build, mode)| (build, mode, vec![("TRANSFER", mode)]))
         .collect();

@@ -1,0 +1,68 @@
+#![no_main]
+//! Rule files (`_redirects`, `_headers`) of any content, read in chunks of
+//! any size, against any request target: no panic; a relative redirect
+//! target never becomes `//host`; the header changes stay within their
+//! bounds and never touch a header the server owns.
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use wasi_fileserver::file_meta::FileMeta;
+use wasi_fileserver::rules::headers::{HeaderOp, FORBIDDEN, MAX_OPS};
+use wasi_fileserver::rules::lines::Flow;
+use wasi_fileserver::rules::scan::{rule_request, FileScan, RuleFile, ScanResult};
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    redirects: bool,
+    file: Vec<u8>,
+    chunk: u8,
+    target: String,
+    size_seen: u64,
+}
+
+fuzz_target!(|input: Input| {
+    let Some((path, query)) = rule_request(&input.target) else {
+        return;
+    };
+    let (kind, name) = if input.redirects {
+        (RuleFile::Redirects, "_redirects")
+    } else {
+        (RuleFile::Headers, "_headers")
+    };
+    // A fresh version each time, so that every line is also validated.
+    let meta = FileMeta {
+        size: input.file.len() as u64,
+        modified: None,
+    };
+    let _ = input.size_seen;
+    let Some(mut scan) = FileScan::start(kind, name, meta, &path, query.as_deref()) else {
+        return;
+    };
+    let chunk = usize::from(input.chunk).max(1);
+    for piece in input.file.chunks(chunk) {
+        if scan.feed(name, piece) == Flow::Stop {
+            break;
+        }
+    }
+    match scan.finish(name) {
+        ScanResult::Redirect(Some(found)) => {
+            if found.target.starts_with('/') {
+                assert!(!found.target.starts_with("//"), "{found:?}");
+                assert!(!found.target.starts_with("/\\"), "{found:?}");
+            }
+        }
+        ScanResult::Redirect(None) => {}
+        ScanResult::Headers(ops) => {
+            assert!(ops.len() <= MAX_OPS);
+            for op in ops {
+                let name = match &op {
+                    HeaderOp::Remove(name) | HeaderOp::Add { name, .. } => name,
+                };
+                assert!(!FORBIDDEN.contains(&name.as_str()), "{op:?}");
+                if let HeaderOp::Add { value, .. } = &op {
+                    assert!(!value.contains(['\r', '\n', '\0']), "{op:?}");
+                }
+            }
+        }
+    }
+});
