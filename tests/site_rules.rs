@@ -19,6 +19,9 @@ const REDIRECTS: &str = "\
 /forced.txt        /blog/post.html     302!
 /external          https://example.com/x
 /to-root           /
+/see-other         /about.html         303
+/temporary         /about.html         307
+/private/*         /410.html           404
 this line is not a rule
 /bad-status        /x                  418
 ";
@@ -53,6 +56,7 @@ fn site() -> Site {
     site.text("assets/app.3f2a.js", "js");
     site.text("downloads/tool.tar.gz", "tar");
     site.text("about.html", "about");
+    site.text("config/site-headers", "/*\n  X-Other: elsewhere\n");
     site
 }
 
@@ -229,6 +233,70 @@ fn rows() -> Vec<Row> {
             body: None,
         },
         Row {
+            rule: "303 redirect",
+            env: NONE,
+            target: "/see-other",
+            status: 303,
+            expect: &[("location", Some("about.html"))],
+            body: Some(b""),
+        },
+        Row {
+            rule: "307 redirect",
+            env: NONE,
+            target: "/temporary",
+            status: 307,
+            expect: &[("location", Some("about.html"))],
+            body: Some(b""),
+        },
+        Row {
+            rule: "404 rule with a page: the page with 404",
+            env: NONE,
+            target: "/private/keys",
+            status: 404,
+            expect: &[],
+            body: Some(b"<h1>gone</h1>"),
+        },
+        Row {
+            rule: "rules come before FALLBACK_PATH",
+            env: &[("FALLBACK_PATH", "/index.html")],
+            target: "/old-blog/x",
+            status: 301,
+            expect: &[("location", Some("../blog/x"))],
+            body: Some(b""),
+        },
+        Row {
+            rule: "FALLBACK_PATH where no rule matches",
+            env: &[("FALLBACK_PATH", "/index.html")],
+            target: "/no/such/page",
+            status: 200,
+            expect: &[],
+            body: Some(b"<h1>home</h1>"),
+        },
+        Row {
+            rule: "CUSTOM_404_PATH where no rule matches",
+            env: &[("CUSTOM_404_PATH", "/410.html")],
+            target: "/no/such/page",
+            status: 404,
+            expect: &[],
+            body: Some(b"<h1>gone</h1>"),
+        },
+        Row {
+            rule: "HEADERS_FILE elsewhere replaces _headers",
+            env: &[("HEADERS_FILE", "/config/site-headers")],
+            target: "/about.html",
+            status: 200,
+            expect: &[("x-other", Some("elsewhere")), ("x-frame-options", None)],
+            body: None,
+        },
+        Row {
+            rule: "HEADERS_FILE elsewhere is never served",
+            env: &[("HEADERS_FILE", "/config/site-headers")],
+            target: "/config/site-headers",
+            status: 404,
+            expect: &[],
+            body: None,
+        },
+        Row {
             rule: "HEADERS_FILE=off",
             env: &[("HEADERS_FILE", "off")],
             target: "/assets/app.3f2a.js",
@@ -393,18 +461,61 @@ async fn rule_files_cost_no_linear_memory_whatever_their_size() {
     let site = Site::new();
     site.text("a.txt", "a");
     site.sparse("big.bin", 64 * MIB);
-    // 50 realistic rules, then one over the size limit.
+    // 50 rules, rule files at the size limit, and over it.
     let mut fifty = String::new();
     for i in 0..50 {
         fifty.push_str(&format!("/old/{i}/* /new/{i}/:splat 301\n"));
     }
-    let mut huge = String::new();
-    while huge.len() < 200 * 1024 {
-        huge.push_str("/never/matched/path/with/some/length /somewhere/else 301\n");
+    let mut fifty_headers = String::new();
+    for i in 0..49 {
+        fifty_headers.push_str(&format!("/old/{i}/*\n  X-B: c\n"));
     }
-    for (rules, limit_note) in [(fifty, "50 rules"), (huge, "over the limit")] {
-        site.text("_redirects", &rules);
-        site.text("_headers", &rules.replace(" 301", "\n  X-A: b"));
+    fifty_headers.push_str("/*\n  X-A: b\n");
+    // Up to `bytes` of lines no request matches, then (in `_headers`) one
+    // that every request matches: the whole file is read.
+    let filler = |line: &str, bytes: usize| {
+        let mut text = String::new();
+        while text.len() + line.len() <= bytes {
+            text.push_str(line);
+        }
+        text
+    };
+    let redirects_at = |bytes| {
+        filler(
+            "/never/matched/path/with/some/length /somewhere/else 301\n",
+            bytes,
+        )
+    };
+    // 99 blocks that match nothing, long enough to fill `bytes` (lines stay
+    // under the line limit), then a 100th that every request matches.
+    let headers_at = |bytes: usize| {
+        let last = "/*\n  X-A: b\n";
+        let frame = "/never/matched\n  X-B: \n".len();
+        let value = ((bytes - last.len()) / 99 - frame).min(1900);
+        let block = format!("/never/matched\n  X-B: {}\n", "c".repeat(value));
+        block.repeat(99) + last
+    };
+    let limit = 128 * 1024;
+    let cases = [
+        (fifty.clone(), fifty_headers, "50 rules"),
+        (redirects_at(limit), headers_at(limit), "at the limit"),
+        (
+            redirects_at(200 * 1024),
+            headers_at(200 * 1024),
+            "over the limit",
+        ),
+    ];
+    for (redirects, headers, limit_note) in cases {
+        site.text("_redirects", &redirects);
+        site.text("_headers", &headers);
+        let over = limit_note == "over the limit";
+        assert_eq!(
+            headers.len() > limit,
+            over,
+            "{limit_note}: {} bytes",
+            headers.len()
+        );
+        assert_eq!(redirects.len() > limit, over, "{limit_note}");
         for build in BUILDS {
             for (env, target, pages) in [
                 (vec![], "/a.txt", 1),
@@ -413,6 +524,12 @@ async fn rule_files_cost_no_linear_memory_whatever_their_size() {
                 let server = site.server_of(build, &env);
                 let ex = server.handle(host_test::get(target)).await.unwrap();
                 assert_eq!(ex.status, 200, "{build:?} {limit_note}");
+                let applied = header(&ex.headers, "x-a").is_some();
+                assert_eq!(
+                    applied,
+                    limit_note != "over the limit",
+                    "{build:?} {limit_note}"
+                );
                 let (summary, _) = host_test::read_hash(ex.body).await;
                 assert!(summary.is_clean(), "{build:?} {limit_note} {target}");
                 let peak = ex.report.wait().await.peak_memory;

@@ -598,3 +598,134 @@ async fn heads_as_large_as_wasmtime_serve_passes_get_a_status_under_the_recommen
         );
     }
 }
+
+/// The example site (`examples/site`) under `wasmtime serve`, as its docs
+/// describe it: every kind of rule in both files, clean URLs and a custom
+/// 404 page, in both builds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
+async fn the_example_site_honours_its_rule_files() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
+    let env = [("CLEAN_URLS", "true"), ("CUSTOM_404_PATH", "/404.html")];
+    // (target, status, headers that must be there (None: absent), a body excerpt)
+    let rows: &[(&str, u16, &[(&str, Option<&str>)], &str)] = &[
+        (
+            "/",
+            200,
+            &[
+                ("cache-control", Some("no-cache")),
+                ("x-frame-options", Some("DENY")),
+            ],
+            "id=\"app\"",
+        ),
+        (
+            "/app/settings/profile",
+            200,
+            &[("cache-control", Some("no-cache"))],
+            "id=\"app\"",
+        ),
+        (
+            "/assets/app.7c6a180b.js",
+            200,
+            &[
+                ("cache-control", Some("public, max-age=31536000, immutable")),
+                ("content-security-policy", Some("default-src 'self'")),
+            ],
+            "route:",
+        ),
+        (
+            "/downloads/tool-1.2.0.txt",
+            200,
+            &[(
+                "content-disposition",
+                Some("attachment; filename=\"tool-1.2.0.txt\""),
+            )],
+            "tool 1.2.0",
+        ),
+        (
+            "/downloads/",
+            200,
+            &[("content-disposition", None)],
+            "Downloads",
+        ),
+        (
+            "/posts/hello-world",
+            301,
+            &[("location", Some("../blog/hello-world.html"))],
+            "",
+        ),
+        ("/feed.xml", 302, &[("location", Some("blog/"))], ""),
+        ("/beta", 410, &[], "Not found"),
+        ("/about", 200, &[], "<h1>About</h1>"),
+        ("/about.html", 308, &[("location", Some("about"))], ""),
+        (
+            "/no/such/page",
+            404,
+            &[("x-frame-options", Some("DENY"))],
+            "Not found",
+        ),
+        ("/_headers", 404, &[], "Not found"),
+        ("/_redirects", 404, &[], "Not found"),
+    ];
+    for build in BUILDS {
+        let server = WasmtimeServe::start_component(build.component(), &root, &env, &[]);
+        let mut failures = Vec::new();
+        for (target, status, expect, excerpt) in rows {
+            let (got, headers, body) = fetch(server.addr, Method::GET, target, &[]).await;
+            let body = String::from_utf8_lossy(&body);
+            if got != *status || !body.contains(excerpt) {
+                failures.push(format!("{target}: {got}, body {body:?}"));
+            }
+            for (name, want) in *expect {
+                if header(&headers, name) != *want {
+                    failures.push(format!("{target}: {name}: {:?}", header(&headers, name)));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{build:?}:\n{}", failures.join("\n"));
+    }
+}
+
+/// A bad line is skipped and named on stderr with its number; a rule file
+/// over the limit is refused with its size; files are served either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
+async fn bad_rule_files_are_reported_and_files_still_served() {
+    let site = Site::new();
+    site.text("a.txt", "a");
+    site.text("_redirects", "/old /a.txt 301\n/broken\n/x /y 999\n");
+    let mut huge = String::from("/*\n");
+    while huge.len() < 200 * 1024 {
+        huge.push_str("  X-Padding: a header line that makes the file too large\n");
+    }
+    site.text("_headers", &huge);
+    for build in BUILDS {
+        let server = WasmtimeServe::start_component(build.component(), &site.root(), &[], &[]);
+        let (status, headers, _) = fetch(server.addr, Method::GET, "/old", &[]).await;
+        assert_eq!(
+            (status, header(&headers, "location")),
+            (301, Some("a.txt")),
+            "{build:?}"
+        );
+        let (status, headers, body) = fetch(server.addr, Method::GET, "/a.txt", &[]).await;
+        assert_eq!((status, body.as_slice()), (200, &b"a"[..]), "{build:?}");
+        assert_eq!(header(&headers, "x-padding"), None, "{build:?}");
+        let stderr = server.stderr();
+        for needle in [
+            "_redirects line 2 skipped",
+            "_redirects line 3 skipped: the status must be",
+            "over the 128 KiB limit for rule files",
+        ] {
+            assert!(
+                stderr.contains(needle),
+                "{build:?}: no {needle:?} in\n{}",
+                tail(&stderr, 20)
+            );
+        }
+        assert!(
+            !stderr.contains("wasm trap"),
+            "{build:?}: {}",
+            tail(&stderr, 20)
+        );
+    }
+}

@@ -14,80 +14,21 @@
 //! `LOAD_CLIENTS` sets the clients per wave (default 200, as CI runs it; the
 //! README gives the figures of a 1,000-client run). Loopback only, bounded.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::server_process::ServerProcess;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+mod common;
+
 const STALL_TIMEOUT_SECS: u64 = 2;
 const MEDIUM: usize = 1 << 20;
-
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl ServerProcess {
-    fn start(dir: &Path, extra: &[&str]) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_host-test"))
-            .args([
-                "serve",
-                "--addr",
-                "127.0.0.1:0",
-                "--max-concurrent",
-                "10000",
-                "--dir",
-            ])
-            .arg(dir)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start host-test serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .rsplit("http://")
-            .next()
-            .and_then(|a| a.trim_end_matches('/').parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().unwrap();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().unwrap().push(line);
-            }
-        });
-        ServerProcess { child, addr, log }
-    }
-
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS")
-    }
-}
 
 #[derive(Debug, Default)]
 struct Tally {
@@ -240,7 +181,7 @@ async fn wave(server: &ServerProcess, clients: usize, medium_sha: [u8; 32]) -> (
     let peak = Arc::new(Mutex::new(0u64));
     let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let sampler = {
-        let (peak, sampling, pid_rss) = (peak.clone(), sampling.clone(), server.child.id());
+        let (peak, sampling, pid_rss) = (peak.clone(), sampling.clone(), server.pid());
         tokio::spawn(async move {
             while sampling.load(std::sync::atomic::Ordering::Relaxed) {
                 if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid_rss}/status")) {

@@ -13,6 +13,7 @@ mod concurrent_instances;
 pub mod config;
 pub mod exchange;
 mod file_stream;
+mod guest_stderr;
 mod http_hooks;
 mod linking;
 pub mod memory_recorder;

@@ -27,6 +27,7 @@ use tokio::task::JoinSet;
 
 use crate::access_log::AccessLog;
 use crate::config::ServerConfig;
+use crate::guest_stderr::GuestStderr;
 use crate::report::Report;
 use crate::response_body::ResponseBody;
 use crate::server::Server;
@@ -53,11 +54,16 @@ pub struct RunningServer {
 pub async fn bind(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<RunningServer> {
     let threads = config.threads.max(1);
     let config_for_compile = config.clone();
+    // One for every thread's instances: a component's warning is said once.
+    let stderr = GuestStderr::default();
+    let stderr_for_compile = stderr.clone();
     // Compiled (and cached for the threads) before anything listens, so that a
     // bad component fails `bind`.
-    let server = tokio::task::spawn_blocking(move || Server::new(config_for_compile))
-        .await
-        .context("compiling the component")??;
+    let server = tokio::task::spawn_blocking(move || {
+        Server::with_guest_stderr(config_for_compile, stderr_for_compile)
+    })
+    .await
+    .context("compiling the component")??;
     let mut listeners = bind_listeners(addr, threads)?;
     let local_addr = listeners
         .first()
@@ -82,11 +88,12 @@ pub async fn bind(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<Runn
             let slots = slots.clone();
             let stop_rx = stop_rx.clone();
             let ended_tx = ended_tx.clone();
+            let stderr = stderr.clone();
             std::thread::Builder::new()
                 .name(format!("serve-{number}"))
                 .spawn(move || {
                     let _ = ended_tx.send(serve_on_this_thread(
-                        config, slots, listener, stop_rx, number,
+                        config, stderr, slots, listener, stop_rx, number,
                     ));
                 })
                 .context("starting a serving thread")?;
@@ -133,6 +140,7 @@ fn bind_listeners(addr: SocketAddr, threads: usize) -> anyhow::Result<Vec<std::n
 /// connection, its instance and its body never cross threads.
 fn serve_on_this_thread(
     config: ServerConfig,
+    stderr: GuestStderr,
     slots: Option<Arc<Semaphore>>,
     listener: std::net::TcpListener,
     stop: watch::Receiver<Option<Duration>>,
@@ -143,7 +151,7 @@ fn serve_on_this_thread(
         .build()
         .context("starting a serving thread's runtime")?;
     runtime.block_on(async move {
-        let server = Server::new(config)?;
+        let server = Server::with_guest_stderr(config, stderr)?;
         let listener = TcpListener::from_std(listener)?;
         accept_loop(server, slots, listener, stop, Some(thread)).await
     })

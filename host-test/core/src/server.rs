@@ -21,6 +21,7 @@ use crate::component_cache::shared_engine;
 use crate::concurrent_instances::{Job, SharedInstances};
 use crate::config::ServerConfig;
 use crate::exchange::Exchange;
+use crate::guest_stderr::GuestStderr;
 use crate::linking::link;
 use crate::report::{Outcome, Report, ReportTo};
 use crate::response_body::{BodyTap, ResponseBody};
@@ -48,6 +49,15 @@ impl Server {
     /// Compiles the component (once per process and file) and links it.
     /// Blocks while compiling: call it before serving.
     pub fn new(config: ServerConfig) -> anyhow::Result<Self> {
+        Self::with_guest_stderr(config, GuestStderr::default())
+    }
+
+    /// As `new`, with the components' stderr shared with other `Server`s
+    /// (`serve`'s threads), so that a line is said once per process.
+    pub(crate) fn with_guest_stderr(
+        config: ServerConfig,
+        stderr: GuestStderr,
+    ) -> anyhow::Result<Self> {
         ensure!(
             config.body_buffer_chunks >= 1,
             "body_buffer_chunks must be at least 1"
@@ -74,7 +84,7 @@ impl Server {
             "{} is not a directory",
             config.dir.display()
         );
-        let template = Arc::new(StoreTemplate::new(&config)?);
+        let template = Arc::new(StoreTemplate::new(&config, stderr)?);
         let instances = match link(&config)? {
             ProxyPre::P3(pre) => Instances::P3(SharedInstances::new(pre, &config, template)),
             ProxyPre::P2(_) if config.concurrent_reuse.is_some() => bail!(

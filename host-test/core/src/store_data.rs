@@ -9,6 +9,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::config::ServerConfig;
+use crate::guest_stderr::GuestStderr;
 use crate::http_hooks::BodyChannelHooks;
 use crate::memory_recorder::MemoryRecorder;
 
@@ -26,10 +27,11 @@ pub struct StoreData {
 pub struct StoreTemplate {
     config: ServerConfig,
     filesystem: WasiFilesystemCtx,
+    stderr: GuestStderr,
 }
 
 impl StoreTemplate {
-    pub fn new(config: &ServerConfig) -> anyhow::Result<StoreTemplate> {
+    pub fn new(config: &ServerConfig, stderr: GuestStderr) -> anyhow::Result<StoreTemplate> {
         let mut wasi = WasiCtx::builder();
         // As `wasmtime serve` does (without -W timeout): file reads run on the
         // calling thread instead of a spawn_blocking round trip per chunk.
@@ -44,6 +46,7 @@ impl StoreTemplate {
         Ok(StoreTemplate {
             config: config.clone(),
             filesystem,
+            stderr,
         })
     }
 
@@ -51,8 +54,8 @@ impl StoreTemplate {
     pub fn new_store(&self, engine: &Engine) -> Store<StoreData> {
         let config = &self.config;
         let mut wasi = WasiCtx::builder();
-        // The component's configuration warnings go to stderr: let them show.
-        wasi.inherit_stderr();
+        // The component's warnings show, each distinct line once per server.
+        wasi.stderr(self.stderr.clone());
         wasi.allow_blocking_current_thread(true);
         for (key, value) in &config.env {
             wasi.env(key, value);

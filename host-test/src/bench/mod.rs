@@ -41,6 +41,7 @@ mod scenarios;
 mod server_process;
 mod side_by_side;
 mod site;
+mod site_rules;
 mod stall_curve;
 mod stall_plot;
 

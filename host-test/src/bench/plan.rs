@@ -15,6 +15,7 @@ use std::time::Duration;
 use super::peers::Peers;
 use super::server_process::Launch;
 use super::site::{Content, SiteFile, GIB, KIB, MIB};
+use super::site_rules;
 
 /// The guest's `STALL_TIMEOUT` in every run: far beyond any measurement, so a
 /// stalled client's host memory is read while it is still being held.
@@ -109,6 +110,18 @@ pub struct ServerSpec {
     pub max_memory: Option<u64>,
     /// The guest's `CHUNK_SIZE` (default: the component's, 64 KiB).
     pub chunk_size: Option<u32>,
+    /// Which rule files the server reads (`site_rules.rs`).
+    pub site_rules: SiteRules,
+}
+
+/// Whether a server is pointed at the bench's rule files.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SiteRules {
+    /// None at the site root, and none pointed at.
+    #[default]
+    None,
+    /// `HEADERS_FILE` and `REDIRECTS_FILE` set to the realistic pair.
+    Realistic,
 }
 
 impl ServerSpec {
@@ -119,6 +132,7 @@ impl ServerSpec {
             reuse: None,
             max_memory: None,
             chunk_size: None,
+            site_rules: SiteRules::None,
         }
     }
 
@@ -161,6 +175,16 @@ impl ServerSpec {
             _ => vec!["serve".into(), "--dir".into(), dir],
         };
         args.extend(["--addr".into(), "127.0.0.1:0".into()]);
+        if self.site_rules == SiteRules::Realistic {
+            args.extend([
+                "--env".into(),
+                format!("HEADERS_FILE={}", site_rules::HEADERS_FILE),
+            ]);
+            args.extend([
+                "--env".into(),
+                format!("REDIRECTS_FILE={}", site_rules::REDIRECTS_FILE),
+            ]);
+        }
         let component = match (self.mode, self.build) {
             (Mode::Native | Mode::Nginx | Mode::Go, _) => return args,
             // Every default, but for the write timeout: the bench holds
@@ -211,6 +235,12 @@ impl ServerSpec {
             parts.push(format!(
                 "linear-memory cap {}",
                 super::site::size_label(bytes)
+            ));
+        }
+        if self.site_rules == SiteRules::Realistic {
+            parts.push(format!(
+                "{} site rules",
+                site_rules::HEADER_BLOCKS + site_rules::REDIRECTS
             ));
         }
         (!parts.is_empty()).then(|| parts.join(", "))
@@ -373,6 +403,14 @@ fn reused(mode: Mode) -> ServerSpec {
     }
 }
 
+/// The README's server pointed at the realistic rule files.
+pub fn with_site_rules(mode: Mode) -> ServerSpec {
+    ServerSpec {
+        site_rules: SiteRules::Realistic,
+        ..ServerSpec::plain(mode)
+    }
+}
+
 fn full_plan() -> Plan {
     let all_sizes = [
         (KIB, 30),
@@ -428,6 +466,10 @@ fn full_plan() -> Plan {
             tasks: vec![rate.clone()],
         });
     }
+    sessions.push(Session {
+        server: with_site_rules(Mode::Default),
+        tasks: vec![rate.clone()],
+    });
     sessions.push(Session {
         server: ServerSpec::plain(Mode::Naive),
         tasks: [full_speed(&naive_sizes), vec![slow(&[KIB, MIB, 64 * MIB])]].concat(),
@@ -530,6 +572,10 @@ fn quick_plan() -> Plan {
             tasks: vec![rate.clone()],
         });
     }
+    sessions.push(Session {
+        server: with_site_rules(Mode::Default),
+        tasks: vec![rate.clone()],
+    });
     sessions.push(Session {
         server: ServerSpec::plain(Mode::Naive),
         tasks: full_speed(&[(KIB, 5), (MIB, 3), (64 * MIB, 1)]),

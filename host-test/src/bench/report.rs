@@ -189,6 +189,24 @@ fn default_targets(report: &Report) -> Vec<Target> {
         },
         None => not_measured(name, "no row"),
     });
+    let name = "README default with 50 site rules: 1 KiB requests/s".to_string();
+    let with_rules = plan::with_site_rules(Mode::Default);
+    let rate_of = |spec: &ServerSpec| {
+        report
+            .rows
+            .iter()
+            .find(|row| *spec == row.server && row.client == Client::RequestLoop && row.size == KIB)
+            .and_then(|row| row.requests_per_second)
+    };
+    targets.push(match (rate_of(&with_rules), rate_of(&default)) {
+        (Some(rules), Some(plain)) if plain > 0.0 => Target {
+            name,
+            goal: ">= 0.8 x without rules".into(),
+            measured: format!("{rules:.0}/s ({:.2} x without rules)", rules / plain),
+            verdict: Verdict::judge(rules / plain >= 0.8),
+        },
+        _ => not_measured(name, "no figure with or without rules"),
+    });
     let name = "README default: 512 MiB download".to_string();
     targets.push(
         match find(Client::FullSpeed, 512 * super::site::MIB, None) {
