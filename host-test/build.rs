@@ -10,7 +10,9 @@
 //! root crate without its `p2` feature, and cargo would otherwise unify that
 //! crate's features across both components (putting the 0.2 export into the
 //! 0.3 component) and uplift a `wasi_fileserver.wasm` without the 0.2 glue
-//! over the real one.
+//! over the real one. Its variant for WASI 0.3.0-rc-2026-03-15 (Spin 4.0.x,
+//! wasmtime 43-45: p3's `rc-2026-03-15` feature) is the same package with
+//! another feature, so a third directory.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -22,9 +24,11 @@ const TARGET: &str = "wasm32-wasip2";
 type Component = (&'static str, &'static str, &'static str);
 
 /// One nested cargo build per entry: its directory below
-/// `target/wasm-components` ("" for that directory itself) and its components.
-const BUILDS: &[(&str, &[Component])] = &[
+/// `target/wasm-components` ("" for that directory itself), its `--features`
+/// ("" for none) and its components.
+const BUILDS: &[(&str, &str, &[Component])] = &[
     (
+        "",
         "",
         &[
             (
@@ -41,10 +45,20 @@ const BUILDS: &[(&str, &[Component])] = &[
     ),
     (
         "p3",
+        "",
         &[(
             "wasi-fileserver-p3",
             "wasi_fileserver_p3",
             "WASI_FILESERVER_P3_COMPONENT",
+        )],
+    ),
+    (
+        "p3-rc",
+        "rc-2026-03-15",
+        &[(
+            "wasi-fileserver-p3",
+            "wasi_fileserver_p3",
+            "WASI_FILESERVER_P3_RC_COMPONENT",
         )],
     ),
 ];
@@ -80,13 +94,13 @@ fn main() {
 
     require_wasm_target();
 
-    for (subdir, components) in BUILDS {
+    for (subdir, features, components) in BUILDS {
         let target_dir = components_dir.join(subdir);
-        build(&workspace, &target_dir, components);
+        build(&workspace, &target_dir, features, components);
     }
 }
 
-fn build(workspace: &Path, target_dir: &Path, components: &[Component]) {
+fn build(workspace: &Path, target_dir: &Path, features: &str, components: &[Component]) {
     let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.arg("build")
         .arg("--release")
@@ -98,6 +112,9 @@ fn build(workspace: &Path, target_dir: &Path, components: &[Component]) {
         .arg(target_dir);
     for (package, _, _) in components {
         cmd.arg("-p").arg(package);
+    }
+    if !features.is_empty() {
+        cmd.arg("--features").arg(features);
     }
     scrub_outer_build_env(&mut cmd);
 

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::rate_limit::RateLimit;
+
 /// How the body bytes travel from the file to the response stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transfer {
@@ -65,6 +67,10 @@ pub struct Settings {
     /// `/about` serves `about.html`; `/about.html` redirects to `/about`.
     pub clean_urls: bool,
     pub trailing_slash: TrailingSlash,
+    /// The `sha256sum` manifest (relative to the root), or none.
+    pub manifest: Option<String>,
+    /// `LIMIT_RATE` and `LIMIT_RATE_AFTER`; none: full speed.
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// Which paths end in `/`: requests are redirected (308) to that form.
@@ -92,7 +98,7 @@ impl Default for Settings {
             // Measured 1.5-3x faster than splice under wasmtime serve and
             // host-test (a splice's file read is a spawn_blocking round trip
             // per chunk on the host); its cost is one more 64 KiB page.
-            // See README "Transfer modes".
+            // See docs/design.md "Transfer modes".
             transfer: Transfer::Chunked,
             cache_control: None,
             index_file: "index.html".to_string(),
@@ -104,6 +110,8 @@ impl Default for Settings {
             redirects_file: Some("_redirects".to_string()),
             clean_urls: false,
             trailing_slash: TrailingSlash::Auto,
+            manifest: None,
+            rate_limit: None,
         }
     }
 }
@@ -142,6 +150,13 @@ impl Settings {
             eprintln!("{warning}");
         }
         settings
+    }
+
+    /// The site's own files, never served: the rule files and the manifest.
+    pub fn unserved_files(&self) -> impl Iterator<Item = &String> {
+        [&self.headers_file, &self.redirects_file, &self.manifest]
+            .into_iter()
+            .flatten()
     }
 
     /// Whether a preopen's guest path is `root` (trailing slashes ignored).
@@ -207,6 +222,19 @@ impl Settings {
         read("TRAILING_SLASH", &mut |v| {
             parse_trailing_slash(v).map(|x| s.trailing_slash = x)
         });
+        read("MANIFEST", &mut |v| {
+            parse_site_path(v).map(|x| s.manifest = x)
+        });
+        let mut rate = 0;
+        let mut after = 0;
+        read("LIMIT_RATE", &mut |v| parse_bytes(v).map(|x| rate = x));
+        read("LIMIT_RATE_AFTER", &mut |v| {
+            parse_bytes(v).map(|x| after = x)
+        });
+        s.rate_limit = (rate > 0).then_some(RateLimit {
+            bytes_per_second: rate,
+            after,
+        });
         (settings, warnings)
     }
 }
@@ -261,6 +289,21 @@ fn parse_stall_timeout(v: &str) -> Result<StallTimeout, &'static str> {
             Err("must look like 30s, 500ms or 30 (seconds); 0 disables; host leaves it to the host")
         }
     }
+}
+
+/// Bytes as nginx writes sizes: `512`, `512k`, `1m`, `1g` (powers of 1024).
+fn parse_bytes(v: &str) -> Result<u64, &'static str> {
+    const ERR: &str = "must be a number of bytes, with an optional k, m or g (1024-based)";
+    let v = v.trim().to_ascii_lowercase();
+    let (digits, unit) = match v.char_indices().last() {
+        Some((at, 'k')) => (v.get(..at), 1u64 << 10),
+        Some((at, 'm')) => (v.get(..at), 1 << 20),
+        Some((at, 'g')) => (v.get(..at), 1 << 30),
+        _ => (Some(v.as_str()), 1),
+    };
+    let digits = digits.filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    let n: u64 = digits.and_then(|d| d.parse().ok()).ok_or(ERR)?;
+    n.checked_mul(unit).ok_or(ERR)
 }
 
 fn parse_bool(v: &str) -> Result<bool, &'static str> {
@@ -423,6 +466,34 @@ mod tests {
         assert_eq!(w.len(), 5, "{w:?}");
         assert_eq!(s, Settings::default());
         assert_eq!(from(&[("CACHE_CONTROL", "")]).0.cache_control, None);
+    }
+
+    #[test]
+    fn download_settings() {
+        let (s, w) = from(&[
+            ("MANIFEST", "/SHA256SUMS"),
+            ("LIMIT_RATE", "512k"),
+            ("LIMIT_RATE_AFTER", "1M"),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(s.manifest.as_deref(), Some("SHA256SUMS"));
+        assert_eq!(
+            s.rate_limit,
+            Some(RateLimit {
+                bytes_per_second: 512 * 1024,
+                after: 1024 * 1024
+            })
+        );
+        assert_eq!(from(&[("LIMIT_RATE", "0")]).0.rate_limit, None);
+        assert_eq!(from(&[("LIMIT_RATE_AFTER", "1m")]).0.rate_limit, None);
+        let (s, w) = from(&[
+            ("MANIFEST", "../x"),
+            ("LIMIT_RATE", "fast"),
+            ("LIMIT_RATE_AFTER", "99999999999999999999g"),
+        ]);
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert_eq!(s, Settings::default());
+        assert_eq!(from(&[("LIMIT_RATE", "k")]).1.len(), 1);
     }
 
     #[test]

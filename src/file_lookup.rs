@@ -5,6 +5,7 @@
 //! being opened (opening a FIFO can block the host).
 
 use crate::file_meta::FileMeta;
+use crate::manifest::digest::Sha256Digest;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entry {
@@ -59,6 +60,13 @@ impl From<FsError> for LookupError {
 pub trait FileLookup {
     /// `path` is relative to the served root, `.` for the root itself.
     fn stat(&self, path: &str) -> Result<Entry, LookupError>;
+
+    /// The content hash the site's manifest gives the file at `path` (asked
+    /// only after `stat` found a file there, of `size` bytes), unless the
+    /// entry is stale. None without a manifest.
+    fn digest(&self, _path: &str, _size: u64) -> Option<Sha256Digest> {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -9,12 +9,14 @@ use crate::content_type::content_type_for;
 use crate::file_lookup::{Entry, FileLookup, LookupError};
 use crate::file_meta::FileMeta;
 use crate::http_date;
+use crate::manifest::digest::Sha256Digest;
 use crate::request::accept_encoding::{choose, Encoding};
 use crate::request::conditional::{check_if_range, evaluate, Preconditions, Validators, Verdict};
 use crate::request::incoming::IncomingRequest;
 use crate::request::method::Method;
 use crate::request::path::{resolve_path, ResolvedPath};
 use crate::request::range::{parse_range, ByteRange, RangeRequest};
+use crate::request::want_digest::DigestPreference;
 use crate::rules::redirects::RuleKind;
 use crate::rules::scan::RedirectMatch;
 
@@ -32,6 +34,7 @@ pub struct RequestFacts<'a> {
     pub now: SystemTime,
     /// The `_redirects` rule that matched the path, if any.
     pub redirect: Option<&'a RedirectMatch>,
+    pub want_repr_digest: DigestPreference,
 }
 
 impl<'a> RequestFacts<'a> {
@@ -48,6 +51,7 @@ impl<'a> RequestFacts<'a> {
             accept_encoding: request.headers.accept_encoding.as_deref(),
             now,
             redirect,
+            want_repr_digest: request.headers.want_repr_digest,
         }
     }
 }
@@ -79,6 +83,9 @@ pub struct Representation {
     pub encoding: Option<Encoding>,
     /// Whether a precompressed variant exists, so responses vary on Accept-Encoding.
     pub variants: Variants,
+    /// The manifest's hash of exactly these bytes (the variant's own entry
+    /// for a precompressed variant).
+    pub digest: Option<Sha256Digest>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +100,9 @@ impl Representation {
     /// The variant's own strong ETag; the encoding is part of it so that two
     /// encodings can never share one.
     pub fn etag(&self) -> String {
+        if let Some(digest) = self.digest {
+            return digest.etag();
+        }
         match self.encoding {
             Some(e) => self.meta.etag_with_suffix(e.token()),
             None => self.meta.etag(),
@@ -130,6 +140,9 @@ pub enum Plan {
         role: FileRole,
         file: Representation,
         selection: Selection,
+        /// `Repr-Digest` to send: the file's digest on 200 and 206, unless
+        /// the client declined it.
+        repr_digest: Option<Sha256Digest>,
     },
     /// 304: the client's copy is current.
     NotModified(Representation),
@@ -167,7 +180,7 @@ pub fn decide(request: &RequestFacts<'_>, fs: &impl FileLookup, settings: &Setti
         return apply_rule(request, fs, settings, &path, rule);
     }
     // The rule files are never served, and hidden paths only if asked.
-    if is_rule_file(&path, settings) || (path.is_hidden() && !settings.serve_hidden) {
+    if is_unserved_file(&path, settings) || (path.is_hidden() && !settings.serve_hidden) {
         return missing(request, fs, settings, &path);
     }
     locate(request, fs, settings, &path)
@@ -252,7 +265,7 @@ fn directory_index(
             );
             let relative = path.relative();
             Plan::Listing {
-                hidden: rule_files_in(&relative, settings),
+                hidden: unserved_files_in(&relative, settings),
                 path: relative,
                 title,
             }
@@ -270,7 +283,7 @@ fn missing(
     settings: &Settings,
     path: &ResolvedPath,
 ) -> Plan {
-    if settings.clean_urls && !path.is_hidden() && !is_rule_file(path, settings) {
+    if settings.clean_urls && !path.is_hidden() && !is_unserved_file(path, settings) {
         if let Some(plan) = clean_url_page(request, fs, settings, path) {
             return plan;
         }
@@ -401,7 +414,7 @@ fn serve_target(
     let Ok(path) = resolve_path(target) else {
         return absent();
     };
-    if is_rule_file(&path, settings) || (path.is_hidden() && !settings.serve_hidden) {
+    if is_unserved_file(&path, settings) || (path.is_hidden() && !settings.serve_hidden) {
         return absent();
     }
     match fs.stat(&path.relative()) {
@@ -436,24 +449,21 @@ fn serve_role(
             role,
             file: negotiate(request, fs, path, name, meta),
             selection: Selection::Whole,
+            repr_digest: None,
         },
     }
 }
 
-/// Whether `path` is one of the rule files (never served).
-fn is_rule_file(path: &ResolvedPath, settings: &Settings) -> bool {
+/// Whether `path` is one of the site's own files (never served).
+fn is_unserved_file(path: &ResolvedPath, settings: &Settings) -> bool {
     let relative = path.relative();
-    [&settings.headers_file, &settings.redirects_file]
-        .into_iter()
-        .flatten()
-        .any(|file| *file == relative)
+    settings.unserved_files().any(|file| *file == relative)
 }
 
-/// The names of the rule files that live in the directory `relative`.
-fn rule_files_in(relative: &str, settings: &Settings) -> Vec<String> {
-    [&settings.headers_file, &settings.redirects_file]
-        .into_iter()
-        .flatten()
+/// The names of the site's own files that live in the directory `relative`.
+fn unserved_files_in(relative: &str, settings: &Settings) -> Vec<String> {
+    settings
+        .unserved_files()
         .filter_map(|file| {
             let (dir, name) = file.rsplit_once('/').unwrap_or((".", file.as_str()));
             (dir == relative).then(|| name.to_string())
@@ -577,10 +587,15 @@ fn serve_file(
         }
         _ => Selection::Whole,
     };
+    let repr_digest = match request.want_repr_digest {
+        DigestPreference::Refused => None,
+        DigestPreference::Unstated | DigestPreference::Wanted => file.digest,
+    };
     Plan::File {
         role,
         file,
         selection,
+        repr_digest,
     }
 }
 
@@ -612,6 +627,7 @@ fn negotiate(
         }
         None => (path, meta, None),
     };
+    let digest = fs.digest(&path, meta.size);
     Representation {
         path,
         last_modified: meta
@@ -621,6 +637,7 @@ fn negotiate(
         content_type,
         encoding,
         variants,
+        digest,
     }
 }
 
@@ -740,6 +757,7 @@ mod tests {
             accept_encoding: None,
             now: now(),
             redirect: None,
+            want_repr_digest: DigestPreference::Unstated,
         }
     }
 
@@ -760,6 +778,7 @@ mod tests {
             role,
             file,
             selection,
+            ..
         } = get("/a.txt?v=1")
         else {
             panic!()
@@ -926,6 +945,7 @@ mod tests {
             role: FileRole::NotFoundPage,
             file,
             selection: Selection::Whole,
+            ..
         } = plan
         else {
             panic!("{plan:?}")
@@ -1047,6 +1067,7 @@ mod tests {
             content_type: "",
             encoding: None,
             variants: Variants::None,
+            digest: None,
         }
         .etag();
         let plan = |method, pre: &Preconditions, range: Option<&str>| {
@@ -1058,6 +1079,7 @@ mod tests {
                 accept_encoding: None,
                 now: now(),
                 redirect: None,
+                want_repr_digest: DigestPreference::Unstated,
             };
             decide(&facts, &fs(), &Settings::default())
         };

@@ -67,9 +67,17 @@ pub fn render(
             role,
             file,
             selection,
+            repr_digest,
         } => {
             let boundary = matches!(selection, Selection::Multipart(_)).then(boundary);
-            file_reply(role, file, selection, settings, boundary)
+            let mut reply = file_reply(role, file, selection, settings, boundary);
+            if let Some(digest) = repr_digest {
+                // The whole representation's digest, on every range of it.
+                reply
+                    .headers
+                    .push((Cow::Borrowed("repr-digest"), digest.repr_digest()));
+            }
+            reply
         }
         Plan::NotModified(file) => Reply {
             status: 304,
@@ -321,6 +329,7 @@ mod tests {
             content_type: "application/x-iso9660-image",
             encoding: None,
             variants: Variants::None,
+            digest: None,
         }
     }
 
@@ -329,6 +338,7 @@ mod tests {
             role: FileRole::Requested,
             file,
             selection: Selection::Whole,
+            repr_digest: None,
         }
     }
 
@@ -457,6 +467,7 @@ mod tests {
                 role: FileRole::Requested,
                 file: iso(),
                 selection: Selection::Range(range),
+                repr_digest: None,
             },
             Method::Get,
         );
@@ -539,6 +550,7 @@ mod tests {
                 role: FileRole::Requested,
                 file,
                 selection: Selection::Multipart(ranges),
+                repr_digest: None,
             },
             Method::Get,
         );
@@ -592,6 +604,7 @@ mod tests {
                     ..iso()
                 },
                 selection: Selection::Whole,
+                repr_digest: None,
             },
             Method::Get,
             &settings,

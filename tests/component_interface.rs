@@ -1,6 +1,24 @@
 //! The components' worlds, as hosts see them: the export names hosts look
-//! for (Spin 2.2+ for the 0.2 build; `wasmtime serve` and Spin 4 for the 0.3
-//! build), and no import that a file server has no business with.
+//! for, the exact versions of every import (a host links a component only if
+//! it has each of them; see docs/hosts.md), and no import that a file server
+//! has no business with.
+//!
+//! Which hosts run which build (docs/hosts.md has the measurements):
+//! - the WASI 0.2 build (`host_test::FILESERVER_COMPONENT`, exports
+//!   `wasi:http/incoming-handler@0.2.0`): `wasmtime serve` 20 and newer,
+//!   Spin 3.x and 4.x (Spin 2.2+ finds the export);
+//! - the WASI 0.3.2 build (`host_test::P3_COMPONENT`, `wasi:http/handler@0.3.2`):
+//!   wasmtime 46-48 (`wasmtime serve` 47/48), Spin main (4.1+, wasmtime 47);
+//!   wasmtime 43-45 and so Spin 4.0.x refuse it;
+//! - the WASI 0.3.0-rc-2026-03-15 build (`host_test::P3_RC_COMPONENT`, p3's
+//!   `rc-2026-03-15` feature, `wasi:http/handler@0.3.0-rc-2026-03-15`):
+//!   wasmtime 43-45, Spin 4.0.x; wasmtime 46+ refuse it (a pre-release version
+//!   matches only itself).
+//!
+//! The `@0.2.6` imports of all three come from Rust's std for wasm32-wasip2
+//! (rustc 1.95), merged with the crate's own at the newest version: a new
+//! toolchain may raise them, and then these lists and docs/hosts.md change
+//! together.
 
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine};
@@ -67,32 +85,125 @@ fn p3_build_exports_only_handler_0_3() {
 }
 
 #[test]
-fn p3_build_imports_wasi_0_3_and_no_sockets_or_outgoing_http() {
-    let (imports, _) = names(host_test::P3_COMPONENT);
-    assert!(
-        imports
-            .iter()
-            .any(|i| i.starts_with("wasi:filesystem/preopens@0.3.")),
-        "{imports:?}"
-    );
-    assert!(
-        imports
-            .iter()
-            .any(|i| i.starts_with("wasi:http/types@0.3.")),
-        "{imports:?}"
-    );
-    for import in &imports {
+fn p3_builds_import_wasi_0_3_and_no_sockets_or_outgoing_http() {
+    for component in [host_test::P3_COMPONENT, host_test::P3_RC_COMPONENT] {
+        let (imports, _) = names(component);
         assert!(
-            !import.starts_with("wasi:sockets/"),
-            "unexpected import {import}"
+            imports
+                .iter()
+                .any(|i| i.starts_with("wasi:filesystem/preopens@0.3.")),
+            "{imports:?}"
         );
         assert!(
-            !import.starts_with("wasi:http/client"),
-            "unexpected import {import}"
+            imports
+                .iter()
+                .any(|i| i.starts_with("wasi:http/types@0.3.")),
+            "{imports:?}"
         );
-        assert!(
-            !import.starts_with("wasi:http/incoming-handler"),
-            "unexpected import {import}"
-        );
+        for import in &imports {
+            assert!(
+                !import.starts_with("wasi:sockets/"),
+                "unexpected import {import}"
+            );
+            assert!(
+                !import.starts_with("wasi:http/client"),
+                "unexpected import {import}"
+            );
+            assert!(
+                !import.starts_with("wasi:http/incoming-handler"),
+                "unexpected import {import}"
+            );
+        }
     }
+}
+
+/// What Rust's std imports on wasm32-wasip2 (rustc 1.95), in every build.
+const STD_WASI_0_2_6: [&str; 15] = [
+    "wasi:cli/environment@0.2.6",
+    "wasi:cli/exit@0.2.6",
+    "wasi:cli/stderr@0.2.6",
+    "wasi:cli/stdin@0.2.6",
+    "wasi:cli/stdout@0.2.6",
+    "wasi:cli/terminal-input@0.2.6",
+    "wasi:cli/terminal-output@0.2.6",
+    "wasi:cli/terminal-stderr@0.2.6",
+    "wasi:cli/terminal-stdin@0.2.6",
+    "wasi:cli/terminal-stdout@0.2.6",
+    "wasi:clocks/monotonic-clock@0.2.6",
+    "wasi:clocks/wall-clock@0.2.6",
+    "wasi:io/error@0.2.6",
+    "wasi:io/poll@0.2.6",
+    "wasi:io/streams@0.2.6",
+];
+
+/// The WASI 0.3 interfaces the 0.3 builds import, without their version.
+const WASI_0_3_IMPORTS: [&str; 7] = [
+    "wasi:clocks/monotonic-clock",
+    "wasi:clocks/system-clock",
+    "wasi:clocks/types",
+    "wasi:filesystem/preopens",
+    "wasi:filesystem/types",
+    "wasi:http/types",
+    "wasi:random/random",
+];
+
+/// Asserts the component's exports and imports are exactly these (in any order).
+fn assert_world(component: &str, exports: &[&str], imports: &[String]) {
+    let (mut actual_imports, actual_exports) = names(component);
+    assert_eq!(actual_exports, exports, "exports of {component}");
+    actual_imports.sort();
+    let mut expected: Vec<String> = imports.to_vec();
+    expected.sort();
+    assert_eq!(actual_imports, expected, "imports of {component}");
+}
+
+/// wasmtime 20+ (`wasmtime serve -Scli --dir`), Spin 3.x and 4.x: the 0.2.x
+/// imports link semver-compatibly on any host with WASI 0.2.x (wasmtime 19+).
+#[test]
+fn p2_build_world_is_pinned() {
+    let mut imports: Vec<String> = STD_WASI_0_2_6.iter().map(|i| i.to_string()).collect();
+    imports.extend(
+        [
+            "wasi:filesystem/preopens@0.2.6",
+            "wasi:filesystem/types@0.2.6",
+            "wasi:http/types@0.2.4",
+            "wasi:random/random@0.2.6",
+        ]
+        .map(String::from),
+    );
+    assert_world(
+        host_test::FILESERVER_COMPONENT,
+        &["wasi:http/incoming-handler@0.2.0"],
+        &imports,
+    );
+}
+
+fn p3_imports(version: &str) -> Vec<String> {
+    let mut imports: Vec<String> = STD_WASI_0_2_6.iter().map(|i| i.to_string()).collect();
+    imports.extend(WASI_0_3_IMPORTS.map(|i| format!("{i}@{version}")));
+    imports
+}
+
+/// wasmtime 46-48 (`wasmtime serve` 47/48 with `-Scli`), Spin main (4.1+,
+/// wasmtime 47): hosts of WASI 0.3.0 link 0.3.2 semver-compatibly. Not
+/// wasmtime 43-45 / Spin 4.0.x (see the rc build).
+#[test]
+fn p3_build_world_is_pinned() {
+    assert_world(
+        host_test::P3_COMPONENT,
+        &["wasi:http/handler@0.3.2"],
+        &p3_imports("0.3.2"),
+    );
+}
+
+/// wasmtime 43-45 (`wasmtime serve -Scli -Sp3 -Wcomponent-model-async`),
+/// Spin 4.0.x, which looks for exactly this export. A pre-release version
+/// matches only itself: wasmtime 46+ refuse this build.
+#[test]
+fn p3_rc_build_world_is_pinned() {
+    assert_world(
+        host_test::P3_RC_COMPONENT,
+        &["wasi:http/handler@0.3.0-rc-2026-03-15"],
+        &p3_imports("0.3.0-rc-2026-03-15"),
+    );
 }

@@ -45,8 +45,17 @@ fn site() -> Site {
     site.text(".well-known/security.txt", "Contact: x");
     site.text("spa.html", "<div id=app></div>");
     site.text("404.html", "<h1>custom 404</h1>");
+    // sha256("hello"); read only where MANIFEST names it.
+    site.text(
+        "SHA256SUMS",
+        "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824  hello.txt\n# size 5\n",
+    );
     site
 }
+
+const MANIFEST: &[(&str, &str)] = &[("MANIFEST", "/SHA256SUMS")];
+const HELLO_DIGEST: &str = "sha-256=:LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=:";
+const HELLO_ETAG: &str = "\"sha256-2cf24dba5fb0a30e26e83b2ac5b9e29e\"";
 
 const NONE: &[(&str, &str)] = &[];
 
@@ -502,6 +511,82 @@ fn cases() -> Vec<Case> {
                 ("vary", Some("accept-encoding")),
             ],
             body: Exact(b"416 Range Not Satisfiable\n"),
+        },
+        Case {
+            rule: "manifest: ETag from the content hash, Repr-Digest (RFC 9530)",
+            env: MANIFEST,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: NONE,
+            status: 200,
+            expect: &[
+                ("etag", Some(HELLO_ETAG)),
+                ("repr-digest", Some(HELLO_DIGEST)),
+            ],
+            body: Exact(b"hello"),
+        },
+        Case {
+            rule: "manifest: a range carries the whole representation's digest",
+            env: MANIFEST,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: &[("range", "bytes=1-2")],
+            status: 206,
+            expect: &[
+                ("content-range", Some("bytes 1-2/5")),
+                ("repr-digest", Some(HELLO_DIGEST)),
+            ],
+            body: Exact(b"el"),
+        },
+        Case {
+            rule: "manifest: Want-Repr-Digest sha-256=0 declines the digest",
+            env: MANIFEST,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: &[("want-repr-digest", "sha-256=0")],
+            status: 200,
+            expect: &[("etag", Some(HELLO_ETAG)), ("repr-digest", None)],
+            body: Exact(b"hello"),
+        },
+        Case {
+            rule: "manifest: the hash ETag revalidates",
+            env: MANIFEST,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: &[("if-none-match", HELLO_ETAG)],
+            status: 304,
+            expect: &[("etag", Some(HELLO_ETAG)), ("repr-digest", None)],
+            body: Empty,
+        },
+        Case {
+            rule: "manifest: never served itself",
+            env: MANIFEST,
+            method: get.clone(),
+            target: "/SHA256SUMS",
+            headers: NONE,
+            status: 404,
+            expect: &[],
+            body: Contains("404 Not Found"),
+        },
+        Case {
+            rule: "manifest: a file without an entry has no digest",
+            env: MANIFEST,
+            method: get.clone(),
+            target: "/style.css",
+            headers: NONE,
+            status: 200,
+            expect: &[("repr-digest", None)],
+            body: Exact(b"a{}"),
+        },
+        Case {
+            rule: "no manifest: no digest",
+            env: NONE,
+            method: get.clone(),
+            target: "/hello.txt",
+            headers: NONE,
+            status: 200,
+            expect: &[("repr-digest", None)],
+            body: Exact(b"hello"),
         },
     ]
 }

@@ -1,8 +1,10 @@
-//! spin.toml (the WASI 0.2 build) and spin-p3.toml (the WASI 0.3 build, for
-//! Spin 4) stay runnable: each `source` is the file its build command
+//! spin.toml (the WASI 0.2 build), spin-p3.toml (the WASI 0.3.2 build, for
+//! Spin main / 4.1+) and spin-p3-rc.toml (the WASI 0.3.0-rc-2026-03-15 build,
+//! for Spin 4.0.x) stay runnable: each `source` is the file its build command
 //! produces, its `files` exist, its environment holds valid settings, and the
-//! mount point agrees with ROOT. (Spin itself is not installed here; the export
-//! names Spin looks for are checked in tests/component_interface.rs.)
+//! mount point agrees with ROOT. (Spin itself is not needed here: the export
+//! names Spin looks for are checked in tests/component_interface.rs, and
+//! scripts/spin-check runs the manifests under a real Spin.)
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -27,15 +29,15 @@ struct Manifest {
     host_test_tail: &'static str,
 }
 
-const MANIFESTS: [Manifest; 2] = [
+const MANIFESTS: [Manifest; 3] = [
     Manifest {
         file: "spin.toml",
         source: "target/wasm32-wasip2/release/wasi_fileserver.wasm",
-        command: "cargo build --release --target wasm32-wasip2",
+        command: "cargo build --release --target wasm32-wasip2 -p wasi-fileserver",
         host_test_build: host_test::FILESERVER_COMPONENT,
         host_test_tail: "wasm32-wasip2/release/wasi_fileserver.wasm",
     },
-    // The WASI 0.3 build, for Spin 4.
+    // The WASI 0.3.2 build, for Spin main (4.1+, wasmtime 47).
     Manifest {
         file: "spin-p3.toml",
         source: "target/p3/wasm32-wasip2/release/wasi_fileserver_p3.wasm",
@@ -43,6 +45,15 @@ const MANIFESTS: [Manifest; 2] = [
                   --target-dir target/p3",
         host_test_build: host_test::P3_COMPONENT,
         host_test_tail: "p3/wasm32-wasip2/release/wasi_fileserver_p3.wasm",
+    },
+    // The WASI 0.3.0-rc-2026-03-15 build, for Spin 4.0.x (wasmtime 43-45).
+    Manifest {
+        file: "spin-p3-rc.toml",
+        source: "target/p3-rc/wasm32-wasip2/release/wasi_fileserver_p3.wasm",
+        command: "cargo build --release --target wasm32-wasip2 -p wasi-fileserver-p3 \
+                  --features rc-2026-03-15 --target-dir target/p3-rc",
+        host_test_build: host_test::P3_RC_COMPONENT,
+        host_test_tail: "p3-rc/wasm32-wasip2/release/wasi_fileserver_p3.wasm",
     },
 ];
 

@@ -605,10 +605,17 @@ async fn heads_as_large_as_wasmtime_serve_passes_get_a_status_under_the_recommen
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
 async fn the_example_site_honours_its_rule_files() {
+    /// (target, status, headers that must be there (None: absent), a body excerpt)
+    type ExampleRow = (
+        &'static str,
+        u16,
+        &'static [(&'static str, Option<&'static str>)],
+        &'static str,
+    );
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
     let env = [("CLEAN_URLS", "true"), ("CUSTOM_404_PATH", "/404.html")];
     // (target, status, headers that must be there (None: absent), a body excerpt)
-    let rows: &[(&str, u16, &[(&str, Option<&str>)], &str)] = &[
+    let rows: &[ExampleRow] = &[
         (
             "/",
             200,
@@ -727,5 +734,85 @@ async fn bad_rule_files_are_reported_and_files_still_served() {
             "{build:?}: {}",
             tail(&stderr, 20)
         );
+    }
+}
+
+/// A download site on two copies with other modification times (as two
+/// replicas, or two `spin up` copies, have): the same ETag and Repr-Digest
+/// from both, and the digest is what `sha256sum` prints; a rate-limited
+/// download takes its expected time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
+async fn downloads_are_verifiable_and_paced() {
+    use base64::Engine as _;
+    let first = Site::new();
+    first.file("releases/tool-2.0.iso", 2 * MIB);
+    first.text(
+        "SHA256SUMS",
+        &sha256sum_manifest(&first.root(), &["releases/tool-2.0.iso"], true),
+    );
+    let second = first.copy_dated(
+        &["releases/tool-2.0.iso", "SHA256SUMS"],
+        std::time::SystemTime::now() - Duration::from_secs(3600),
+    );
+    // What a user checks a download against.
+    let listed = std::process::Command::new("sha256sum")
+        .arg("releases/tool-2.0.iso")
+        .current_dir(first.root())
+        .output()
+        .expect("sha256sum");
+    let hex = String::from_utf8(listed.stdout).unwrap();
+    let hex = hex.split_whitespace().next().unwrap().to_string();
+    let env = [
+        ("MANIFEST", "/SHA256SUMS"),
+        ("LIMIT_RATE", "1m"),
+        ("LIMIT_RATE_AFTER", "512k"),
+    ];
+    for build in BUILDS {
+        let a = WasmtimeServe::start_component(build.component(), &first.root(), &env, &[]);
+        let b = WasmtimeServe::start_component(build.component(), &second.root(), &env, &[]);
+        let started = Instant::now();
+        let (status, ha, body) = fetch(a.addr, Method::GET, "/releases/tool-2.0.iso", &[]).await;
+        let took = started.elapsed();
+        assert_eq!(status, 200, "{build:?}");
+        assert_eq!(body.len() as u64, 2 * MIB);
+        let (_, hb, _) = fetch(b.addr, Method::HEAD, "/releases/tool-2.0.iso", &[]).await;
+        for name in ["etag", "repr-digest"] {
+            assert!(header(&ha, name).is_some(), "{build:?}: no {name}");
+            assert_eq!(header(&ha, name), header(&hb, name), "{build:?} {name}");
+        }
+        assert_ne!(header(&ha, "last-modified"), header(&hb, "last-modified"));
+        let digest = header(&ha, "repr-digest").unwrap();
+        let b64 = digest
+            .strip_prefix("sha-256=:")
+            .and_then(|d| d.strip_suffix(':'))
+            .unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        let decoded: String = decoded.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(decoded, hex, "{build:?}: Repr-Digest against sha256sum");
+        assert_eq!(
+            sha256(&body)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+            hex
+        );
+        // 1.5 MiB paced at 1 MiB/s after the first 512 KiB.
+        assert!(
+            took >= Duration::from_millis(1350) && took <= Duration::from_millis(1650),
+            "{build:?}: took {took:?}, expected 1.5 s"
+        );
+        // B's validator revalidates at A.
+        let etag = header(&hb, "etag").unwrap().to_string();
+        let (status, _, _) = fetch(
+            a.addr,
+            Method::GET,
+            "/releases/tool-2.0.iso",
+            &[("if-none-match", &etag)],
+        )
+        .await;
+        assert_eq!(status, 304, "{build:?}");
     }
 }

@@ -14,10 +14,12 @@ use libfuzzer_sys::fuzz_target;
 use wasi_fileserver::config::Settings;
 use wasi_fileserver::file_lookup::{Entry, FileLookup, LookupError};
 use wasi_fileserver::file_meta::{FileMeta, Timestamp};
+use wasi_fileserver::manifest::digest::Sha256Digest;
 use wasi_fileserver::plan::{decide, Plan, RequestFacts, Selection};
 use wasi_fileserver::reply::{render, ReplyBody};
 use wasi_fileserver::request::conditional::Preconditions;
 use wasi_fileserver::request::method::Method;
+use wasi_fileserver::request::want_digest::DigestPreference;
 use wasi_fileserver::segment::Segment;
 
 /// Names the targets and entries are made of, so that they meet.
@@ -90,6 +92,12 @@ impl FileLookup for FakeFs {
             .iter()
             .find(|(p, _)| p == path)
             .map_or(Err(LookupError::NotFound), |(_, e)| *e)
+    }
+
+    /// Some files have a manifest entry.
+    fn digest(&self, path: &str, size: u64) -> Option<Sha256Digest> {
+        assert!(stays_inside(path), "digest of {path:?}");
+        (size % 3 == 0).then(|| Sha256Digest([size.to_le_bytes()[0]; 32]))
     }
 }
 
@@ -175,6 +183,11 @@ fuzz_target!(|input: Input| {
         accept_encoding: input.accept_encoding.as_deref(),
         now,
         redirect: None,
+        want_repr_digest: match input.now_seconds % 3 {
+            0 => DigestPreference::Unstated,
+            1 => DigestPreference::Wanted,
+            _ => DigestPreference::Refused,
+        },
     };
     let plan = decide(&facts, &fs, &settings);
     for asked in fs.asked.borrow().iter() {

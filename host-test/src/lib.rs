@@ -60,6 +60,16 @@
 
 pub use host_test_core::*;
 
+/// The WASI 0.3 build against WASI 0.3.0-rc-2026-03-15 (p3's `rc-2026-03-15`
+/// feature: exports `wasi:http/handler@0.3.0-rc-2026-03-15`, for Spin 4.0.x and
+/// wasmtime 43-45), where build.rs builds it. Defined here rather than beside
+/// the other paths in host-test-core, so that adding it did not recompile
+/// that crate; no host code uses it, only tests.
+pub const P3_RC_COMPONENT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../target/wasm-components/p3-rc/wasm32-wasip2/release/wasi_fileserver_p3.wasm"
+);
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -75,6 +85,10 @@ mod tests {
             ),
             (super::NAIVE_COMPONENT, env!("NAIVE_FILESERVER_COMPONENT")),
             (super::P3_COMPONENT, env!("WASI_FILESERVER_P3_COMPONENT")),
+            (
+                super::P3_RC_COMPONENT,
+                env!("WASI_FILESERVER_P3_RC_COMPONENT"),
+            ),
         ] {
             assert_eq!(
                 Path::new(constant).canonicalize().unwrap(),

@@ -1,6 +1,7 @@
 //! `host-test`: the file server's host. `serve` serves a directory through
-//! the component; `bench` measures it beside real peers. Only the command
-//! line lives here (clap); the server is the library (`host-test-core`).
+//! the component; `bench` measures it beside real peers; `manifest` writes
+//! the content manifest the component reads. Only the command line lives
+//! here (clap); the server is the library (`host-test-core`).
 
 use std::process::ExitCode;
 
@@ -8,6 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod cli_values;
+mod manifest_command;
 mod serve_command;
 
 #[derive(Parser)]
@@ -25,6 +27,7 @@ struct Cli {
 enum Command {
     Serve(serve_command::ServeArgs),
     Bench(bench::BenchOptions),
+    Manifest(manifest_command::ManifestArgs),
     /// The bench's native baseline server process.
     #[command(hide = true)]
     NativeServe(bench::NativeServeArgs),
@@ -44,6 +47,13 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Bench(options) => bench::run_bench(options),
         Command::NativeServe(args) => bench::run_native_serve(args),
+        Command::Manifest(args) => match manifest_command::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

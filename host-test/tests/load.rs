@@ -12,7 +12,7 @@
 //! most 1.1x its peak in the first (1.25x for instances kept in a pool).
 //!
 //! `LOAD_CLIENTS` sets the clients per wave (default 200, as CI runs it; the
-//! README gives the figures of a 1,000-client run). Loopback only, bounded.
+//! docs/testing.md gives the figures of a 1,000-client run). Loopback only, bounded.
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -16,6 +16,8 @@ use wasi_fileserver::config::Settings;
 use wasi_fileserver::file_lookup::{Entry, FileLookup, FsError, LookupError};
 use wasi_fileserver::file_meta::{FileMeta, Timestamp};
 use wasi_fileserver::listing::EntriesEnd;
+use wasi_fileserver::manifest::digest::Sha256Digest;
+use wasi_fileserver::manifest::search::{ManifestSearch, Step};
 use wasi_fileserver::plan::companion_paths;
 use wasi_fileserver::rules::lines::Flow;
 use wasi_fileserver::rules::scan::{
@@ -47,11 +49,15 @@ pub fn open_root(settings: &Settings) -> Option<&'static Descriptor> {
     })
 }
 
-/// `stat` answers known so far, and the paths `decide` asked about that are not.
+/// `stat` answers and manifest digests known so far, and the paths `decide`
+/// asked about that are not.
 #[derive(Default)]
 pub struct Lookups {
     known: Vec<(String, Result<Entry, LookupError>)>,
     unknown: RefCell<Vec<String>>,
+    digests: Vec<(String, Option<Sha256Digest>)>,
+    /// Files (with their sizes) whose digest `decide` asked for.
+    unknown_digests: RefCell<Vec<(String, u64)>>,
 }
 
 impl FileLookup for Lookups {
@@ -66,15 +72,34 @@ impl FileLookup for Lookups {
         // A placeholder: a run that met an unknown path is thrown away.
         Err(LookupError::Failed)
     }
+
+    fn digest(&self, path: &str, size: u64) -> Option<Sha256Digest> {
+        if let Some((_, digest)) = self.digests.iter().find(|(known, _)| known == path) {
+            return *digest;
+        }
+        let mut unknown = self.unknown_digests.borrow_mut();
+        if !unknown.iter().any(|(p, _)| p == path) {
+            unknown.push((path.to_string(), size));
+        }
+        None
+    }
 }
 
 impl Lookups {
     /// Stats every path the last run asked about and did not know; false when
     /// there was none (the last run's plan stands).
-    pub async fn resolve_unknown(&mut self, root: &Descriptor) -> bool {
+    pub async fn resolve_unknown(&mut self, root: &Descriptor, manifest: Option<&str>) -> bool {
         let unknown = std::mem::take(self.unknown.get_mut());
-        if unknown.is_empty() {
+        let unknown_digests = std::mem::take(self.unknown_digests.get_mut());
+        if unknown.is_empty() && unknown_digests.is_empty() {
             return false;
+        }
+        for (path, size) in unknown_digests {
+            let digest = match manifest {
+                Some(manifest) => manifest_digest(root, manifest, &path, size).await,
+                None => None,
+            };
+            self.digests.push((path, digest));
         }
         for path in unknown {
             let answer = stat(root, path.clone()).await;
@@ -92,6 +117,45 @@ impl Lookups {
         }
         true
     }
+}
+
+/// The manifest's hash of `path` (a file of `size` bytes), unless it has no
+/// entry or a stale one: a binary search, a few positioned reads.
+async fn manifest_digest(
+    root: &Descriptor,
+    manifest: &str,
+    path: &str,
+    size: u64,
+) -> Option<Sha256Digest> {
+    let (file, manifest_size) = open_file(root, manifest).await.ok()?;
+    let mut search = ManifestSearch::new(path, manifest_size);
+    loop {
+        match search.step() {
+            Step::Found(entry) => return entry.checked_digest(path, size),
+            Step::Absent => return None,
+            Step::Read { offset, len } => {
+                let bytes = read_at(&file, offset, len).await.unwrap_or_default();
+                search.feed(&bytes);
+            }
+        }
+    }
+}
+
+/// Up to `len` bytes at `offset` (fewer at the end of the file).
+async fn read_at(file: &Descriptor, offset: u64, len: u64) -> Option<Vec<u8>> {
+    let len = usize::try_from(len).ok()?;
+    let mut bytes = Vec::new();
+    bytes.try_reserve_exact(len).ok()?;
+    let (mut input, _result) = file.read_via_stream(offset);
+    while bytes.len() < len {
+        // Reads append into the spare capacity.
+        let (status, filled) = input.read(bytes).await;
+        bytes = filled;
+        if !matches!(status, StreamResult::Complete(_)) {
+            break;
+        }
+    }
+    Some(bytes)
 }
 
 async fn stat(root: &Descriptor, path: String) -> Result<Entry, LookupError> {

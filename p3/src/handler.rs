@@ -50,7 +50,10 @@ impl Guest for Component {
                 let mut lookups = Lookups::default();
                 let plan = loop {
                     let plan = decide(&facts, &lookups, settings);
-                    if !lookups.resolve_unknown(root).await {
+                    if !lookups
+                        .resolve_unknown(root, settings.manifest.as_deref())
+                        .await
+                    {
                         break plan;
                     }
                 };

@@ -18,23 +18,50 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
+use wasi_fileserver::rate_limit::RateLimit;
 use wasi_fileserver::segment::{BodyEnd, Segment};
-use wasip3::clocks::monotonic_clock::wait_for;
+use wasip3::clocks::monotonic_clock::{now, wait_for};
 use wasip3::filesystem::types::Descriptor;
 use wasip3::wit_bindgen::rt::async_support::{StreamResult, StreamWriter};
 
-/// The response body with its stall timeout and the one reusable buffer.
+/// The response body with its stall timeout, rate limit and the one
+/// reusable buffer.
 pub struct Body {
     out: StreamWriter<u8>,
     stall: Option<Duration>,
     /// Allocated by the caller (fallibly, see `respond.rs`): its capacity is
-    /// the largest read, so the relay itself never allocates.
+    /// the largest read, so the relay itself never allocates. With a rate
+    /// limit it is no larger than a paced write.
     buffer: Vec<u8>,
+    pace: Option<Pace>,
+}
+
+/// `LIMIT_RATE`: the response's start on the monotonic clock, and the bytes
+/// written since.
+struct Pace {
+    limit: RateLimit,
+    start: u64,
+    sent: u64,
 }
 
 impl Body {
-    pub fn new(out: StreamWriter<u8>, stall: Option<Duration>, buffer: Vec<u8>) -> Body {
-        Body { out, stall, buffer }
+    pub fn new(
+        out: StreamWriter<u8>,
+        stall: Option<Duration>,
+        buffer: Vec<u8>,
+        rate_limit: Option<RateLimit>,
+    ) -> Body {
+        let pace = rate_limit.map(|limit| Pace {
+            limit,
+            start: now(),
+            sent: 0,
+        });
+        Body {
+            out,
+            stall,
+            buffer,
+            pace,
+        }
     }
 
     /// Writes one segment; file ranges come from `file`.
@@ -85,8 +112,24 @@ impl Body {
         Ok(())
     }
 
-    /// Writes all of `data` under the stall timeout; gives the buffer back.
+    /// Writes all of `data` under the stall timeout, then waits until the
+    /// rate limit says those bytes are due (a wait that is not the client's,
+    /// so no stall timer runs); gives the buffer back.
     async fn write(&mut self, data: Vec<u8>) -> Result<Vec<u8>, BodyEnd> {
+        let len = u64::try_from(data.len()).unwrap_or(u64::MAX);
+        let buffer = self.write_now(data).await?;
+        if let Some(pace) = &mut self.pace {
+            pace.sent = pace.sent.saturating_add(len);
+            let elapsed = Duration::from_nanos(now().saturating_sub(pace.start));
+            let delay = pace.limit.wait_before(pace.sent, elapsed);
+            if !delay.is_zero() {
+                wait_for(u64::try_from(delay.as_nanos()).unwrap_or(u64::MAX)).await;
+            }
+        }
+        Ok(buffer)
+    }
+
+    async fn write_now(&mut self, data: Vec<u8>) -> Result<Vec<u8>, BodyEnd> {
         let stall = self.stall;
         let (mut status, mut rest) = with_deadline(self.out.write(data), stall)
             .await

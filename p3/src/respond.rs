@@ -15,7 +15,7 @@ use wasi_fileserver::segment::{BodyEnd, Segment};
 use wasip3::filesystem::types::Descriptor;
 use wasip3::http::types::{ErrorCode, Fields, Response, Trailers};
 use wasip3::wit_bindgen::rt::async_support::{FutureReader, FutureWriter, StreamReader};
-use wasip3::{wit_bindgen, wit_future, wit_stream};
+use wasip3::{wit_future, wit_stream};
 
 use super::fs::{open_dir, open_file, DirectoryEntries};
 use super::relay::Body;
@@ -42,9 +42,11 @@ pub async fn respond(
             // while it flows, so the guest could not notice a stalled client:
             // the host moves the bytes alone only when the guest keeps no
             // stall timer (the host enforces one, or nobody does).
+            // Nor can it pace the bytes: a rate limit needs the relay.
             if whole
                 && settings.transfer == Transfer::Splice
                 && settings.stall_timeout.guest_timer().is_none()
+                && settings.rate_limit.is_none()
             {
                 return Ok(whole_file(&reply, file));
             }
@@ -123,7 +125,12 @@ fn relay_buffer(segments: &[Segment], settings: &Settings) -> Option<Vec<u8>> {
         })
         .max()
         .unwrap_or(0)
-        .min(u64::from(settings.chunk_size));
+        .min(u64::from(settings.chunk_size))
+        .min(
+            settings
+                .rate_limit
+                .map_or(u64::MAX, |limit| limit.paced_write()),
+        );
     let mut buffer = Vec::new();
     // At most CHUNK_SIZE (64 KiB): it fits a usize.
     buffer
@@ -145,8 +152,13 @@ where
     let (out, contents) = wit_stream::new();
     let (trailers, trailers_rx) = trailers();
     let response = response(reply, Some(contents), trailers_rx);
-    let body = Body::new(out, settings.stall_timeout.guest_timer(), buffer);
-    wit_bindgen::spawn_local(async move {
+    let body = Body::new(
+        out,
+        settings.stall_timeout.guest_timer(),
+        buffer,
+        settings.rate_limit,
+    );
+    spawn!(async move {
         // `produce` owns the body stream: it is dropped (closed) when it returns.
         let end = produce(body).await.err().unwrap_or(BodyEnd::Done);
         finish(trailers, end).await;
@@ -167,7 +179,7 @@ fn simple(reply: &Reply) -> Response {
     let (mut out, contents) = wit_stream::new();
     let (trailers, trailers_rx) = trailers();
     let response = response(reply, Some(contents), trailers_rx);
-    wit_bindgen::spawn_local(async move {
+    spawn!(async move {
         let unsent = out.write_all(text.as_bytes().to_vec()).await;
         drop(out);
         let end = if unsent.is_empty() {

@@ -4,6 +4,7 @@
 //! headers read so far stay within `MAX_HEADER_BYTES`.
 
 use super::conditional::Preconditions;
+use super::want_digest::DigestPreference;
 
 /// The most bytes of header values the decision keeps per request. A host
 /// may accept far larger heads (`wasmtime serve`: ~400 KiB); beyond this the
@@ -19,6 +20,7 @@ pub struct RequestHeaders {
     pub accept_encoding: Option<String>,
     /// Spin's path below the route (untrusted, like the path itself).
     pub spin_path_info: Option<String>,
+    pub want_repr_digest: DigestPreference,
 }
 
 /// The header values the decision needs add up to more than `MAX_HEADER_BYTES`.
@@ -57,6 +59,7 @@ impl RequestHeaders {
             range: single(read("range")?),
             accept_encoding: list(read("accept-encoding")?),
             spin_path_info: single(read("spin-path-info")?),
+            want_repr_digest: DigestPreference::parse(list(read("want-repr-digest")?).as_deref()),
         })
     }
 }

@@ -8,3 +8,4 @@ pub mod incoming;
 pub mod method;
 pub mod path;
 pub mod range;
+pub mod want_digest;

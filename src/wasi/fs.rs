@@ -10,6 +10,8 @@ use super::bindings::wasi::filesystem::types::{
 use crate::config::Settings;
 use crate::file_lookup::{Entry, FileLookup, FsError, LookupError};
 use crate::file_meta::{FileMeta, Timestamp};
+use crate::manifest::digest::Sha256Digest;
+use crate::manifest::search::ManifestSearch;
 use crate::rules::lines::Flow;
 use crate::rules::scan::{
     rule_files, rule_request, FileScan, RuleFile, ScanResult, SiteRules, MAX_RULES_FILE, READ_CHUNK,
@@ -33,15 +35,35 @@ pub fn open_root(settings: &Settings) -> Option<&'static Descriptor> {
     })
 }
 
-pub struct RootLookup<'a>(pub &'a Descriptor);
+/// What `decide` asks of the served root: `stat`, and the manifest's hash
+/// of a file.
+pub struct RootLookup<'a> {
+    pub root: &'a Descriptor,
+    /// The `MANIFEST` setting.
+    pub manifest: Option<&'a str>,
+}
 
 impl FileLookup for RootLookup<'_> {
     fn stat(&self, path: &str) -> Result<Entry, LookupError> {
-        self.0
-            .stat_at(PathFlags::SYMLINK_FOLLOW, path)
-            .map(|stat| entry(&stat))
-            .map_err(lookup_error)
+        stat(self.root, path)
     }
+
+    fn digest(&self, path: &str, size: u64) -> Option<Sha256Digest> {
+        let manifest = self.manifest?;
+        let Ok(Entry::File(meta)) = stat(self.root, manifest) else {
+            return None;
+        };
+        let file = open_file(self.root, manifest).ok()?;
+        ManifestSearch::new(path, meta.size)
+            .run(|offset, len| file.read(len, offset).ok().map(|(bytes, _)| bytes))?
+            .checked_digest(path, size)
+    }
+}
+
+fn stat(root: &Descriptor, path: &str) -> Result<Entry, LookupError> {
+    root.stat_at(PathFlags::SYMLINK_FOLLOW, path)
+        .map(|stat| entry(&stat))
+        .map_err(lookup_error)
 }
 
 /// Opens a file for reading and checks that it is still a regular file: it
@@ -143,7 +165,7 @@ fn scan_rule_file(
     path: &str,
     query: Option<&str>,
 ) -> Option<ScanResult> {
-    let Ok(Entry::File(meta)) = RootLookup(root).stat(name) else {
+    let Ok(Entry::File(meta)) = stat(root, name) else {
         return None;
     };
     let mut scan = FileScan::start(file, name, meta, path, query)?;

@@ -42,7 +42,11 @@ impl Guest for Component {
             (Ok(incoming), Some(root)) => {
                 let rules = read_site_rules(root, &incoming.target, settings);
                 let facts = RequestFacts::of(&incoming, SystemTime::now(), rules.redirect.as_ref());
-                let plan = decide(&facts, &RootLookup(root), settings);
+                let lookup = RootLookup {
+                    root,
+                    manifest: settings.manifest.as_deref(),
+                };
+                let plan = decide(&facts, &lookup, settings);
                 render(plan, method, settings, &rules.headers, || {
                     boundary(get_random_u64)
                 })

@@ -7,13 +7,15 @@
 //! deadline. Chunked mode holds at most one chunk (<= CHUNK_SIZE) in linear
 //! memory at a time; splice mode lets the host move the bytes, so none enter it.
 
+use std::cell::Cell;
 use std::time::Duration;
 
-use super::bindings::wasi::clocks::monotonic_clock::subscribe_duration;
+use super::bindings::wasi::clocks::monotonic_clock::{now, subscribe_duration};
 use super::bindings::wasi::filesystem::types::Descriptor;
 use super::bindings::wasi::io::poll::{poll, Pollable};
 use super::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
 use crate::config::{Settings, Transfer};
+use crate::rate_limit::RateLimit;
 use crate::segment::{BodyEnd, Segment};
 
 /// Writes every segment in order; file ranges come from `file`. Segments are
@@ -28,6 +30,11 @@ pub fn pump(
         out,
         ready: out.subscribe(),
         stall: settings.stall_timeout.guest_timer(),
+        pace: settings.rate_limit.map(|limit| Pace {
+            limit,
+            start: now(),
+            sent: Cell::new(0),
+        }),
     };
     let chunk = settings.chunk_size;
     for segment in segments {
@@ -52,6 +59,7 @@ fn write_literal(out: &Writable<'_>, mut bytes: &[u8]) -> Result<(), BodyEnd> {
         let budget = usize::try_from(out.budget()?).unwrap_or(usize::MAX);
         let (now, later) = bytes.split_at(budget.min(bytes.len()));
         out.out.write(now).map_err(|e| out.write_error(e))?;
+        out.wrote(now.len());
         bytes = later;
     }
     Ok(())
@@ -76,6 +84,7 @@ fn copy_chunked(
         // writing more would trap.
         data.truncate(usize::try_from(want).unwrap_or(usize::MAX));
         out.out.write(&data).map_err(|e| out.write_error(e))?;
+        out.wrote(data.len());
         let written = u64::try_from(data.len()).unwrap_or(u64::MAX);
         offset = offset.saturating_add(written);
         remaining = remaining.saturating_sub(written);
@@ -101,7 +110,10 @@ fn copy_spliced(
         match out.out.splice(&input, want) {
             // The file read completes in the background: wait for it, not the client.
             Ok(0) => input_ready.block(),
-            Ok(moved) => remaining = remaining.saturating_sub(moved),
+            Ok(moved) => {
+                out.wrote(usize::try_from(moved).unwrap_or(usize::MAX));
+                remaining = remaining.saturating_sub(moved);
+            }
             // Closed is either end: the client left, or the file ended early.
             Err(StreamError::Closed) => {
                 return Err(match out.out.check_write() {
@@ -115,22 +127,56 @@ fn copy_spliced(
     Ok(())
 }
 
-/// The response stream with its readiness pollable and the stall timeout.
+/// The response stream with its readiness pollable, the stall timeout and
+/// the rate limit.
 struct Writable<'a> {
     out: &'a OutputStream,
     ready: Pollable,
     stall: Option<Duration>,
+    pace: Option<Pace>,
+}
+
+/// `LIMIT_RATE`: the response's start on the monotonic clock, and the bytes
+/// written since.
+struct Pace {
+    limit: RateLimit,
+    start: u64,
+    sent: Cell<u64>,
+}
+
+impl Pace {
+    /// Sleeps until the bytes sent so far are due; the stall timeout does
+    /// not run meanwhile (the wait is ours, not the client's). Returns the
+    /// largest write allowed next.
+    fn wait(&self) -> u64 {
+        let sent = self.sent.get();
+        let elapsed = Duration::from_nanos(now().saturating_sub(self.start));
+        let delay = self.limit.wait_before(sent, elapsed);
+        if !delay.is_zero() {
+            subscribe_duration(u64::try_from(delay.as_nanos()).unwrap_or(u64::MAX)).block();
+        }
+        self.limit.largest_write(sent)
+    }
 }
 
 impl Writable<'_> {
-    /// Waits until the client grants write budget, or gives up.
+    /// Waits until the rate limit allows more and the client grants write
+    /// budget, or gives up.
     fn budget(&self) -> Result<u64, BodyEnd> {
+        let allowed = self.pace.as_ref().map_or(u64::MAX, Pace::wait);
         loop {
             match self.out.check_write() {
                 Ok(0) => self.wait()?,
-                Ok(budget) => return Ok(budget),
+                Ok(budget) => return Ok(budget.min(allowed)),
                 Err(e) => return Err(self.write_error(e)),
             }
+        }
+    }
+
+    fn wrote(&self, bytes: usize) {
+        if let Some(pace) = &self.pace {
+            let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
+            pace.sent.set(pace.sent.get().saturating_add(bytes));
         }
     }
 

@@ -147,6 +147,20 @@ impl Site {
         path
     }
 
+    /// A new site with copies of `names`, each modified at `modified`: as
+    /// another replica, or another `spin up` copy, of this one.
+    pub fn copy_dated(&self, names: &[&str], modified: std::time::SystemTime) -> Site {
+        let copy = Site::new();
+        for name in names {
+            let to = copy.root().join(name);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(self.root().join(name), &to).unwrap();
+            let file = File::options().write(true).open(&to).unwrap();
+            file.set_modified(modified).unwrap();
+        }
+        copy
+    }
+
     /// The WASI 0.2 build.
     pub fn server(&self, env: &[(&str, &str)]) -> Server {
         self.server_of(Build::P2, env)
@@ -170,6 +184,30 @@ pub fn sha256_file(path: &Path) -> [u8; 32] {
     let mut hasher = Sha256::new();
     std::io::copy(&mut File::open(path).unwrap(), &mut hasher).unwrap();
     hasher.finalize().into()
+}
+
+/// A manifest as `host-test manifest` writes it: sorted by path bytes, each
+/// entry followed by its size (or not, as the `find | sha256sum` one-liner
+/// writes it).
+pub fn sha256sum_manifest(root: &Path, paths: &[&str], sizes: bool) -> String {
+    let mut paths: Vec<&str> = paths.to_vec();
+    paths.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    let mut out = String::new();
+    for path in paths {
+        let file = root.join(path);
+        let hex: String = sha256_file(&file)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        out.push_str(&format!("{hex}  {path}\n"));
+        if sizes {
+            out.push_str(&format!(
+                "# size {}\n",
+                std::fs::metadata(&file).unwrap().len()
+            ));
+        }
+    }
+    out
 }
 
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {

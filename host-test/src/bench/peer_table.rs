@@ -97,7 +97,7 @@ pub fn markdown(report: &Report) -> String {
     out.push_str(
         "\nFor memory, a ratio below 1 is better; for speed, above 1. The default runs the \
          WASI 0.3 build, 64 requests at once per instance, one set of instances per CPU, whole \
-         files handed to the host, the host's write timeout (README, \"The default server\").\n\n",
+         files handed to the host, the host's write timeout (docs/design.md).\n\n",
     );
     out
 }

@@ -1,0 +1,360 @@
+//! The builds on the hosts users already have, end to end over loopback TCP:
+//! `wasmtime serve` 44 (wasmtime-cli 44.0.3, the engine of Spin 4.0.2, the
+//! latest Spin release) runs the WASI 0.2 build and the WASI
+//! 0.3.0-rc-2026-03-15 build (`host_test::P3_RC_COMPONENT`, p3's
+//! `rc-2026-03-15` feature), and refuses the 0.3.2 build; `wasmtime serve` 48
+//! refuses the rc build. docs/hosts.md has the table these checks fill.
+//!
+//! How to run: `scripts/host-check` (it needs `WASMTIME_44=/path/to/wasmtime`,
+//! a wasmtime-cli 44 binary), which is
+//! `WASMTIME_44=... cargo test --release -p wasi-fileserver --bench older_hosts`.
+//!
+//! Why a bench target: CI runs scripts/test, that is `cargo test --release
+//! -- --include-ignored` over every test target of the package, and CI has no
+//! wasmtime 44 (building one takes about 20 minutes on 2 cores). `cargo test`
+//! never builds nor runs bench targets unless named, so CI does not run these
+//! checks, and when they do run they never pass without wasmtime 44: without
+//! `WASMTIME_44` every test here fails and says how to get one. (They are
+//! ordinary `#[test]`s: `cargo bench` reports them as ignored.)
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use common::wasmtime_cli::{fetch, Connection, MEMORY_CAP, P3_MEMORY_CAP};
+use common::*;
+use host_test::read_hash;
+use http::Method;
+
+/// The wasmtime-cli major version this file is about.
+const WASMTIME_44_MAJOR: &str = "44";
+
+const HOW_TO_GET_ONE: &str = "set WASMTIME_44 to a wasmtime-cli 44 binary, e.g. \
+    `cargo install wasmtime-cli --version 44.0.3 --locked --root /tmp/wt44` \
+    (about 20 minutes on 2 cores), then `WASMTIME_44=/tmp/wt44/bin/wasmtime scripts/host-check`";
+
+/// Generous bound for any single request on a loaded 2-core machine.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `$WASMTIME_44`, checked to say `wasmtime 44.x`. Panics otherwise: these
+/// checks never pass without it.
+fn wasmtime_44() -> PathBuf {
+    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    FOUND
+        .get_or_init(|| {
+            let Some(path) = std::env::var_os("WASMTIME_44") else {
+                return Err(format!("WASMTIME_44 is not set: {HOW_TO_GET_ONE}"));
+            };
+            let path = PathBuf::from(path);
+            let out = Command::new(&path)
+                .arg("--version")
+                .output()
+                .map_err(|e| format!("WASMTIME_44={}: {e}; {HOW_TO_GET_ONE}", path.display()))?;
+            let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            let major = version
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.split('.').next());
+            if major != Some(WASMTIME_44_MAJOR) {
+                return Err(format!(
+                    "WASMTIME_44={} says {version:?}, not wasmtime 44.x: {HOW_TO_GET_ONE}",
+                    path.display()
+                ));
+            }
+            Ok(path)
+        })
+        .clone()
+        .unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// The flags wasmtime 44 needs for a WASI 0.3 component: without `-Sp3` it
+/// links no 0.3 interface, without `-Wcomponent-model-async` it cannot even
+/// parse the component ("failed to parse WebAssembly module"). wasmtime 48
+/// enables both by default.
+const P3_FLAGS_44: [&str; 2] = ["-Sp3", "-Wcomponent-model-async"];
+
+/// `wasmtime serve -Scli [extra]... --dir ROOT::/ -W max-memory-size=CAP
+/// --addr 127.0.0.1:0 [--env K=V]... component`, not yet started.
+fn serve_command(
+    wasmtime: &Path,
+    extra: &[&str],
+    component: &str,
+    root: &Path,
+    memory_cap: u64,
+    env: &[(&str, &str)],
+) -> Command {
+    let mut command = Command::new(wasmtime);
+    command
+        .arg("serve")
+        .arg("-Scli")
+        .args(extra)
+        .arg("--dir")
+        .arg(format!("{}::/", root.display()))
+        .arg("-W")
+        .arg(format!("max-memory-size={memory_cap}"))
+        .args(["--addr", "127.0.0.1:0"]);
+    for (key, value) in env {
+        command.arg("--env").arg(format!("{key}={value}"));
+    }
+    command
+        .arg(component)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// A running `wasmtime serve`, killed on drop.
+struct Serve {
+    child: Child,
+    addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Serve {
+    fn start(mut command: Command) -> Serve {
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (addr_tx, addr_rx) = mpsc::channel();
+        let pipe = child.stderr.take().expect("piped stderr");
+        std::thread::spawn({
+            let stderr = stderr.clone();
+            move || {
+                let mut addr_tx = Some(addr_tx);
+                for line in BufReader::new(pipe).lines() {
+                    let Ok(line) = line else { break };
+                    if let Some(rest) = line.strip_prefix("Serving HTTP on http://") {
+                        if let (Ok(addr), Some(tx)) =
+                            (rest.trim_end_matches('/').parse(), addr_tx.take())
+                        {
+                            let _ = tx.send(addr);
+                        }
+                    }
+                    let mut all = stderr.lock().unwrap();
+                    all.push_str(&line);
+                    all.push('\n');
+                }
+            }
+        });
+        let addr = match addr_rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(addr) => addr,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "{command:?} did not print \"Serving HTTP on ...\"; its stderr:\n{}",
+                    stderr.lock().unwrap()
+                );
+            }
+        };
+        Serve {
+            child,
+            addr,
+            stderr,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `command`, which must exit (not serve) within two minutes; returns
+/// whether it succeeded and its stderr.
+fn run_to_exit(mut command: Command) -> (bool, String) {
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
+    let mut pipe = child.stderr.take().expect("piped stderr");
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut pipe, &mut text);
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{command:?} is still running after 2 minutes: it was expected to refuse \
+                 the component; stderr:\n{}",
+                reader.join().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    (status.success(), reader.join().unwrap())
+}
+
+/// GET of a whole file over a fresh connection: status 200, Content-Length and
+/// the file's SHA-256, streamed (not kept in memory).
+async fn download_intact(server: &Serve, target: &str, path: &Path, what: &str) {
+    let started = Instant::now();
+    let mut connection = Connection::open(server.addr).await;
+    let response = connection.send(Method::GET, target, &[]).await.unwrap();
+    assert_eq!(response.status(), 200, "{what} {target}");
+    let size = std::fs::metadata(path).unwrap().len();
+    assert_eq!(
+        header(response.headers(), "content-length"),
+        Some(size.to_string().as_str()),
+        "{what} {target}"
+    );
+    let (summary, hash) = tokio::time::timeout(REQUEST_TIMEOUT, read_hash(response.into_body()))
+        .await
+        .expect("download finishes");
+    assert!(
+        summary.is_clean(),
+        "{what} {target}: {summary:?}\n{}",
+        server.stderr()
+    );
+    assert_eq!(
+        (summary.bytes, hash),
+        (size, sha256_file(path)),
+        "{what} {target}"
+    );
+    eprintln!(
+        "{what}: {target} ({size} bytes) intact in {:.1?}",
+        started.elapsed()
+    );
+}
+
+/// HEAD, 304 on If-None-Match, a single Range (206) and a 404.
+async fn head_304_range_404(server: &Serve, data: &[u8], what: &str) {
+    let addr = server.addr;
+    let (status, headers, body) = fetch(addr, Method::HEAD, "/one.bin", &[]).await;
+    assert_eq!((status, body.len()), (200, 0), "{what}: HEAD");
+    assert_eq!(
+        header(&headers, "content-length"),
+        Some(data.len().to_string().as_str()),
+        "{what}: HEAD"
+    );
+    let etag = header(&headers, "etag").expect("ETag").to_string();
+
+    let (status, headers, body) =
+        fetch(addr, Method::GET, "/one.bin", &[("if-none-match", &etag)]).await;
+    assert_eq!((status, body.len()), (304, 0), "{what}: If-None-Match");
+    assert_eq!(header(&headers, "etag"), Some(etag.as_str()), "{what}");
+
+    let (status, headers, body) =
+        fetch(addr, Method::GET, "/one.bin", &[("range", "bytes=10-19")]).await;
+    assert_eq!(status, 206, "{what}: Range");
+    assert_eq!(
+        header(&headers, "content-range"),
+        Some(format!("bytes 10-19/{}", data.len()).as_str()),
+        "{what}"
+    );
+    assert_eq!(body, data[10..20], "{what}: Range bytes");
+
+    let (status, _, _) = fetch(addr, Method::GET, "/no-such-file.bin", &[]).await;
+    assert_eq!(status, 404, "{what}: missing file");
+    eprintln!("{what}: HEAD, 304, 206 and 404 as expected");
+}
+
+/// The rc build on wasmtime 44 in every way its body can travel, capped at
+/// the README's 40 pages (2.5 MiB) for the WASI 0.3 build: a 1 MiB file
+/// intact, HEAD, 304, Range, 404, and a 64 MiB file intact under the cap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rc_build_serves_on_wasmtime_44_within_the_memory_cap() {
+    let wasmtime = wasmtime_44();
+    let site = Site::new();
+    let one = site.file("one.bin", MIB);
+    let big = site.file("big.bin", 64 * MIB);
+    let data = std::fs::read(&one).unwrap();
+    for (transfer, stall) in [("chunked", "30s"), ("splice", "30s"), ("splice", "host")] {
+        let what = format!("rc build on wasmtime 44, TRANSFER={transfer} STALL_TIMEOUT={stall}");
+        let server = Serve::start(serve_command(
+            &wasmtime,
+            &P3_FLAGS_44,
+            host_test::P3_RC_COMPONENT,
+            &site.root(),
+            P3_MEMORY_CAP,
+            &[("TRANSFER", transfer), ("STALL_TIMEOUT", stall)],
+        ));
+        download_intact(&server, "/one.bin", &one, &what).await;
+        head_304_range_404(&server, &data, &what).await;
+        download_intact(&server, "/big.bin", &big, &what).await;
+    }
+}
+
+/// The WASI 0.2 build on wasmtime 44 (plain `-Scli`, the README's 16-page cap).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p2_build_serves_on_wasmtime_44() {
+    let wasmtime = wasmtime_44();
+    let site = Site::new();
+    let one = site.file("one.bin", MIB);
+    let data = std::fs::read(&one).unwrap();
+    let what = "0.2 build on wasmtime 44";
+    let server = Serve::start(serve_command(
+        &wasmtime,
+        &[],
+        host_test::FILESERVER_COMPONENT,
+        &site.root(),
+        MEMORY_CAP,
+        &[],
+    ));
+    download_intact(&server, "/one.bin", &one, what).await;
+    head_304_range_404(&server, &data, what).await;
+}
+
+/// The known problem the rc build exists for: wasmtime 44 implements WASI 0.3
+/// only as 0.3.0-rc-2026-03-15, and a pre-release matches only itself.
+#[test]
+fn wasi_0_3_2_build_is_refused_by_wasmtime_44() {
+    let wasmtime = wasmtime_44();
+    let site = Site::new();
+    let (ok, stderr) = run_to_exit(serve_command(
+        &wasmtime,
+        &P3_FLAGS_44,
+        host_test::P3_COMPONENT,
+        &site.root(),
+        P3_MEMORY_CAP,
+        &[],
+    ));
+    assert!(!ok, "wasmtime 44 accepted the 0.3.2 build:\n{stderr}");
+    assert!(
+        stderr.contains("wasi:http/types@0.3.2")
+            && stderr.contains("matching implementation was not found"),
+        "wasmtime 44 refused the 0.3.2 build for another reason:\n{stderr}"
+    );
+}
+
+/// And the other way round: wasmtime 48 (WASI 0.3.0) refuses the rc build, so
+/// each WASI 0.3 host needs its own build.
+#[test]
+fn rc_build_is_refused_by_wasmtime_48() {
+    let wasmtime = common::wasmtime_cli::wasmtime_cli();
+    let site = Site::new();
+    let (ok, stderr) = run_to_exit(serve_command(
+        &wasmtime,
+        &[],
+        host_test::P3_RC_COMPONENT,
+        &site.root(),
+        P3_MEMORY_CAP,
+        &[],
+    ));
+    assert!(!ok, "wasmtime 48 accepted the rc build:\n{stderr}");
+    assert!(
+        stderr.contains("wasi:http/types@0.3.0-rc-2026-03-15")
+            && stderr.contains("matching implementation was not found"),
+        "wasmtime 48 refused the rc build for another reason:\n{stderr}"
+    );
+}
