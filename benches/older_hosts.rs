@@ -3,19 +3,25 @@
 //! latest Spin release) runs the WASI 0.2 build and the WASI
 //! 0.3.0-rc-2026-03-15 build (`host_test::P3_RC_COMPONENT`, p3's
 //! `rc-2026-03-15` feature), and refuses the 0.3.2 build; `wasmtime serve` 48
-//! refuses the rc build. docs/hosts.md has the table these checks fill.
+//! refuses the rc build; `wasmtime serve` 36 (wasmtime-cli 36.0.x, the engine
+//! of Spin 3.4) runs the WASI 0.2 build and refuses both WASI 0.3 builds.
+//! docs/hosts.md has the table these checks fill.
 //!
 //! How to run: `scripts/host-check` (it needs `WASMTIME_44=/path/to/wasmtime`,
-//! a wasmtime-cli 44 binary), which is
-//! `WASMTIME_44=... cargo test --release -p wasi-fileserver --bench older_hosts`.
+//! a wasmtime-cli 44 binary, and/or `WASMTIME_36=...`, a wasmtime-cli 36
+//! binary), which is
+//! `WASMTIME_44=... WASMTIME_36=... cargo test --release -p wasi-fileserver --bench older_hosts`.
+//! The script skips (`--skip wasmtime_36`) the tests of a version it was not
+//! given, and says so.
 //!
 //! Why a bench target: CI runs scripts/test, that is `cargo test --release
 //! -- --include-ignored` over every test target of the package, and CI has no
-//! wasmtime 44 (building one takes about 20 minutes on 2 cores). `cargo test`
-//! never builds nor runs bench targets unless named, so CI does not run these
-//! checks, and when they do run they never pass without wasmtime 44: without
-//! `WASMTIME_44` every test here fails and says how to get one. (They are
-//! ordinary `#[test]`s: `cargo bench` reports them as ignored.)
+//! wasmtime 44 or 36 (building one takes about 20 minutes on 2 cores). `cargo
+//! test` never builds nor runs bench targets unless named, so CI does not run
+//! these checks, and when they do run they never pass without the binaries:
+//! without `WASMTIME_44` (`WASMTIME_36`) every test about wasmtime 44 (36)
+//! fails and says how to get one. (They are ordinary `#[test]`s: `cargo
+//! bench` reports them as ignored.)
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -32,46 +38,101 @@ use common::*;
 use host_test::read_hash;
 use http::Method;
 
-/// The wasmtime-cli major version this file is about.
-const WASMTIME_44_MAJOR: &str = "44";
+/// An older wasmtime-cli these checks run, named by an environment variable.
+struct OlderWasmtime {
+    /// The environment variable that holds its path.
+    var: &'static str,
+    /// The major version its `--version` must report.
+    major: &'static str,
+    /// The `cargo install` version requirement, its root, and the build time
+    /// on 2 cores, for the message that says how to get one.
+    install: &'static str,
+    root: &'static str,
+    minutes: u32,
+}
 
-const HOW_TO_GET_ONE: &str = "set WASMTIME_44 to a wasmtime-cli 44 binary, e.g. \
-    `cargo install wasmtime-cli --version 44.0.3 --locked --root /tmp/wt44` \
-    (about 20 minutes on 2 cores), then `WASMTIME_44=/tmp/wt44/bin/wasmtime scripts/host-check`";
+/// wasmtime-cli 44.x: the engine of Spin 4.0.2.
+const WASMTIME_44: OlderWasmtime = OlderWasmtime {
+    var: "WASMTIME_44",
+    major: "44",
+    install: "44.0.3",
+    root: "/tmp/wt44",
+    minutes: 20,
+};
 
-/// Generous bound for any single request on a loaded 2-core machine.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// wasmtime-cli 36.x (36.0.20 measured): the engine of Spin 3.4.
+const WASMTIME_36: OlderWasmtime = OlderWasmtime {
+    var: "WASMTIME_36",
+    major: "36",
+    install: "'~36.0'",
+    root: "/tmp/wt36",
+    minutes: 20,
+};
 
-/// `$WASMTIME_44`, checked to say `wasmtime 44.x`. Panics otherwise: these
-/// checks never pass without it.
+impl OlderWasmtime {
+    fn how_to_get_one(&self) -> String {
+        let OlderWasmtime {
+            var,
+            major,
+            install,
+            root,
+            minutes,
+        } = self;
+        format!(
+            "set {var} to a wasmtime-cli {major} binary, e.g. \
+             `cargo install wasmtime-cli --version {install} --locked --root {root}` \
+             (about {minutes} minutes on 2 cores), then `{var}={root}/bin/wasmtime scripts/host-check`"
+        )
+    }
+
+    /// `$VAR`, checked to say `wasmtime MAJOR.x`. Panics otherwise: these
+    /// checks never pass without it.
+    fn path(&self) -> PathBuf {
+        self.find().unwrap_or_else(|why| panic!("{why}"))
+    }
+
+    fn find(&self) -> Result<PathBuf, String> {
+        let (var, how) = (self.var, self.how_to_get_one());
+        let Some(path) = std::env::var_os(var) else {
+            return Err(format!("{var} is not set: {how}"));
+        };
+        let path = PathBuf::from(path);
+        let out = Command::new(&path)
+            .arg("--version")
+            .output()
+            .map_err(|e| format!("{var}={}: {e}; {how}", path.display()))?;
+        let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let major = version
+            .split_whitespace()
+            .nth(1)
+            .and_then(|v| v.split('.').next());
+        if major != Some(self.major) {
+            return Err(format!(
+                "{var}={} says {version:?}, not wasmtime {}.x: {how}",
+                path.display(),
+                self.major
+            ));
+        }
+        Ok(path)
+    }
+}
+
+/// `$WASMTIME_44`, checked once to say `wasmtime 44.x`.
 fn wasmtime_44() -> PathBuf {
     static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     FOUND
-        .get_or_init(|| {
-            let Some(path) = std::env::var_os("WASMTIME_44") else {
-                return Err(format!("WASMTIME_44 is not set: {HOW_TO_GET_ONE}"));
-            };
-            let path = PathBuf::from(path);
-            let out = Command::new(&path)
-                .arg("--version")
-                .output()
-                .map_err(|e| format!("WASMTIME_44={}: {e}; {HOW_TO_GET_ONE}", path.display()))?;
-            let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            let major = version
-                .split_whitespace()
-                .nth(1)
-                .and_then(|v| v.split('.').next());
-            if major != Some(WASMTIME_44_MAJOR) {
-                return Err(format!(
-                    "WASMTIME_44={} says {version:?}, not wasmtime 44.x: {HOW_TO_GET_ONE}",
-                    path.display()
-                ));
-            }
-            Ok(path)
-        })
+        .get_or_init(|| WASMTIME_44.find())
         .clone()
         .unwrap_or_else(|why| panic!("{why}"))
 }
+
+/// `$WASMTIME_36`, checked to say `wasmtime 36.x`.
+fn wasmtime_36() -> PathBuf {
+    WASMTIME_36.path()
+}
+
+/// Generous bound for any single request on a loaded 2-core machine.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The flags wasmtime 44 needs for a WASI 0.3 component: without `-Sp3` it
 /// links no 0.3 interface, without `-Wcomponent-model-async` it cannot even
@@ -315,6 +376,31 @@ async fn p2_build_serves_on_wasmtime_44() {
     head_304_range_404(&server, &data, what).await;
 }
 
+/// The WASI 0.2 build on wasmtime 36 (plain `-Scli`, the README's 16-page
+/// cap): a 1 MiB file intact, HEAD, 304, Range, 404, and a 64 MiB file intact
+/// under the cap. wasmtime 36 implements WASI 0.2.6 (wasi:http 0.2.6), which
+/// covers the build's `@0.2.6` and `wasi:http/types@0.2.4` imports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p2_build_serves_on_wasmtime_36() {
+    let wasmtime = wasmtime_36();
+    let site = Site::new();
+    let one = site.file("one.bin", MIB);
+    let big = site.file("big.bin", 64 * MIB);
+    let data = std::fs::read(&one).unwrap();
+    let what = "0.2 build on wasmtime 36";
+    let server = Serve::start(serve_command(
+        &wasmtime,
+        &[],
+        host_test::FILESERVER_COMPONENT,
+        &site.root(),
+        MEMORY_CAP,
+        &[],
+    ));
+    download_intact(&server, "/one.bin", &one, what).await;
+    head_304_range_404(&server, &data, what).await;
+    download_intact(&server, "/big.bin", &big, what).await;
+}
+
 /// The known problem the rc build exists for: wasmtime 44 implements WASI 0.3
 /// only as 0.3.0-rc-2026-03-15, and a pre-release matches only itself.
 #[test]
@@ -335,6 +421,40 @@ fn wasi_0_3_2_build_is_refused_by_wasmtime_44() {
             && stderr.contains("matching implementation was not found"),
         "wasmtime 44 refused the 0.3.2 build for another reason:\n{stderr}"
     );
+}
+
+/// wasmtime 36 knows no WASI 0.3 at all: its `serve` has no `-Sp3`, and the
+/// release build leaves the component-model-async feature out, so it cannot
+/// even parse a WASI 0.3 component ("`stream` requires the component model
+/// async feature"; `-Wcomponent-model-async` only gets "support for
+/// component-model-async was disabled at compile-time").
+#[test]
+fn wasi_0_3_builds_are_refused_by_wasmtime_36() {
+    let wasmtime = wasmtime_36();
+    let site = Site::new();
+    for (build, component) in [
+        ("0.3.2 build", host_test::P3_COMPONENT),
+        ("rc build", host_test::P3_RC_COMPONENT),
+    ] {
+        let (ok, stderr) = run_to_exit(serve_command(
+            &wasmtime,
+            &[],
+            component,
+            &site.root(),
+            P3_MEMORY_CAP,
+            &[],
+        ));
+        assert!(!ok, "wasmtime 36 accepted the {build}:\n{stderr}");
+        assert!(
+            stderr.contains("failed to parse WebAssembly module")
+                && stderr.contains("requires the component model async feature"),
+            "wasmtime 36 refused the {build} for another reason:\n{stderr}"
+        );
+        eprintln!(
+            "{build} on wasmtime 36: refused: {}",
+            stderr.lines().take(4).collect::<Vec<_>>().join(" ")
+        );
+    }
 }
 
 /// And the other way round: wasmtime 48 (WASI 0.3.0) refuses the rc build, so

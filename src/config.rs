@@ -95,10 +95,10 @@ impl Default for Settings {
             root: "/".to_string(),
             chunk_size: MAX_CHUNK_SIZE,
             stall_timeout: StallTimeout::Guest(Duration::from_secs(30)),
-            // Measured 1.5-3x faster than splice under wasmtime serve and
-            // host-test (a splice's file read is a spawn_blocking round trip
-            // per chunk on the host); its cost is one more 64 KiB page.
-            // See docs/design.md "Transfer modes".
+            // Faster than splice under wasmtime serve and host-test, whose
+            // file reads for a splice are a spawn_blocking round trip per
+            // chunk on the host; its cost is one more 64 KiB page. The
+            // figures: docs/design.md "Transfer modes".
             transfer: Transfer::Chunked,
             cache_control: None,
             index_file: "index.html".to_string(),

@@ -70,6 +70,48 @@ pub const P3_RC_COMPONENT: &str = concat!(
     "/../target/wasm-components/p3-rc/wasm32-wasip2/release/wasi_fileserver_p3.wasm"
 );
 
+/// Which build of the file server, from the same sources: the WASI 0.2
+/// component (`wasi:http/incoming-handler@0.2.0`, [`FILESERVER_COMPONENT`])
+/// or the WASI 0.3 one (`wasi:http/handler@0.3.x`, [`P3_COMPONENT`]). The
+/// integration tests run every behaviour test on each; the bench measures
+/// each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Build {
+    P2,
+    P3,
+}
+
+impl Build {
+    pub const ALL: [Build; 2] = [Build::P2, Build::P3];
+
+    /// The component's path.
+    pub fn component(self) -> &'static str {
+        match self {
+            Build::P2 => FILESERVER_COMPONENT,
+            Build::P3 => P3_COMPONENT,
+        }
+    }
+
+    /// "p2" or "p3".
+    pub fn label(self) -> &'static str {
+        match self {
+            Build::P2 => "p2",
+            Build::P3 => "p3",
+        }
+    }
+
+    /// How the report ends a response without a body (HEAD, 304, ...). A
+    /// WASIp3 response always has one (its `contents` stream is optional, its
+    /// trailers are not) and wasmtime-wasi-http keeps `none` private: the
+    /// host sees an empty body that finishes.
+    pub fn bodiless(self) -> Outcome {
+        match self {
+            Build::P2 => Outcome::NoBody,
+            Build::P3 => Outcome::Finished,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;

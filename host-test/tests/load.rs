@@ -348,7 +348,7 @@ async fn two_waves(
     assert_eq!(traps, 0, "{build}");
     // Fresh instances are freed after each request, so RSS falls back below
     // the first wave's peak. Shared instances stay in the pool between waves
-    // (RSS 1 s after the first wave is within a few % of its peak), so the
+    // (RSS shortly after the first wave stays close to its peak), so the
     // allocator's few MB of churn in the second wave show on top: a looser
     // RSS bound, and the real leak check is that the second wave reuses the
     // pool rather than growing it (at most `clients` requests are ever in

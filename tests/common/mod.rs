@@ -20,37 +20,11 @@ pub const PAGE: u64 = 64 * KIB;
 /// Both transfer modes: every streaming test runs in each.
 pub const MODES: [&str; 2] = ["chunked", "splice"];
 
-/// The two builds of the file server from the same source: the WASI 0.2
-/// component (`incoming-handler@0.2.0`) and the WASI 0.3 one (`handler@0.3`).
-/// Every integrity, memory, stall, disconnect and conformance test runs
-/// against each.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Build {
-    P2,
-    P3,
-}
-
-pub const BUILDS: [Build; 2] = [Build::P2, Build::P3];
-
-impl Build {
-    pub fn component(self) -> &'static str {
-        match self {
-            Build::P2 => host_test::FILESERVER_COMPONENT,
-            Build::P3 => host_test::P3_COMPONENT,
-        }
-    }
-
-    /// How the report ends a response without a body (HEAD, 304, ...). A
-    /// WASIp3 response always has one (its `contents` stream is optional, its
-    /// trailers are not) and wasmtime-wasi-http keeps `none` private: the
-    /// host sees an empty body that finishes.
-    pub fn bodiless(self) -> host_test::Outcome {
-        match self {
-            Build::P2 => host_test::Outcome::NoBody,
-            Build::P3 => host_test::Outcome::Finished,
-        }
-    }
-}
+/// Both builds of the file server (`host_test::Build`): every integrity,
+/// memory, stall, disconnect, conformance and behaviour test runs against
+/// each.
+pub use host_test::Build;
+pub const BUILDS: [Build; 2] = Build::ALL;
 
 /// A build, a name for how its body travels, and the settings that make it so.
 pub type BodyPath = (Build, &'static str, Vec<(&'static str, &'static str)>);

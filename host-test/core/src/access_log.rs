@@ -1,6 +1,7 @@
 //! `serve`'s log: one line per request on stderr, gathered in memory and
 //! written at most every `FLUSH_EVERY` (one write for many requests: a write
-//! per request costs a tenth of the small-file request rate).
+//! per request is a syscall per request, a visible share of the cost of a
+//! small file's request).
 
 use std::fmt::Write as _;
 use std::io::Write as _;

@@ -13,8 +13,15 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpSocket, TcpStream};
 
+use super::site::MIB;
+
 /// Largest response head accepted.
 const MAX_HEAD: usize = 64 * 1024;
+
+/// The slow client's pace.
+pub const SLOW_RATE: u64 = MIB;
+/// The slow client's `SO_RCVBUF`, so the server can only run a little ahead.
+pub const SLOW_RECEIVE_BUFFER: u32 = 64 * 1024;
 
 /// Opens a connection; `receive_buffer` sets `SO_RCVBUF` before connecting
 /// (the kernel doubles it and applies its minimum).
@@ -173,6 +180,29 @@ pub struct SlowDownload {
     pub complete: bool,
     /// From the start of the connect to the end (complete, or the client left).
     pub elapsed: Duration,
+}
+
+/// The bench's slow client: `download_slowly` at `SLOW_RATE` with a
+/// `SLOW_RECEIVE_BUFFER`, leaving after `limit`; `Err` when it has not ended
+/// `grace` after that, failed, or got another status than 200.
+pub async fn slow_client(
+    addr: SocketAddr,
+    target: &str,
+    limit: Duration,
+    grace: Duration,
+) -> anyhow::Result<SlowDownload> {
+    use anyhow::Context as _;
+    let download = download_slowly(addr, target, SLOW_RATE, SLOW_RECEIVE_BUFFER, limit);
+    let download = tokio::time::timeout(limit + grace, download)
+        .await
+        .with_context(|| format!("GET {target} (slow) did not end"))?
+        .with_context(|| format!("GET {target} (slow)"))?;
+    anyhow::ensure!(
+        download.status == 200,
+        "GET {target} (slow): status {}",
+        download.status
+    );
+    Ok(download)
 }
 
 /// GET `target` and read it at about `bytes_per_second`, in 10 ms ticks, with

@@ -2,9 +2,9 @@
 
 use serde_json::{json, Value};
 
+use super::bench_report::{BenchReport, Ratios};
 use super::memory_timeline::Timeline;
 use super::process_memory::ProcessMemory;
-use super::report::{Ratios, Report};
 use super::results::Row;
 
 fn memory_json(memory: &ProcessMemory) -> Value {
@@ -49,7 +49,7 @@ fn row_json(row: &Row, ratios: Ratios) -> Value {
     })
 }
 
-pub fn to_json(report: &Report, timeline: Option<&Timeline>) -> Value {
+pub fn to_json(report: &BenchReport, timeline: Option<&Timeline>) -> Value {
     json!({
         "quick": report.quick,
         "settings": report

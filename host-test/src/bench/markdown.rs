@@ -3,11 +3,11 @@
 
 use std::fmt::Write as _;
 
+use super::bench_report::BenchReport;
 use super::labels::{peak_label, signed_bytes_label};
-use super::report::Report;
 use super::site::size_label;
 
-pub fn markdown(report: &Report) -> String {
+pub fn markdown(report: &BenchReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -15,11 +15,12 @@
 
 use std::time::Duration;
 
-use anyhow::{ensure, Context as _};
+use anyhow::Context as _;
+use host_test::Build;
 use tokio::task::JoinSet;
 
 use super::clients;
-use super::plan::{self, file_for, Build, Mode, ServerSpec, TimelinePlan};
+use super::schedule::{file_for, Mode, ServerSpec, TimelineSchedule};
 use super::server_process::{Launch, ServerProcess};
 use super::site::Site;
 
@@ -55,7 +56,7 @@ pub fn servers() -> Vec<ServerSpec> {
     servers
 }
 
-pub async fn measure(site: &Site, timeline: &TimelinePlan) -> anyhow::Result<Timeline> {
+pub async fn measure(site: &Site, timeline: &TimelineSchedule) -> anyhow::Result<Timeline> {
     // All servers at once: the slow clients barely use the CPU.
     let specs = servers();
     let mut servers = Vec::new();
@@ -74,17 +75,8 @@ pub async fn measure(site: &Site, timeline: &TimelinePlan) -> anyhow::Result<Tim
             let (addr, limit) = (server.addr, *limit);
             let target = format!("{target}?cut={cut}");
             downloads.spawn(async move {
-                let download = tokio::time::timeout(
-                    limit + Duration::from_secs(30),
-                    clients::download_slowly(
-                        addr,
-                        &target,
-                        plan::SLOW_RATE,
-                        plan::SLOW_RECEIVE_BUFFER,
-                        limit,
-                    ),
-                )
-                .await;
+                let download =
+                    clients::slow_client(addr, &target, limit, Duration::from_secs(30)).await;
                 (server_index, target, download)
             });
         }
@@ -92,14 +84,7 @@ pub async fn measure(site: &Site, timeline: &TimelinePlan) -> anyhow::Result<Tim
     let mut finished = Vec::new();
     while let Some(joined) = downloads.join_next().await {
         let (server_index, target, download) = joined.context("a slow client panicked")?;
-        let download = download
-            .with_context(|| format!("GET {target} did not end"))?
-            .with_context(|| format!("GET {target}"))?;
-        ensure!(
-            download.status == 200,
-            "GET {target}: status {}",
-            download.status
-        );
+        let download = download?;
         finished.push((server_index, target, download));
     }
 
@@ -138,7 +123,7 @@ pub async fn measure(site: &Site, timeline: &TimelinePlan) -> anyhow::Result<Tim
     }
     Ok(Timeline {
         size: timeline.size,
-        rate: plan::SLOW_RATE,
+        rate: clients::SLOW_RATE,
         series,
     })
 }

@@ -9,17 +9,18 @@
 //! linear memory comes from the per-request lines `host-test serve` logs on
 //! stderr (its ResourceLimiter's peak).
 //!
-//! - `plan`: which servers run which tasks (the full run and `--quick`)
+//! - `schedule`: which servers run which tasks (the full run and `--quick`)
 //! - `scenarios`: how each task is measured
 //! - `memory_timeline`: the measurement behind `--plot`; `plot` draws it
 //! - `peers`: nginx and Go's http.FileServer, the real baselines
 //! - `clients`, `server_process`, `request_log`, `process_memory`,
 //!   `native_baseline`, `site`: the parts they use
-//! - `results` (one row's figures), `report` (rows, ratios, targets),
+//! - `results` (one row's figures), `bench_report` (rows, ratios, targets),
 //!   `labels`, then how they are printed: `markdown` (with `peer_table`: the
 //!   README default against nginx and Go, `side_by_side`: p2 against p3) and
 //!   `json`
 
+mod bench_report;
 mod clients;
 mod json;
 mod labels;
@@ -30,14 +31,13 @@ mod open_files_limit;
 mod options;
 mod peer_table;
 mod peers;
-mod plan;
 mod plot;
 mod process_memory;
 mod progress;
-mod report;
 mod request_log;
 mod results;
 mod scenarios;
+mod schedule;
 mod server_process;
 mod side_by_side;
 mod site;
@@ -84,16 +84,16 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
     // in the server (a socket and an open file each); children inherit this.
     let open_files = open_files_limit::raise_to_hard_limit()
         .context("raising the open-files limit (RLIMIT_NOFILE)")?;
-    let mut plan = plan::plan(options.quick);
+    let mut schedule = schedule::schedule(options.quick);
     if let Some(text) = &options.only {
-        plan = plan.only(text);
+        schedule = schedule.only(text);
     }
     // Each stalled connection takes a socket here, and a socket and an open
     // file in the server; runs that want more hold what fits, and say so.
     let limits = scenarios::Limits {
         stalled_connections: u32::try_from(open_files.saturating_sub(256) / 2).unwrap_or(u32::MAX),
     };
-    let needed = u64::from(plan.max_connections().min(1000)) * 2 + 256;
+    let needed = u64::from(schedule.max_connections().min(1000)) * 2 + 256;
     if open_files < needed {
         anyhow::bail!(
             "the open-files limit is {open_files}, {needed} are needed; raise it (ulimit -Hn)"
@@ -101,7 +101,7 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
     }
 
     let mut progress = Progress::new(
-        plan.task_count()
+        schedule.task_count()
             + usize::from(options.plot.is_some())
             + if options.stall_plot.is_some() {
                 stall_curve::servers().len()
@@ -117,12 +117,12 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
             .unwrap_or(&std::env::temp_dir())
             .display()
     ));
-    let mut files = plan.site_files();
+    let mut files = schedule.site_files();
     if options.stall_plot.is_some() {
         for file in [
-            plan::file_for(site::GIB, false),
-            plan::file_for(stall_curve::NAIVE_FILE, false),
-            plan::file_for(site::KIB, true),
+            schedule::file_for(site::GIB, false),
+            schedule::file_for(stall_curve::NAIVE_FILE, false),
+            schedule::file_for(site::KIB, true),
         ] {
             if !files.contains(&file) {
                 files.push(file);
@@ -142,11 +142,11 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
         progress.note(&format!("{peer}: {what}"));
     }
 
-    let rows = scenarios::run(&plan, &site, &peers, limits, &mut progress).await;
+    let rows = scenarios::run(&schedule, &site, &peers, limits, &mut progress).await;
     let timeline = match &options.plot {
         Some(_) => {
             progress.begin("linear memory over time: one slow download, cut at growing times");
-            Some(memory_timeline::measure(&site, &plan.timeline).await)
+            Some(memory_timeline::measure(&site, &schedule.timeline).await)
         }
         None => None,
     };
@@ -158,7 +158,7 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
         None => None,
     };
 
-    let report = report::Report::new(&plan, rows, open_files, peers.describe());
+    let report = bench_report::BenchReport::new(&schedule, rows, open_files, peers.describe());
     print!("{}", markdown::markdown(&report));
     if let Some(path) = &options.json {
         let json = json::to_json(&report, timeline.as_ref().and_then(|t| t.as_ref().ok()));

@@ -1,14 +1,14 @@
 //! The README's server against the peers: one line per measurement the
-//! issue names (memory per stalled client at 1,000 and at the most the
-//! machine allows, 1 KiB requests/s, the 512 MiB download), one column per
-//! server, and the default's ratios to nginx and Go.
+//! default is judged on (memory per stalled client at 1,000 and at the most
+//! the machine allows, 1 KiB requests/s, the 512 MiB download), one column
+//! per server, and the default's ratios to nginx and Go.
 
 use std::fmt::Write as _;
 
+use super::bench_report::BenchReport;
 use super::labels::signed_bytes_label;
-use super::plan::{Mode, ServerSpec, PEERS_AND_DEFAULT};
-use super::report::Report;
 use super::results::{Client, Row};
+use super::schedule::{Mode, ServerSpec, PEERS_AND_DEFAULT};
 use super::site::{size_label, KIB, MIB};
 
 /// One line: how to find its rows, and how to print their figure.
@@ -18,7 +18,7 @@ struct Line {
     figure: fn(&Row) -> Option<String>,
 }
 
-fn lines(report: &Report) -> Vec<Line> {
+fn lines(report: &BenchReport) -> Vec<Line> {
     let mut stalled: Vec<u32> = report
         .rows
         .iter()
@@ -52,7 +52,7 @@ fn lines(report: &Report) -> Vec<Line> {
     lines
 }
 
-pub fn markdown(report: &Report) -> String {
+pub fn markdown(report: &BenchReport) -> String {
     let servers: Vec<ServerSpec> = PEERS_AND_DEFAULT.map(ServerSpec::plain).to_vec();
     if !report.rows.iter().any(|row| servers.contains(&row.server)) {
         return String::new();

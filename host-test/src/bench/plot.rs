@@ -6,12 +6,13 @@
 use std::path::Path;
 
 use anyhow::anyhow;
+use host_test::Build;
 use plotters::coord::combinators::{BindKeyPoints as _, IntoLogRange as _};
 use plotters::prelude::*;
 
 use super::labels::bytes_label;
 use super::memory_timeline::Timeline;
-use super::plan::{Build, Mode};
+use super::schedule::Mode;
 use super::site::{size_label, KIB};
 
 const SIZE: (u32, u32) = (960, 560);

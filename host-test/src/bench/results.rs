@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use super::plan::ServerSpec;
 use super::process_memory::ProcessMemory;
 use super::request_log::LogEntry;
+use super::schedule::ServerSpec;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Client {

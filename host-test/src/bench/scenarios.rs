@@ -1,4 +1,4 @@
-//! How each task of the plan is measured, against a server process started
+//! How each task of the schedule is measured, against a server process started
 //! per session. A task that fails becomes a row saying why; the others go on.
 
 use std::time::{Duration, Instant};
@@ -10,11 +10,11 @@ use tokio::time::timeout;
 use super::clients;
 use super::labels::bytes_label;
 use super::peers::Peers;
-use super::plan::{self, file_for, Plan, ServerSpec, Task};
 use super::process_memory::ProcessMemory;
 use super::progress::Progress;
 use super::request_log::LogEntry;
 use super::results::{median, Client, HostMemory, PeakLinear, Row};
+use super::schedule::{file_for, Schedule, ServerSpec, Task};
 use super::server_process::ServerProcess;
 use super::site::{Site, GIB, KIB, MIB};
 
@@ -37,14 +37,14 @@ pub struct Limits {
 }
 
 pub async fn run(
-    plan: &Plan,
+    schedule: &Schedule,
     site: &Site,
     peers: &Peers,
     limits: Limits,
     progress: &mut Progress,
 ) -> Vec<Row> {
     let mut rows = Vec::new();
-    for session in &plan.sessions {
+    for session in &schedule.sessions {
         let launch = match session.server.launch(&site.dir(), peers) {
             Ok(launch) => launch,
             Err(why) => {
@@ -230,31 +230,14 @@ async fn slow(
         let target = file_for(size, false).url_path();
         let addr = server.addr;
         downloads.spawn(async move {
-            let download = timeout(
-                limit + DOWNLOAD_TIMEOUT,
-                clients::download_slowly(
-                    addr,
-                    &target,
-                    plan::SLOW_RATE,
-                    plan::SLOW_RECEIVE_BUFFER,
-                    limit,
-                ),
-            )
-            .await;
+            let download = clients::slow_client(addr, &target, limit, DOWNLOAD_TIMEOUT).await;
             (index, target, download)
         });
     }
     let mut targets = vec![String::new(); sizes.len()];
     while let Some(joined) = downloads.join_next().await {
         let (index, target, download) = joined.context("a slow client panicked")?;
-        let download = download
-            .with_context(|| format!("GET {target} (slow) did not end"))?
-            .with_context(|| format!("GET {target} (slow)"))?;
-        ensure!(
-            download.status == 200,
-            "GET {target} (slow): status {}",
-            download.status
-        );
+        let download = download?;
         let seconds = download.elapsed.as_secs_f64();
         rows[index].result = if download.complete {
             format!("whole file in {seconds:.1} s")

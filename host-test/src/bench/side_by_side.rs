@@ -5,10 +5,12 @@
 
 use std::fmt::Write as _;
 
+use host_test::Build;
+
+use super::bench_report::BenchReport;
 use super::labels::{peak_label, signed_bytes_label};
-use super::plan::{Build, Mode, ServerSpec};
-use super::report::Report;
 use super::results::{Client, Row};
+use super::schedule::{Mode, ServerSpec};
 use super::site::size_label;
 
 const MODES: [Mode; 2] = [Mode::Chunked, Mode::Splice];
@@ -45,7 +47,7 @@ impl LineKey {
     }
 }
 
-pub fn markdown(report: &Report) -> String {
+pub fn markdown(report: &BenchReport) -> String {
     let columns: Vec<(Mode, Build)> = MODES
         .iter()
         .flat_map(|&mode| Build::ALL.map(|build| (mode, build)))
@@ -156,7 +158,7 @@ mod tests {
             row(chunked.on(Build::P3), 250.0, 128 * 1024),
             row(ServerSpec::plain(Mode::Naive), 100.0, 2 * MIB),
         ];
-        let report = Report::new(&crate::bench::plan::plan(true), rows, 0, Vec::new());
+        let report = BenchReport::new(&crate::bench::schedule::schedule(true), rows, 0, Vec::new());
         let table = markdown(&report);
         assert!(
             table.contains(

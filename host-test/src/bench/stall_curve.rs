@@ -14,8 +14,8 @@ use tokio::time::timeout;
 
 use super::clients;
 use super::peers::Peers;
-use super::plan::{file_for, Mode, ServerSpec};
 use super::progress::Progress;
+use super::schedule::{file_for, Mode, ServerSpec};
 use super::server_process::ServerProcess;
 use super::site::{Site, GIB, KIB, MIB};
 

@@ -7,7 +7,7 @@ use anyhow::anyhow;
 use plotters::coord::combinators::IntoLogRange as _;
 use plotters::prelude::*;
 
-use super::plan::Mode;
+use super::schedule::Mode;
 use super::site::MIB;
 use super::stall_curve::{Curve, NAIVE_FILE};
 

@@ -3,31 +3,33 @@
 //! measured with. `markdown.rs` and `json.rs` print it.
 
 use super::labels::{bytes_label, signed_bytes_label};
-use super::plan::{self, Build, Mode, Plan, ServerSpec};
+use host_test::Build;
+
 use super::results::{Client, Row};
+use super::schedule::{self, Mode, Schedule, ServerSpec};
 use super::site::{GIB, KIB};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Verdict {
+pub enum TargetVerdict {
     Met,
     Missed,
     NotMeasured,
 }
 
-impl Verdict {
+impl TargetVerdict {
     pub fn label(self) -> &'static str {
         match self {
-            Verdict::Met => "met",
-            Verdict::Missed => "missed",
-            Verdict::NotMeasured => "not measured",
+            TargetVerdict::Met => "met",
+            TargetVerdict::Missed => "missed",
+            TargetVerdict::NotMeasured => "not measured",
         }
     }
 
     fn judge(met: bool) -> Self {
         if met {
-            Verdict::Met
+            TargetVerdict::Met
         } else {
-            Verdict::Missed
+            TargetVerdict::Missed
         }
     }
 }
@@ -36,10 +38,10 @@ pub struct Target {
     pub name: String,
     pub goal: String,
     pub measured: String,
-    pub verdict: Verdict,
+    pub verdict: TargetVerdict,
 }
 
-pub struct Report {
+pub struct BenchReport {
     pub quick: bool,
     pub rows: Vec<Row>,
     /// Per row: its figures divided by the baselines' (see `Ratios`).
@@ -48,8 +50,13 @@ pub struct Report {
     pub settings: Vec<(String, String)>,
 }
 
-impl Report {
-    pub fn new(plan: &Plan, rows: Vec<Row>, open_files: u64, peers: Vec<(String, String)>) -> Self {
+impl BenchReport {
+    pub fn new(
+        schedule: &Schedule,
+        rows: Vec<Row>,
+        open_files: u64,
+        peers: Vec<(String, String)>,
+    ) -> Self {
         let ratios = rows
             .iter()
             .map(|row| Ratios {
@@ -58,10 +65,10 @@ impl Report {
                 go: ratio_to(row, &rows, Mode::Go),
             })
             .collect();
-        let mut settings = settings(plan, open_files);
+        let mut settings = settings(schedule, open_files);
         settings.extend(peers);
         let mut report = Self {
-            quick: plan.quick,
+            quick: schedule.quick,
             rows,
             ratios,
             targets: Vec::new(),
@@ -111,7 +118,7 @@ fn ratio_to(row: &Row, rows: &[Row], baseline: Mode) -> Option<f64> {
 
 /// The largest peak linear memory over the rows of `mode` on `build`
 /// (without a cap), and how many requests it covers.
-fn max_peak(report: &Report, mode: Mode, build: Build) -> Option<(u64, usize)> {
+fn max_peak(report: &BenchReport, mode: Mode, build: Build) -> Option<(u64, usize)> {
     let peaks: Vec<(u64, usize)> = report
         .rows
         .iter()
@@ -124,13 +131,10 @@ fn max_peak(report: &Report, mode: Mode, build: Build) -> Option<(u64, usize)> {
     Some((max, peaks.iter().map(|(_, n)| n).sum()))
 }
 
-/// The issue's targets, judged for each build (they were set for p2; the p3
-/// verdicts say how the 0.3 build compares against the same goals).
-/// The README default's targets against the peers (the host-cost issue):
-/// memory per stalled client at most Go's (40 KiB the target), 1 KiB
-/// requests/s at least Go's (0.5 x nginx the target), large downloads at
-/// least 0.95 x nginx.
-fn default_targets(report: &Report) -> Vec<Target> {
+/// The README default's targets against the peers: memory per stalled
+/// client at most Go's (40 KiB the target), 1 KiB requests/s at least Go's
+/// (0.5 x nginx the target), large downloads at least 0.95 x nginx.
+fn default_targets(report: &BenchReport) -> Vec<Target> {
     let default = ServerSpec::plain(Mode::Default);
     let find = |client: Client, size: u64, connections: Option<u32>| {
         report.rows.iter().zip(&report.ratios).find(|(row, _)| {
@@ -164,7 +168,7 @@ fn default_targets(report: &Report) -> Vec<Target> {
                             .nginx
                             .map_or(String::new(), |r| format!(", {r:.2} x nginx"))
                     ),
-                    verdict: Verdict::judge(to_go <= 1.0),
+                    verdict: TargetVerdict::judge(to_go <= 1.0),
                 },
                 _ => not_measured(name, "no figure for the default or Go (see the rows)"),
             },
@@ -183,14 +187,14 @@ fn default_targets(report: &Report) -> Vec<Target> {
                         .nginx
                         .map_or(String::new(), |r| format!(", {r:.2} x nginx"))
                 ),
-                verdict: Verdict::judge(to_go >= 1.0),
+                verdict: TargetVerdict::judge(to_go >= 1.0),
             },
             _ => not_measured(name, "no figure for the default or Go"),
         },
         None => not_measured(name, "no row"),
     });
     let name = "README default with 50 site rules: 1 KiB requests/s".to_string();
-    let with_rules = plan::with_site_rules(Mode::Default);
+    let with_rules = schedule::with_site_rules(Mode::Default);
     let rate_of = |spec: &ServerSpec| {
         report
             .rows
@@ -203,7 +207,7 @@ fn default_targets(report: &Report) -> Vec<Target> {
             name,
             goal: ">= 0.8 x without rules".into(),
             measured: format!("{rules:.0}/s ({:.2} x without rules)", rules / plain),
-            verdict: Verdict::judge(rules / plain >= 0.8),
+            verdict: TargetVerdict::judge(rules / plain >= 0.8),
         },
         _ => not_measured(name, "no figure with or without rules"),
     });
@@ -215,7 +219,7 @@ fn default_targets(report: &Report) -> Vec<Target> {
                     name,
                     goal: ">= 0.95 x nginx".into(),
                     measured: format!("{speed:.0} MB/s ({to_nginx:.2} x nginx)"),
-                    verdict: Verdict::judge(to_nginx >= 0.95),
+                    verdict: TargetVerdict::judge(to_nginx >= 0.95),
                 },
                 _ => not_measured(name, "no figure for the default or nginx"),
             },
@@ -225,7 +229,12 @@ fn default_targets(report: &Report) -> Vec<Target> {
     targets
 }
 
-fn targets(report: &Report) -> Vec<Target> {
+/// Every target the bench judges (the table under "Targets" in
+/// docs/benchmarks.md): the default's against the peers, then the
+/// fileserver's linear memory, host memory, throughput and request rate,
+/// judged for each build (the goals were set for p2; the p3 verdicts say how
+/// the 0.3 build compares against the same goals).
+fn targets(report: &BenchReport) -> Vec<Target> {
     let mut targets = default_targets(report);
     for (mode, pages) in [(Mode::Splice, 1), (Mode::Chunked, 2)] {
         for build in Build::ALL {
@@ -239,7 +248,7 @@ fn targets(report: &Report) -> Vec<Target> {
                         bytes_label(limit)
                     ),
                     measured: format!("at most {} over {requests} requests", bytes_label(peak)),
-                    verdict: Verdict::judge(peak <= limit),
+                    verdict: TargetVerdict::judge(peak <= limit),
                 },
                 None => not_measured(name, "no rows"),
             });
@@ -254,7 +263,7 @@ fn targets(report: &Report) -> Vec<Target> {
         .chain(
             modes
                 .into_iter()
-                .map(|mode| ServerSpec::with_chunk_size(mode, plan::TUNED_CHUNK_SIZE)),
+                .map(|mode| ServerSpec::with_chunk_size(mode, schedule::TUNED_CHUNK_SIZE)),
         )
         .flat_map(|spec| Build::ALL.map(|build| spec.clone().on(build)))
         .collect();
@@ -290,9 +299,9 @@ fn targets(report: &Report) -> Vec<Target> {
                     goal,
                     measured: format!("{} at {most} connections{native}", signed_bytes_label(per)),
                     verdict: if most >= 1000 {
-                        Verdict::judge(per <= 128 * KIB as i64)
+                        TargetVerdict::judge(per <= 128 * KIB as i64)
                     } else {
-                        Verdict::NotMeasured
+                        TargetVerdict::NotMeasured
                     },
                 });
             }
@@ -315,7 +324,7 @@ fn targets(report: &Report) -> Vec<Target> {
                 name,
                 goal: ">= 0.95 x native".into(),
                 measured: format!("{ratio:.2} x native"),
-                verdict: Verdict::judge(ratio >= 0.95),
+                verdict: TargetVerdict::judge(ratio >= 0.95),
             },
             None => not_measured(name, "no 1 GiB run (--quick)"),
         });
@@ -328,7 +337,7 @@ fn targets(report: &Report) -> Vec<Target> {
                 build.label()
             );
             let spec = ServerSpec {
-                reuse: reuse.then_some(plan::REUSE_COUNT),
+                reuse: reuse.then_some(schedule::REUSE_COUNT),
                 ..ServerSpec::plain(Mode::Chunked)
             }
             .on(build);
@@ -337,7 +346,7 @@ fn targets(report: &Report) -> Vec<Target> {
                     name,
                     goal: format!(">= {goal} x native"),
                     measured: format!("{ratio:.2} x native ({})", spec.mode.label()),
-                    verdict: Verdict::judge(ratio >= goal),
+                    verdict: TargetVerdict::judge(ratio >= goal),
                 },
                 None => not_measured(name, "no figure (see the table)"),
             });
@@ -351,17 +360,17 @@ fn not_measured(name: String, why: &str) -> Target {
         name,
         goal: String::new(),
         measured: why.to_string(),
-        verdict: Verdict::NotMeasured,
+        verdict: TargetVerdict::NotMeasured,
     }
 }
 
-fn settings(plan: &Plan, open_files: u64) -> Vec<(String, String)> {
-    let rate_connections = plan
+fn settings(schedule: &Schedule, open_files: u64) -> Vec<(String, String)> {
+    let rate_connections = schedule
         .sessions
         .iter()
         .flat_map(|s| &s.tasks)
         .find_map(|task| match task {
-            plan::Task::Rate { connections, .. } => Some(*connections),
+            schedule::Task::Rate { connections, .. } => Some(*connections),
             _ => None,
         })
         .unwrap_or(0);
@@ -381,7 +390,7 @@ fn settings(plan: &Plan, open_files: u64) -> Vec<(String, String)> {
                 bytes_label(host_test::serve::MAX_BUF_SIZE as u64),
                 host_test::config::DEFAULT_BODY_BUFFER_CHUNKS,
                 bytes_label(host_test::config::DEFAULT_BODY_CHUNK_SIZE as u64),
-                plan::REUSE_COUNT,
+                schedule::REUSE_COUNT,
             ),
         ),
         (
@@ -390,7 +399,7 @@ fn settings(plan: &Plan, open_files: u64) -> Vec<(String, String)> {
                 "p2: host_test::FILESERVER_COMPONENT (wasi:http/incoming-handler@0.2.0), \
                  p3: host_test::P3_COMPONENT (wasi:http/handler@0.3.2), naive: p2 only; \
                  TRANSFER chunked|splice, default CHUNK_SIZE, STALL_TIMEOUT {}",
-                plan::STALL_TIMEOUT
+                schedule::STALL_TIMEOUT
             ),
         ),
         (
@@ -406,8 +415,8 @@ fn settings(plan: &Plan, open_files: u64) -> Vec<(String, String)> {
                 "full speed: new connection per download, MB/s and TTFB are medians; \
                  slow: {} per second, SO_RCVBUF {}; stalled: SO_RCVBUF {}, read {} of the body, \
                  then stop; request loops: {rate_connections} keep-alive connections",
-                bytes_label(plan::SLOW_RATE),
-                bytes_label(plan::SLOW_RECEIVE_BUFFER as u64),
+                bytes_label(super::clients::SLOW_RATE),
+                bytes_label(super::clients::SLOW_RECEIVE_BUFFER as u64),
                 bytes_label(super::clients::STALLED_RECEIVE_BUFFER as u64),
                 bytes_label(super::clients::STALLED_READ),
             ),

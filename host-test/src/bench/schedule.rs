@@ -1,6 +1,7 @@
 //! What the bench runs: which servers, and which tasks each one serves. The
-//! full run covers every figure of the issue; `--quick` a subset that runs in
-//! under a minute. Every fileserver server (chunked, splice, their variants)
+//! full run measures every figure that docs/benchmarks.md reports and every
+//! target `bench_report` judges; `--quick` a subset that runs in under a
+//! minute. Every fileserver server (chunked, splice, their variants)
 //! runs on both builds, p2 and p3, with the same tasks; the naive fixture is
 //! p2 only.
 //!
@@ -12,6 +13,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
+use host_test::Build;
+
 use super::peers::Peers;
 use super::server_process::Launch;
 use super::site::{Content, SiteFile, GIB, KIB, MIB};
@@ -22,10 +25,6 @@ use super::site_rules;
 pub const STALL_TIMEOUT: &str = "600s";
 /// The default server's `--write-timeout` in the bench (see `args`).
 pub const DEFAULT_MODE_WRITE_TIMEOUT: &str = "600s";
-/// The slow client's pace.
-pub const SLOW_RATE: u64 = MIB;
-/// The slow client's `SO_RCVBUF`, so the server can only run a little ahead.
-pub const SLOW_RECEIVE_BUFFER: u32 = 64 * 1024;
 /// `--reuse` for the reused-instance request rate.
 pub const REUSE_COUNT: u32 = 1000;
 /// The guest `CHUNK_SIZE` of the tuned variant (the full run measures both).
@@ -74,26 +73,6 @@ impl Mode {
     /// is a 0.2 component only).
     pub fn has_p3(self) -> bool {
         matches!(self, Mode::Chunked | Mode::Splice)
-    }
-}
-
-/// Which build of the fileserver a server runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Build {
-    /// `host_test::FILESERVER_COMPONENT`, `wasi:http/incoming-handler@0.2.0`.
-    P2,
-    /// `host_test::P3_COMPONENT`, `wasi:http/handler@0.3.2`.
-    P3,
-}
-
-impl Build {
-    pub const ALL: [Build; 2] = [Build::P2, Build::P3];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Build::P2 => "p2",
-            Build::P3 => "p3",
-        }
     }
 }
 
@@ -194,8 +173,7 @@ impl ServerSpec {
                 return args;
             }
             (Mode::Naive, _) => host_test::NAIVE_COMPONENT,
-            (Mode::Chunked | Mode::Splice, Build::P2) => host_test::FILESERVER_COMPONENT,
-            (Mode::Chunked | Mode::Splice, Build::P3) => host_test::P3_COMPONENT,
+            (Mode::Chunked | Mode::Splice, build) => build.component(),
         };
         args.extend(["--component".into(), component.into()]);
         match self.mode {
@@ -274,7 +252,7 @@ pub enum Task {
     /// Sequential downloads of a real file, each on a new connection, read as
     /// fast as they come: throughput, time to first byte, peak linear memory.
     FullSpeed { size: u64, repetitions: u32 },
-    /// One slow client (`SLOW_RATE`) per size, all at once, each leaving after
+    /// One slow client (`clients::SLOW_RATE`) per size, all at once, each leaving after
     /// `limit` (or at the end of its file): peak linear memory.
     Slow { sizes: Vec<u64>, limit: Duration },
     /// `connections` keep-alive loops of GETs for `duration`: requests/s.
@@ -334,7 +312,7 @@ pub struct Session {
 /// What `--plot` measures: one slow download of `size` per mode, repeated
 /// with the client leaving at each of `cuts` (and once at the end).
 #[derive(Clone, Debug)]
-pub struct TimelinePlan {
+pub struct TimelineSchedule {
     pub size: u64,
     pub cuts: Vec<Duration>,
     /// Bound on the download that runs to the end.
@@ -342,10 +320,10 @@ pub struct TimelinePlan {
 }
 
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub struct Schedule {
     pub quick: bool,
     pub sessions: Vec<Session>,
-    pub timeline: TimelinePlan,
+    pub timeline: TimelineSchedule,
 }
 
 /// The file a task reads: real bytes for throughput and request rates (and
@@ -359,11 +337,11 @@ pub fn file_for(size: u64, for_throughput: bool) -> SiteFile {
     SiteFile { size, content }
 }
 
-pub fn plan(quick: bool) -> Plan {
+pub fn schedule(quick: bool) -> Schedule {
     if quick {
-        quick_plan()
+        quick_schedule()
     } else {
-        full_plan()
+        full_schedule()
     }
 }
 
@@ -403,6 +381,19 @@ fn reused(mode: Mode) -> ServerSpec {
     }
 }
 
+/// The servers measured for their request rate alone: the chunked server
+/// with reused instances on each build, and the README's server with site
+/// rules.
+fn rate_only(rate: &Task) -> impl Iterator<Item = Session> + '_ {
+    fileserver(&[Mode::Chunked], reused)
+        .into_iter()
+        .chain([with_site_rules(Mode::Default)])
+        .map(|server| Session {
+            server,
+            tasks: vec![rate.clone()],
+        })
+}
+
 /// The README's server pointed at the realistic rule files.
 pub fn with_site_rules(mode: Mode) -> ServerSpec {
     ServerSpec {
@@ -411,7 +402,7 @@ pub fn with_site_rules(mode: Mode) -> ServerSpec {
     }
 }
 
-fn full_plan() -> Plan {
+fn full_schedule() -> Schedule {
     let all_sizes = [
         (KIB, 30),
         (MIB, 10),
@@ -460,16 +451,7 @@ fn full_plan() -> Plan {
             .concat(),
         });
     }
-    for server in fileserver(&[Mode::Chunked], reused) {
-        sessions.push(Session {
-            server,
-            tasks: vec![rate.clone()],
-        });
-    }
-    sessions.push(Session {
-        server: with_site_rules(Mode::Default),
-        tasks: vec![rate.clone()],
-    });
+    sessions.extend(rate_only(&rate));
     sessions.push(Session {
         server: ServerSpec::plain(Mode::Naive),
         tasks: [full_speed(&naive_sizes), vec![slow(&[KIB, MIB, 64 * MIB])]].concat(),
@@ -522,10 +504,10 @@ fn full_plan() -> Plan {
         },
         tasks: vec![Task::Capped { size: GIB }],
     });
-    Plan {
+    Schedule {
         quick: false,
         sessions,
-        timeline: TimelinePlan {
+        timeline: TimelineSchedule {
             size: 16 * MIB,
             cuts: [
                 0.0, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0,
@@ -538,7 +520,7 @@ fn full_plan() -> Plan {
     }
 }
 
-fn quick_plan() -> Plan {
+fn quick_schedule() -> Schedule {
     let sizes = [(KIB, 10), (MIB, 5), (64 * MIB, 2)];
     let rate = Task::Rate {
         size: KIB,
@@ -566,16 +548,7 @@ fn quick_plan() -> Plan {
             tasks: [full_speed(&sizes), vec![slow.clone(), rate.clone()]].concat(),
         });
     }
-    for server in fileserver(&[Mode::Chunked], reused) {
-        sessions.push(Session {
-            server,
-            tasks: vec![rate.clone()],
-        });
-    }
-    sessions.push(Session {
-        server: with_site_rules(Mode::Default),
-        tasks: vec![rate.clone()],
-    });
+    sessions.extend(rate_only(&rate));
     sessions.push(Session {
         server: ServerSpec::plain(Mode::Naive),
         tasks: full_speed(&[(KIB, 5), (MIB, 3), (64 * MIB, 1)]),
@@ -604,10 +577,10 @@ fn quick_plan() -> Plan {
         },
         tasks: vec![Task::Capped { size: 64 * MIB }],
     });
-    Plan {
+    Schedule {
         quick: true,
         sessions,
-        timeline: TimelinePlan {
+        timeline: TimelineSchedule {
             size: 4 * MIB,
             cuts: [0.0, 0.5, 1.0, 2.0].into_iter().map(secs).collect(),
             whole_limit: secs(20.0),
@@ -615,7 +588,7 @@ fn quick_plan() -> Plan {
     }
 }
 
-impl Plan {
+impl Schedule {
     /// Keeps only the tasks whose `server: task` line contains `text`.
     pub fn only(mut self, text: &str) -> Self {
         for session in &mut self.sessions {
@@ -732,15 +705,16 @@ mod tests {
     #[test]
     fn p3_mirrors_p2() {
         for quick in [true, false] {
-            let plan = plan(quick);
+            let schedule = schedule(quick);
             let tasks_of = |server: &ServerSpec| -> Vec<Task> {
-                plan.sessions
+                schedule
+                    .sessions
                     .iter()
                     .filter(|s| s.server == *server)
                     .flat_map(|s| s.tasks.clone())
                     .collect()
             };
-            let p2: Vec<&ServerSpec> = plan
+            let p2: Vec<&ServerSpec> = schedule
                 .sessions
                 .iter()
                 .map(|s| &s.server)
@@ -751,7 +725,7 @@ mod tests {
                 let twin = server.clone().on(Build::P3);
                 assert_eq!(tasks_of(server), tasks_of(&twin), "{}", twin.label());
             }
-            assert!(plan
+            assert!(schedule
                 .sessions
                 .iter()
                 .all(|s| s.server.mode.has_p3() || s.server.build == Build::P2));
@@ -759,11 +733,11 @@ mod tests {
     }
 
     #[test]
-    fn plans_are_consistent() {
+    fn schedules_are_consistent() {
         for quick in [true, false] {
-            let plan = plan(quick);
-            assert!(plan.task_count() > 10);
-            let files = plan.site_files();
+            let schedule = schedule(quick);
+            assert!(schedule.task_count() > 10);
+            let files = schedule.site_files();
             // 1 GiB is only ever real for throughput, in the full run.
             assert_eq!(
                 files.contains(&SiteFile {
@@ -773,7 +747,7 @@ mod tests {
                 !quick
             );
             assert_eq!(
-                plan.max_connections(),
+                schedule.max_connections(),
                 if quick { 100 } else { MOST_STALLED }
             );
         }
