@@ -277,20 +277,25 @@ fn targets(report: &BenchReport) -> Vec<Target> {
                 && row.size == GIB
         })
     };
-    let most = report
-        .rows
-        .iter()
-        .filter(|row| row.client == Client::Stalled)
-        .map(|row| row.connections)
-        .max()
-        .unwrap_or(0);
-    let native = stalled_at(&ServerSpec::plain(Mode::Native), most)
-        .and_then(|row| row.host_memory)
-        .map(|h| format!(" (native: {})", signed_bytes_label(h.per_connection())))
-        .unwrap_or_default();
+    // The most stalled connections a server's rows hold (the peers and the
+    // default go to 10,000; the fileserver modes to 1,000).
+    let most_for = |spec: &ServerSpec| {
+        report
+            .rows
+            .iter()
+            .filter(|row| row.server == *spec && row.client == Client::Stalled && row.size == GIB)
+            .map(|row| row.connections)
+            .max()
+            .unwrap_or(0)
+    };
     for spec in specs.iter().filter(|spec| present(spec)) {
         let name = format!("host memory per stalled connection, {}", spec.label());
         let goal = "<= 128 KiB at 1,000 connections".to_string();
+        let most = most_for(spec);
+        let native = stalled_at(&ServerSpec::plain(Mode::Native), most)
+            .and_then(|row| row.host_memory)
+            .map(|h| format!(" (native: {})", signed_bytes_label(h.per_connection())))
+            .unwrap_or_default();
         match stalled_at(spec, most).and_then(|row| row.host_memory) {
             Some(memory) => {
                 let per = memory.per_connection();
