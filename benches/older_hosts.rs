@@ -26,14 +26,14 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::process::Command;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::wasmtime_cli::{fetch, Connection, MEMORY_CAP, P3_MEMORY_CAP};
+use common::wasmtime_cli::{
+    fetch, serve_command, Connection, WasmtimeServe, MEMORY_CAP, P3_MEMORY_CAP,
+};
 use common::*;
 use host_test::read_hash;
 use http::Method;
@@ -140,101 +140,6 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// enables both by default.
 const P3_FLAGS_44: [&str; 2] = ["-Sp3", "-Wcomponent-model-async"];
 
-/// `wasmtime serve -Scli [extra]... --dir ROOT::/ -W max-memory-size=CAP
-/// --addr 127.0.0.1:0 [--env K=V]... component`, not yet started.
-fn serve_command(
-    wasmtime: &Path,
-    extra: &[&str],
-    component: &str,
-    root: &Path,
-    memory_cap: u64,
-    env: &[(&str, &str)],
-) -> Command {
-    let mut command = Command::new(wasmtime);
-    command
-        .arg("serve")
-        .arg("-Scli")
-        .args(extra)
-        .arg("--dir")
-        .arg(format!("{}::/", root.display()))
-        .arg("-W")
-        .arg(format!("max-memory-size={memory_cap}"))
-        .args(["--addr", "127.0.0.1:0"]);
-    for (key, value) in env {
-        command.arg("--env").arg(format!("{key}={value}"));
-    }
-    command
-        .arg(component)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    command
-}
-
-/// A running `wasmtime serve`, killed on drop.
-struct Serve {
-    child: Child,
-    addr: SocketAddr,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Serve {
-    fn start(mut command: Command) -> Serve {
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (addr_tx, addr_rx) = mpsc::channel();
-        let pipe = child.stderr.take().expect("piped stderr");
-        std::thread::spawn({
-            let stderr = stderr.clone();
-            move || {
-                let mut addr_tx = Some(addr_tx);
-                for line in BufReader::new(pipe).lines() {
-                    let Ok(line) = line else { break };
-                    if let Some(rest) = line.strip_prefix("Serving HTTP on http://") {
-                        if let (Ok(addr), Some(tx)) =
-                            (rest.trim_end_matches('/').parse(), addr_tx.take())
-                        {
-                            let _ = tx.send(addr);
-                        }
-                    }
-                    let mut all = stderr.lock().unwrap();
-                    all.push_str(&line);
-                    all.push('\n');
-                }
-            }
-        });
-        let addr = match addr_rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(addr) => addr,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "{command:?} did not print \"Serving HTTP on ...\"; its stderr:\n{}",
-                    stderr.lock().unwrap()
-                );
-            }
-        };
-        Serve {
-            child,
-            addr,
-            stderr,
-        }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Runs `command`, which must exit (not serve) within two minutes; returns
 /// whether it succeeded and its stderr.
 fn run_to_exit(mut command: Command) -> (bool, String) {
@@ -268,7 +173,7 @@ fn run_to_exit(mut command: Command) -> (bool, String) {
 
 /// GET of a whole file over a fresh connection: status 200, Content-Length and
 /// the file's SHA-256, streamed (not kept in memory).
-async fn download_intact(server: &Serve, target: &str, path: &Path, what: &str) {
+async fn download_intact(server: &WasmtimeServe, target: &str, path: &Path, what: &str) {
     let started = Instant::now();
     let mut connection = Connection::open(server.addr).await;
     let response = connection.send(Method::GET, target, &[]).await.unwrap();
@@ -299,7 +204,7 @@ async fn download_intact(server: &Serve, target: &str, path: &Path, what: &str) 
 }
 
 /// HEAD, 304 on If-None-Match, a single Range (206) and a 404.
-async fn head_304_range_404(server: &Serve, data: &[u8], what: &str) {
+async fn head_304_range_404(server: &WasmtimeServe, data: &[u8], what: &str) {
     let addr = server.addr;
     let (status, headers, body) = fetch(addr, Method::HEAD, "/one.bin", &[]).await;
     assert_eq!((status, body.len()), (200, 0), "{what}: HEAD");
@@ -342,7 +247,7 @@ async fn rc_build_serves_on_wasmtime_44_within_the_memory_cap() {
     let data = std::fs::read(&one).unwrap();
     for (transfer, stall) in [("chunked", "30s"), ("splice", "30s"), ("splice", "host")] {
         let what = format!("rc build on wasmtime 44, TRANSFER={transfer} STALL_TIMEOUT={stall}");
-        let server = Serve::start(serve_command(
+        let server = WasmtimeServe::spawn(serve_command(
             &wasmtime,
             &P3_FLAGS_44,
             host_test::P3_RC_COMPONENT,
@@ -364,7 +269,7 @@ async fn p2_build_serves_on_wasmtime_44() {
     let one = site.file("one.bin", MIB);
     let data = std::fs::read(&one).unwrap();
     let what = "0.2 build on wasmtime 44";
-    let server = Serve::start(serve_command(
+    let server = WasmtimeServe::spawn(serve_command(
         &wasmtime,
         &[],
         host_test::FILESERVER_COMPONENT,
@@ -388,7 +293,7 @@ async fn p2_build_serves_on_wasmtime_36() {
     let big = site.file("big.bin", 64 * MIB);
     let data = std::fs::read(&one).unwrap();
     let what = "0.2 build on wasmtime 36";
-    let server = Serve::start(serve_command(
+    let server = WasmtimeServe::spawn(serve_command(
         &wasmtime,
         &[],
         host_test::FILESERVER_COMPONENT,

@@ -99,6 +99,38 @@ fn find_wasmtime_cli() -> Result<PathBuf, String> {
     ))
 }
 
+/// `wasmtime serve -Scli [extra]... --dir ROOT::/ -W max-memory-size=CAP
+/// --addr 127.0.0.1:0 [--env K=V]... component` for the binary `wasmtime`,
+/// not yet started (port 0: the kernel picks a free port; wasmtime prints it).
+pub fn serve_command(
+    wasmtime: &Path,
+    extra: &[&str],
+    component: &str,
+    root: &Path,
+    memory_cap: u64,
+    env: &[(&str, &str)],
+) -> Command {
+    let mut command = Command::new(wasmtime);
+    command
+        .arg("serve")
+        .arg("-Scli")
+        .args(extra)
+        .arg("--dir")
+        .arg(format!("{}::/", root.display()))
+        .arg("-W")
+        .arg(format!("max-memory-size={memory_cap}"))
+        .args(["--addr", "127.0.0.1:0"]);
+    for (key, value) in env {
+        command.arg("--env").arg(format!("{key}={value}"));
+    }
+    command
+        .arg(component)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    command
+}
+
 /// A running `wasmtime serve -Scli --dir ROOT::/ -W max-memory-size=CAP
 /// --addr 127.0.0.1:0 [--env K=V]... [extra]... fileserver.wasm`, killed on drop.
 pub struct WasmtimeServe {
@@ -131,25 +163,19 @@ impl WasmtimeServe {
         env: &[(&str, &str)],
         extra: &[&str],
     ) -> WasmtimeServe {
-        let mut command = Command::new(wasmtime_cli());
-        command
-            .arg("serve")
-            .arg("-Scli")
-            .arg("--dir")
-            .arg(format!("{}::/", root.display()))
-            .arg("-W")
-            .arg(format!("max-memory-size={memory_cap}"))
-            // Port 0: the kernel picks a free port; wasmtime prints it.
-            .args(["--addr", "127.0.0.1:0"]);
-        for (key, value) in env {
-            command.arg("--env").arg(format!("{key}={value}"));
-        }
-        command
-            .args(extra)
-            .arg(component)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        Self::spawn(serve_command(
+            &wasmtime_cli(),
+            extra,
+            component,
+            root,
+            memory_cap,
+            env,
+        ))
+    }
+
+    /// Runs a `serve_command` (of any wasmtime) until it prints the address
+    /// it serves on.
+    pub fn spawn(mut command: Command) -> WasmtimeServe {
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
