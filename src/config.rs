@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::rate_limit::RateLimit;
+use crate::request::want_digest::DigestOffer;
 
 /// How the body bytes travel from the file to the response stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,6 +151,14 @@ impl Settings {
             eprintln!("{warning}");
         }
         settings
+    }
+
+    /// Whether responses can carry a digest: only with a manifest.
+    pub fn digest_offer(&self) -> DigestOffer {
+        match self.manifest {
+            Some(_) => DigestOffer::Sha256,
+            None => DigestOffer::None,
+        }
     }
 
     /// The site's own files, never served: the rule files and the manifest.

@@ -37,6 +37,7 @@ pub mod reply;
 pub mod request;
 pub mod rules;
 pub mod segment;
+pub mod uri_encoding;
 
 #[cfg(all(target_arch = "wasm32", feature = "p2"))]
 mod wasi;

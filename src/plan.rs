@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::utf8_percent_encode;
 
 use crate::config::{Settings, TrailingSlash};
 use crate::content_type::content_type_for;
@@ -19,6 +19,7 @@ use crate::request::range::{parse_range, ByteRange, RangeRequest};
 use crate::request::want_digest::DigestPreference;
 use crate::rules::redirects::RuleKind;
 use crate::rules::scan::RedirectMatch;
+use crate::uri_encoding::NOT_URI;
 
 /// The parts of a request the decision needs.
 #[derive(Clone, Debug)]
@@ -659,20 +660,6 @@ fn directory_location(path: &ResolvedPath) -> String {
     let prefix = scheme_guard(&path.last_raw_segment);
     with_query(&format!("{prefix}{segment}/"), path)
 }
-
-/// Bytes that never appear raw in a URI: controls, space, DEL and non-ASCII
-/// (`utf8_percent_encode` encodes every non-ASCII byte anyway).
-const NOT_URI: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'<')
-    .add(b'>')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
 
 #[cfg(test)]
 mod tests {

@@ -44,6 +44,41 @@ impl RateLimit {
     }
 }
 
+/// One response's pace: when it began on the monotonic clock (nanoseconds,
+/// as both WASI clocks give them) and the bytes written since. Both pumps
+/// keep one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pacer {
+    limit: RateLimit,
+    start: u64,
+    sent: u64,
+}
+
+impl Pacer {
+    pub fn new(limit: RateLimit, now: u64) -> Pacer {
+        Pacer {
+            limit,
+            start: now,
+            sent: 0,
+        }
+    }
+
+    pub fn wrote(&mut self, bytes: u64) {
+        self.sent = self.sent.saturating_add(bytes);
+    }
+
+    /// How long to wait, at `now`, until the bytes sent so far are due.
+    pub fn delay(&self, now: u64) -> Duration {
+        let elapsed = Duration::from_nanos(now.saturating_sub(self.start));
+        self.limit.wait_before(self.sent, elapsed)
+    }
+
+    /// The largest write allowed next.
+    pub fn largest_write(&self) -> u64 {
+        self.limit.largest_write(self.sent)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +107,19 @@ mod tests {
         assert_eq!(limit.largest_write(0), MIB);
         assert_eq!(limit.largest_write(MIB - 10), 10);
         assert_eq!(limit.largest_write(MIB), MIB / 10);
+    }
+
+    #[test]
+    fn a_pacer_counts_from_its_start() {
+        let limit = RateLimit {
+            bytes_per_second: MIB,
+            after: 0,
+        };
+        let mut pacer = Pacer::new(limit, 5_000_000_000);
+        assert_eq!(pacer.delay(5_000_000_000), Duration::ZERO);
+        pacer.wrote(MIB / 2);
+        assert_eq!(pacer.delay(5_100_000_000), Duration::from_millis(400));
+        assert_eq!(pacer.largest_write(), MIB / 10);
     }
 
     #[test]

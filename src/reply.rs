@@ -52,6 +52,22 @@ impl Reply {
     }
 }
 
+/// 500 when the preopen `ROOT` names is missing: a deployment error, said on
+/// stderr.
+pub fn no_root_reply(method: Method, settings: &Settings) -> Reply {
+    eprintln!(
+        "wasi-fileserver: no preopened directory at ROOT={}",
+        settings.root
+    );
+    render(
+        Plan::Fail(Failure::Internal),
+        method,
+        settings,
+        &[],
+        String::new,
+    )
+}
+
 /// The reply to `plan` for a request with `method` (HEAD drops the body but
 /// keeps every header a GET would get), with the `_headers` rules' changes
 /// `rules`; `boundary` is called only for a multipart body.

@@ -4,8 +4,8 @@ use std::time::SystemTime;
 
 use wasi_fileserver::config::settings;
 use wasi_fileserver::multipart::boundary;
-use wasi_fileserver::plan::{decide, Failure, Plan, RequestFacts};
-use wasi_fileserver::reply::{oversize_reply, render};
+use wasi_fileserver::plan::{decide, RequestFacts};
+use wasi_fileserver::reply::{no_root_reply, oversize_reply, render};
 use wasi_fileserver::request::incoming::read_request;
 use wasi_fileserver::request::method::Method;
 use wasip3::exports::http::handler::Guest;
@@ -36,6 +36,7 @@ impl Guest for Component {
             request.get_path_with_query(),
             |name| fields.has(name),
             |name| fields.get(name),
+            settings.digest_offer(),
         );
         drop(fields);
         drop(request);
@@ -61,19 +62,7 @@ impl Guest for Component {
                     boundary(get_random_u64)
                 })
             }
-            (Ok(_), None) => {
-                eprintln!(
-                    "wasi-fileserver: no preopened directory at ROOT={}",
-                    settings.root
-                );
-                render(
-                    Plan::Fail(Failure::Internal),
-                    method,
-                    settings,
-                    &[],
-                    String::new,
-                )
-            }
+            (Ok(_), None) => no_root_reply(method, settings),
         };
         respond(reply, root, settings).await
     }

@@ -18,7 +18,7 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use wasi_fileserver::rate_limit::RateLimit;
+use wasi_fileserver::rate_limit::{Pacer, RateLimit};
 use wasi_fileserver::segment::{BodyEnd, Segment};
 use wasip3::clocks::monotonic_clock::{now, wait_for};
 use wasip3::filesystem::types::Descriptor;
@@ -33,15 +33,8 @@ pub struct Body {
     /// the largest read, so the relay itself never allocates. With a rate
     /// limit it is no larger than a paced write.
     buffer: Vec<u8>,
-    pace: Option<Pace>,
-}
-
-/// `LIMIT_RATE`: the response's start on the monotonic clock, and the bytes
-/// written since.
-struct Pace {
-    limit: RateLimit,
-    start: u64,
-    sent: u64,
+    /// `LIMIT_RATE`.
+    pace: Option<Pacer>,
 }
 
 impl Body {
@@ -51,16 +44,11 @@ impl Body {
         buffer: Vec<u8>,
         rate_limit: Option<RateLimit>,
     ) -> Body {
-        let pace = rate_limit.map(|limit| Pace {
-            limit,
-            start: now(),
-            sent: 0,
-        });
         Body {
             out,
             stall,
             buffer,
-            pace,
+            pace: rate_limit.map(|limit| Pacer::new(limit, now())),
         }
     }
 
@@ -119,9 +107,8 @@ impl Body {
         let len = u64::try_from(data.len()).unwrap_or(u64::MAX);
         let buffer = self.write_now(data).await?;
         if let Some(pace) = &mut self.pace {
-            pace.sent = pace.sent.saturating_add(len);
-            let elapsed = Duration::from_nanos(now().saturating_sub(pace.start));
-            let delay = pace.limit.wait_before(pace.sent, elapsed);
+            pace.wrote(len);
+            let delay = pace.delay(now());
             if !delay.is_zero() {
                 wait_for(u64::try_from(delay.as_nanos()).unwrap_or(u64::MAX)).await;
             }

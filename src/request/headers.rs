@@ -4,7 +4,7 @@
 //! headers read so far stay within `MAX_HEADER_BYTES`.
 
 use super::conditional::Preconditions;
-use super::want_digest::DigestPreference;
+use super::want_digest::{DigestOffer, DigestPreference};
 
 /// The most bytes of header values the decision keeps per request. A host
 /// may accept far larger heads (`wasmtime serve`: ~400 KiB); beyond this the
@@ -30,9 +30,11 @@ pub struct HeadersTooLarge;
 impl RequestHeaders {
     /// `has(name)` says whether a field line named `name` exists (no copy);
     /// `get(name)` returns the value of every field line named `name`.
+    /// `Want-Repr-Digest` is read only where a digest is on `offer`.
     pub fn read(
         has: impl Fn(&str) -> bool,
         get: impl Fn(&str) -> Vec<Vec<u8>>,
+        offer: DigestOffer,
     ) -> Result<RequestHeaders, HeadersTooLarge> {
         let mut budget = MAX_HEADER_BYTES;
         // `has` first: most are absent, and an empty `get` costs more.
@@ -59,7 +61,12 @@ impl RequestHeaders {
             range: single(read("range")?),
             accept_encoding: list(read("accept-encoding")?),
             spin_path_info: single(read("spin-path-info")?),
-            want_repr_digest: DigestPreference::parse(list(read("want-repr-digest")?).as_deref()),
+            want_repr_digest: match offer {
+                DigestOffer::Sha256 => {
+                    DigestPreference::parse(list(read("want-repr-digest")?).as_deref())
+                }
+                DigestOffer::None => DigestPreference::Unstated,
+            },
         })
     }
 }
@@ -96,7 +103,7 @@ mod tests {
                 .map(|(_, v)| v.to_vec())
                 .collect::<Vec<_>>()
         };
-        RequestHeaders::read(|name| !get(name).is_empty(), get)
+        RequestHeaders::read(|name| !get(name).is_empty(), get, DigestOffer::Sha256)
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use super::headers::{HeadersTooLarge, RequestHeaders};
 use super::method::Method;
 use super::path::{request_target, MAX_TARGET_BYTES};
+use super::want_digest::DigestOffer;
 
 /// What the decision needs from a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,18 +33,20 @@ impl From<HeadersTooLarge> for Oversize {
 }
 
 /// Reads a request through the glue's accessors: `path_with_query` as the
-/// host gave it, `has` and `get` over the request's header fields.
+/// host gave it, `has` and `get` over the request's header fields; `offer`
+/// says whether a digest can be sent (see `DigestOffer`).
 pub fn read_request(
     method: Method,
     path_with_query: Option<String>,
     has: impl Fn(&str) -> bool,
     get: impl Fn(&str) -> Vec<Vec<u8>>,
+    offer: DigestOffer,
 ) -> Result<IncomingRequest, Oversize> {
     let path_with_query = path_with_query.unwrap_or_default();
     if path_with_query.len() > MAX_TARGET_BYTES {
         return Err(Oversize::Target);
     }
-    let headers = RequestHeaders::read(has, get)?;
+    let headers = RequestHeaders::read(has, get, offer)?;
     let target = request_target(&path_with_query, headers.spin_path_info.as_deref());
     Ok(IncomingRequest {
         method,
@@ -63,7 +66,7 @@ mod tests {
         let nothing = |_: &str| Vec::new();
         let long = format!("/{}", "a".repeat(MAX_TARGET_BYTES));
         assert_eq!(
-            read_request(Method::Get, Some(long), none, nothing),
+            read_request(Method::Get, Some(long), none, nothing, DigestOffer::None),
             Err(Oversize::Target)
         );
         let huge = |name: &str| {
@@ -74,10 +77,16 @@ mod tests {
             }
         };
         assert_eq!(
-            read_request(Method::Get, Some("/".into()), |_| true, huge),
+            read_request(
+                Method::Get,
+                Some("/".into()),
+                |_| true,
+                huge,
+                DigestOffer::None
+            ),
             Err(Oversize::Headers)
         );
-        let ok = read_request(Method::Head, None, none, nothing).unwrap();
+        let ok = read_request(Method::Head, None, none, nothing, DigestOffer::None).unwrap();
         assert_eq!((ok.method, ok.target.as_str()), (Method::Head, ""));
     }
 
@@ -95,8 +104,25 @@ mod tests {
             Some("/static/a.txt?v=1".into()),
             |_| true,
             info,
+            DigestOffer::None,
         )
         .unwrap();
         assert_eq!(request.target, "/a.txt?v=1");
+    }
+
+    #[test]
+    fn want_repr_digest_is_looked_up_only_where_a_digest_is_offered() {
+        use crate::request::want_digest::DigestPreference;
+        let asked = std::cell::RefCell::new(Vec::new());
+        let has = |name: &str| {
+            asked.borrow_mut().push(name.to_string());
+            name == "want-repr-digest"
+        };
+        let get = |_: &str| vec![b"sha-256=0".to_vec()];
+        let plain = read_request(Method::Get, None, has, get, DigestOffer::None).unwrap();
+        assert_eq!(plain.headers.want_repr_digest, DigestPreference::Unstated);
+        assert!(!asked.borrow().iter().any(|n| n == "want-repr-digest"));
+        let offered = read_request(Method::Get, None, has, get, DigestOffer::Sha256).unwrap();
+        assert_eq!(offered.headers.want_repr_digest, DigestPreference::Refused);
     }
 }

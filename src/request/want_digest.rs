@@ -2,6 +2,15 @@
 //! preferences from 0 (not wanted) to 10. Only `sha-256` is ever sent; the
 //! field decides whether it is.
 
+/// Whether this server can send a digest at all (a manifest is set): if not,
+/// `Want-Repr-Digest` is not even looked up, which saves a host call per
+/// request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DigestOffer {
+    None,
+    Sha256,
+}
+
 /// What the client said about `sha-256`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DigestPreference {

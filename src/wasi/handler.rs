@@ -9,8 +9,8 @@ use super::fs::{open_root, read_site_rules, RootLookup};
 use super::respond::respond;
 use crate::config::settings;
 use crate::multipart::boundary;
-use crate::plan::{decide, Failure, Plan, RequestFacts};
-use crate::reply::{oversize_reply, render};
+use crate::plan::{decide, RequestFacts};
+use crate::reply::{no_root_reply, oversize_reply, render};
 use crate::request::incoming::read_request;
 use crate::request::method::Method;
 
@@ -33,6 +33,7 @@ impl Guest for Component {
             request.path_with_query(),
             |name| fields.has(name),
             |name| fields.get(name),
+            settings.digest_offer(),
         );
         drop(fields);
         drop(request);
@@ -51,19 +52,7 @@ impl Guest for Component {
                     boundary(get_random_u64)
                 })
             }
-            (Ok(_), None) => {
-                eprintln!(
-                    "wasi-fileserver: no preopened directory at ROOT={}",
-                    settings.root
-                );
-                render(
-                    Plan::Fail(Failure::Internal),
-                    method,
-                    settings,
-                    &[],
-                    String::new,
-                )
-            }
+            (Ok(_), None) => no_root_reply(method, settings),
         };
         respond(reply, root, outparam, settings);
     }

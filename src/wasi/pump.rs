@@ -15,7 +15,7 @@ use super::bindings::wasi::filesystem::types::Descriptor;
 use super::bindings::wasi::io::poll::{poll, Pollable};
 use super::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
 use crate::config::{Settings, Transfer};
-use crate::rate_limit::RateLimit;
+use crate::rate_limit::Pacer;
 use crate::segment::{BodyEnd, Segment};
 
 /// Writes every segment in order; file ranges come from `file`. Segments are
@@ -30,11 +30,9 @@ pub fn pump(
         out,
         ready: out.subscribe(),
         stall: settings.stall_timeout.guest_timer(),
-        pace: settings.rate_limit.map(|limit| Pace {
-            limit,
-            start: now(),
-            sent: Cell::new(0),
-        }),
+        pace: settings
+            .rate_limit
+            .map(|limit| Cell::new(Pacer::new(limit, now()))),
     };
     let chunk = settings.chunk_size;
     for segment in segments {
@@ -133,37 +131,27 @@ struct Writable<'a> {
     out: &'a OutputStream,
     ready: Pollable,
     stall: Option<Duration>,
-    pace: Option<Pace>,
+    /// `LIMIT_RATE`.
+    pace: Option<Cell<Pacer>>,
 }
 
-/// `LIMIT_RATE`: the response's start on the monotonic clock, and the bytes
-/// written since.
-struct Pace {
-    limit: RateLimit,
-    start: u64,
-    sent: Cell<u64>,
-}
-
-impl Pace {
-    /// Sleeps until the bytes sent so far are due; the stall timeout does
-    /// not run meanwhile (the wait is ours, not the client's). Returns the
-    /// largest write allowed next.
-    fn wait(&self) -> u64 {
-        let sent = self.sent.get();
-        let elapsed = Duration::from_nanos(now().saturating_sub(self.start));
-        let delay = self.limit.wait_before(sent, elapsed);
-        if !delay.is_zero() {
-            subscribe_duration(u64::try_from(delay.as_nanos()).unwrap_or(u64::MAX)).block();
-        }
-        self.limit.largest_write(sent)
+/// Sleeps until the bytes sent so far are due; the stall timeout does not
+/// run meanwhile (the wait is ours, not the client's). Returns the largest
+/// write allowed next.
+fn wait_for_pace(pace: &Cell<Pacer>) -> u64 {
+    let pacer = pace.get();
+    let delay = pacer.delay(now());
+    if !delay.is_zero() {
+        subscribe_duration(u64::try_from(delay.as_nanos()).unwrap_or(u64::MAX)).block();
     }
+    pacer.largest_write()
 }
 
 impl Writable<'_> {
     /// Waits until the rate limit allows more and the client grants write
     /// budget, or gives up.
     fn budget(&self) -> Result<u64, BodyEnd> {
-        let allowed = self.pace.as_ref().map_or(u64::MAX, Pace::wait);
+        let allowed = self.pace.as_ref().map_or(u64::MAX, wait_for_pace);
         loop {
             match self.out.check_write() {
                 Ok(0) => self.wait()?,
@@ -175,8 +163,9 @@ impl Writable<'_> {
 
     fn wrote(&self, bytes: usize) {
         if let Some(pace) = &self.pace {
-            let bytes = u64::try_from(bytes).unwrap_or(u64::MAX);
-            pace.sent.set(pace.sent.get().saturating_add(bytes));
+            let mut pacer = pace.get();
+            pacer.wrote(u64::try_from(bytes).unwrap_or(u64::MAX));
+            pace.set(pacer);
         }
     }
 

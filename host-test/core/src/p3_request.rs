@@ -58,12 +58,7 @@ where
         }
     };
     let response = accessor.with(|mut store| response.into_http(&mut store, request_io))?;
-    let (head, body) = response.into_parts();
-    let promised = head
-        .headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse().ok());
-    tap.install(body, promised);
+    let head = tap.install(response);
     let _ = response_set.set(ResponseSet::Response(head.status.as_u16()));
     let _ = head_tx.send(Some(head));
     Ok(())

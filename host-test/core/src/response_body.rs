@@ -181,8 +181,19 @@ impl BodyTap {
     }
 
     /// Called when the guest sets its response (inside `response-outparam.set`,
-    /// so strictly before the instance can be gone).
-    pub fn install(&self, body: HyperOutgoingBody, promised: Option<u64>) {
+    /// so strictly before the instance can be gone): takes the body, with the
+    /// length its `Content-Length` promises, and gives the head back.
+    pub fn install(&self, response: http::Response<HyperOutgoingBody>) -> http::response::Parts {
+        let (head, body) = response.into_parts();
+        let promised = head
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok());
+        self.install_body(body, promised);
+        head
+    }
+
+    fn install_body(&self, body: HyperOutgoingBody, promised: Option<u64>) {
         let mut state = self.0.lock().unwrap();
         state.promised = promised.filter(|_| !state.head_request);
         // wasmtime gives a response without a body resource an `Empty` body.

@@ -124,12 +124,7 @@ impl SequentialInstances {
                 move |result| {
                     let head = match result {
                         Ok(response) => {
-                            let (head, body) = response.into_parts();
-                            let promised = head
-                                .headers
-                                .get(http::header::CONTENT_LENGTH)
-                                .and_then(|v| v.to_str().ok()?.parse().ok());
-                            tap.install(body, promised);
+                            let head = tap.install(response);
                             let _ = response_set.set(ResponseSet::Response(head.status.as_u16()));
                             Some(head)
                         }
