@@ -5,25 +5,6 @@
 //! this crate is only the glue: read the request, answer `stat` for `decide`,
 //! open files, and move body bytes (`relay`).
 
-// A panic in a component is a trap, and in an instance that runs several
-// requests at once a trap ends all of them: nothing here may panic. Each
-// exception is allowed where it occurs, with the reason.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::unreachable,
-        clippy::todo,
-        clippy::unimplemented,
-        clippy::indexing_slicing,
-        clippy::string_slice,
-        clippy::arithmetic_side_effects,
-        clippy::cast_possible_truncation
-    )
-)]
-
 // With the `rc-2026-03-15` feature the name `wasip3` means wasip3 0.6.0 (WASI
 // 0.3.0-rc-2026-03-15) everywhere in this crate: an `extern crate` at the root
 // takes precedence over the dependency of that name (0.10, WASI 0.3.2), which
