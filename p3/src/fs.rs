@@ -10,7 +10,7 @@
 //! (a handful of `stat-at` calls: the path, an index file, `.br`/`.gz`
 //! variants, the fallback pages).
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 
 use wasi_fileserver::config::Settings;
 use wasi_fileserver::file_lookup::{Entry, FileLookup, FsError, LookupError};
@@ -19,6 +19,7 @@ use wasi_fileserver::listing::EntriesEnd;
 use wasi_fileserver::manifest::digest::Sha256Digest;
 use wasi_fileserver::manifest::search::{ManifestSearch, Step};
 use wasi_fileserver::plan::companion_paths;
+use wasi_fileserver::root_preopen::root_preopen;
 use wasi_fileserver::rules::lines::Flow;
 use wasi_fileserver::rules::scan::{
     rule_files, rule_request, FileScan, RuleFile, ScanResult, SiteRules, MAX_RULES_FILE, READ_CHUNK,
@@ -30,23 +31,9 @@ use wasip3::filesystem::types::{
 };
 use wasip3::wit_bindgen::rt::async_support::{FutureReader, StreamReader, StreamResult};
 
-/// The preopen whose guest path is the `ROOT` setting, found once per
-/// instance: a host that reuses an instance (for many requests, some at once)
-/// would otherwise create and drop a handle for every preopen per request.
-/// The handle lives as long as the instance, so it is leaked on purpose: one,
-/// whatever the request count.
+/// The served root's preopen (found once per instance).
 pub fn open_root(settings: &Settings) -> Option<&'static Descriptor> {
-    thread_local! {
-        static ROOT: OnceCell<Option<&'static Descriptor>> = const { OnceCell::new() };
-    }
-    ROOT.with(|root| {
-        *root.get_or_init(|| {
-            get_directories()
-                .into_iter()
-                .find(|(_, path)| settings.is_root(path))
-                .map(|(descriptor, _)| &*Box::leak(Box::new(descriptor)))
-        })
-    })
+    root_preopen(settings, get_directories)
 }
 
 /// `stat` answers and manifest digests known so far, and the paths `decide`
@@ -213,6 +200,8 @@ fn entry(stat: &DescriptorStat) -> Entry {
     }
 }
 
+/// WASI 0.3's `error-code` is a variant (it gained `other(option<string>)`),
+/// so its bindings have no `name()` for `FsError::from_wit_name`.
 fn lookup_error(e: ErrorCode) -> LookupError {
     LookupError::from(match e {
         ErrorCode::NoEntry => FsError::NoEntry,

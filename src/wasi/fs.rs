@@ -1,7 +1,5 @@
 //! The served root: finding its preopen, answering `stat`, opening files read-only.
 
-use std::cell::OnceCell;
-
 use super::bindings::wasi::filesystem::preopens::get_directories;
 use super::bindings::wasi::filesystem::types::{
     Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, DirectoryEntry,
@@ -12,27 +10,15 @@ use crate::file_lookup::{Entry, FileLookup, FsError, LookupError};
 use crate::file_meta::{FileMeta, Timestamp};
 use crate::manifest::digest::Sha256Digest;
 use crate::manifest::search::ManifestSearch;
+use crate::root_preopen::root_preopen;
 use crate::rules::lines::Flow;
 use crate::rules::scan::{
     rule_files, rule_request, FileScan, RuleFile, ScanResult, SiteRules, MAX_RULES_FILE, READ_CHUNK,
 };
 
-/// The preopen whose guest path is the `ROOT` setting, found once per
-/// instance: a host that reuses an instance would otherwise create and drop a
-/// handle for every preopen per request. The handle lives as long as the
-/// instance, so it is leaked on purpose: one, whatever the request count.
+/// The served root's preopen (found once per instance).
 pub fn open_root(settings: &Settings) -> Option<&'static Descriptor> {
-    thread_local! {
-        static ROOT: OnceCell<Option<&'static Descriptor>> = const { OnceCell::new() };
-    }
-    ROOT.with(|root| {
-        *root.get_or_init(|| {
-            get_directories()
-                .into_iter()
-                .find(|(_, path)| settings.is_root(path))
-                .map(|(descriptor, _)| &*Box::leak(Box::new(descriptor)))
-        })
-    })
+    root_preopen(settings, get_directories)
 }
 
 /// What `decide` asks of the served root: `stat`, and the manifest's hash
@@ -99,16 +85,7 @@ fn entry(stat: &DescriptorStat) -> Entry {
 }
 
 fn lookup_error(e: ErrorCode) -> LookupError {
-    LookupError::from(match e {
-        ErrorCode::NoEntry => FsError::NoEntry,
-        ErrorCode::NotDirectory => FsError::NotDirectory,
-        ErrorCode::IsDirectory => FsError::IsDirectory,
-        ErrorCode::NameTooLong => FsError::NameTooLong,
-        ErrorCode::Loop => FsError::Loop,
-        ErrorCode::Access => FsError::Access,
-        ErrorCode::NotPermitted => FsError::NotPermitted,
-        _ => FsError::Other,
-    })
+    FsError::from_wit_name(e.name()).into()
 }
 
 /// Opens a directory for a listing.

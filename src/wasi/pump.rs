@@ -30,19 +30,19 @@ pub fn pump(
         out,
         ready: out.subscribe(),
         stall: settings.stall_timeout.guest_timer(),
+        chunk: u64::from(settings.chunk_size),
         pace: settings
             .rate_limit
             .map(|limit| Cell::new(Pacer::new(limit, now()))),
     };
-    let chunk = settings.chunk_size;
     for segment in segments {
         let sent = match segment {
             Err(end) => Err(end),
             Ok(Segment::Literal(text)) => write_literal(&writable, text.as_bytes()),
             Ok(Segment::FileRange { start, len }) => match (file, settings.transfer) {
                 (None, _) => Err(BodyEnd::Failed),
-                (Some(file), Transfer::Chunked) => copy_chunked(file, &writable, start, len, chunk),
-                (Some(file), Transfer::Splice) => copy_spliced(file, &writable, start, len, chunk),
+                (Some(file), Transfer::Chunked) => writable.copy_chunked(file, start, len),
+                (Some(file), Transfer::Splice) => writable.copy_spliced(file, start, len),
             },
         };
         if let Err(end) = sent {
@@ -63,74 +63,15 @@ fn write_literal(out: &Writable<'_>, mut bytes: &[u8]) -> Result<(), BodyEnd> {
     Ok(())
 }
 
-fn copy_chunked(
-    file: &Descriptor,
-    out: &Writable<'_>,
-    start: u64,
-    len: u64,
-    chunk: u32,
-) -> Result<(), BodyEnd> {
-    let mut offset = start;
-    let mut remaining = len;
-    while remaining > 0 {
-        let want = out.budget()?.min(u64::from(chunk)).min(remaining);
-        let (mut data, _eof) = file.read(want, offset).map_err(|_| BodyEnd::Failed)?;
-        if data.is_empty() {
-            return Err(BodyEnd::Truncated);
-        }
-        // Never more than the budget granted, whatever the host returned:
-        // writing more would trap.
-        data.truncate(usize::try_from(want).unwrap_or(usize::MAX));
-        out.out.write(&data).map_err(|e| out.write_error(e))?;
-        out.wrote(data.len());
-        let written = u64::try_from(data.len()).unwrap_or(u64::MAX);
-        offset = offset.saturating_add(written);
-        remaining = remaining.saturating_sub(written);
-    }
-    Ok(())
-}
-
-fn copy_spliced(
-    file: &Descriptor,
-    out: &Writable<'_>,
-    start: u64,
-    len: u64,
-    chunk: u32,
-) -> Result<(), BodyEnd> {
-    if len == 0 {
-        return Ok(());
-    }
-    let input: InputStream = file.read_via_stream(start).map_err(|_| BodyEnd::Failed)?;
-    let input_ready = input.subscribe();
-    let mut remaining = len;
-    while remaining > 0 {
-        let want = out.budget()?.min(u64::from(chunk)).min(remaining);
-        match out.out.splice(&input, want) {
-            // The file read completes in the background: wait for it, not the client.
-            Ok(0) => input_ready.block(),
-            Ok(moved) => {
-                out.wrote(usize::try_from(moved).unwrap_or(usize::MAX));
-                remaining = remaining.saturating_sub(moved);
-            }
-            // Closed is either end: the client left, or the file ended early.
-            Err(StreamError::Closed) => {
-                return Err(match out.out.check_write() {
-                    Err(_) => BodyEnd::ClientGone,
-                    Ok(_) => BodyEnd::Truncated,
-                })
-            }
-            Err(StreamError::LastOperationFailed(_)) => return Err(BodyEnd::Failed),
-        }
-    }
-    Ok(())
-}
-
-/// The response stream with its readiness pollable, the stall timeout and
+/// The response stream with its readiness pollable, the stall timeout, the
+/// chunk size and
 /// the rate limit.
 struct Writable<'a> {
     out: &'a OutputStream,
     ready: Pollable,
     stall: Option<Duration>,
+    /// `CHUNK_SIZE`: the most one write of a file range carries.
+    chunk: u64,
     /// `LIMIT_RATE`.
     pace: Option<Cell<Pacer>>,
 }
@@ -159,6 +100,64 @@ impl Writable<'_> {
                 Err(e) => return Err(self.write_error(e)),
             }
         }
+    }
+
+    /// The largest write allowed next of a file range with `remaining`
+    /// bytes left: what the client and the rate limit allow, at most a chunk.
+    fn next_write(&self, remaining: u64) -> Result<u64, BodyEnd> {
+        Ok(self.budget()?.min(self.chunk).min(remaining))
+    }
+
+    /// Reads each chunk into linear memory, then writes it.
+    fn copy_chunked(&self, file: &Descriptor, start: u64, len: u64) -> Result<(), BodyEnd> {
+        let mut offset = start;
+        let mut remaining = len;
+        while remaining > 0 {
+            let want = self.next_write(remaining)?;
+            let (mut data, _eof) = file.read(want, offset).map_err(|_| BodyEnd::Failed)?;
+            if data.is_empty() {
+                return Err(BodyEnd::Truncated);
+            }
+            // Never more than the budget granted, whatever the host returned:
+            // writing more would trap.
+            data.truncate(usize::try_from(want).unwrap_or(usize::MAX));
+            self.out.write(&data).map_err(|e| self.write_error(e))?;
+            self.wrote(data.len());
+            let written = u64::try_from(data.len()).unwrap_or(u64::MAX);
+            offset = offset.saturating_add(written);
+            remaining = remaining.saturating_sub(written);
+        }
+        Ok(())
+    }
+
+    /// Lets the host move the bytes from the file's stream to the response.
+    fn copy_spliced(&self, file: &Descriptor, start: u64, len: u64) -> Result<(), BodyEnd> {
+        if len == 0 {
+            return Ok(());
+        }
+        let input: InputStream = file.read_via_stream(start).map_err(|_| BodyEnd::Failed)?;
+        let input_ready = input.subscribe();
+        let mut remaining = len;
+        while remaining > 0 {
+            let want = self.next_write(remaining)?;
+            match self.out.splice(&input, want) {
+                // The file read completes in the background: wait for it, not the client.
+                Ok(0) => input_ready.block(),
+                Ok(moved) => {
+                    self.wrote(usize::try_from(moved).unwrap_or(usize::MAX));
+                    remaining = remaining.saturating_sub(moved);
+                }
+                // Closed is either end: the client left, or the file ended early.
+                Err(StreamError::Closed) => {
+                    return Err(match self.out.check_write() {
+                        Err(_) => BodyEnd::ClientGone,
+                        Ok(_) => BodyEnd::Truncated,
+                    })
+                }
+                Err(StreamError::LastOperationFailed(_)) => return Err(BodyEnd::Failed),
+            }
+        }
+        Ok(())
     }
 
     fn wrote(&self, bytes: usize) {
