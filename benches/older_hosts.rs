@@ -261,16 +261,15 @@ async fn rc_build_serves_on_wasmtime_44_within_the_memory_cap() {
     }
 }
 
-/// The WASI 0.2 build on wasmtime 44 (plain `-Scli`, the README's 16-page cap).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn p2_build_serves_on_wasmtime_44() {
-    let wasmtime = wasmtime_44();
+/// The WASI 0.2 build under `wasmtime` (plain `-Scli`, the README's 16-page
+/// cap): a 1 MiB file intact, HEAD, 304, Range, 404, and, with `big`, a
+/// 64 MiB file intact under the cap.
+async fn p2_build_serves(wasmtime: &Path, what: &str, big: bool) {
     let site = Site::new();
     let one = site.file("one.bin", MIB);
     let data = std::fs::read(&one).unwrap();
-    let what = "0.2 build on wasmtime 44";
     let server = WasmtimeServe::spawn(serve_command(
-        &wasmtime,
+        wasmtime,
         &[],
         host_test::FILESERVER_COMPONENT,
         &site.root(),
@@ -279,52 +278,63 @@ async fn p2_build_serves_on_wasmtime_44() {
     ));
     download_intact(&server, "/one.bin", &one, what).await;
     head_304_range_404(&server, &data, what).await;
+    if big {
+        let big = site.file("big.bin", 64 * MIB);
+        download_intact(&server, "/big.bin", &big, what).await;
+    }
 }
 
-/// The WASI 0.2 build on wasmtime 36 (plain `-Scli`, the README's 16-page
-/// cap): a 1 MiB file intact, HEAD, 304, Range, 404, and a 64 MiB file intact
-/// under the cap. wasmtime 36 implements WASI 0.2.6 (wasi:http 0.2.6), which
-/// covers the build's `@0.2.6` and `wasi:http/types@0.2.4` imports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p2_build_serves_on_wasmtime_44() {
+    p2_build_serves(&wasmtime_44(), "0.2 build on wasmtime 44", false).await;
+}
+
+/// wasmtime 36 implements WASI 0.2.6 (wasi:http 0.2.6), which covers the
+/// build's `@0.2.6` and `wasi:http/types@0.2.4` imports.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn p2_build_serves_on_wasmtime_36() {
-    let wasmtime = wasmtime_36();
+    p2_build_serves(&wasmtime_36(), "0.2 build on wasmtime 36", true).await;
+}
+
+/// Starts `wasmtime serve` with `component` and asserts it exits refusing it
+/// for the reason `reason` gives (every part in its stderr); returns stderr.
+fn assert_refused(
+    wasmtime: &Path,
+    flags: &[&str],
+    component: &str,
+    reason: &[&str],
+    what: &str,
+) -> String {
     let site = Site::new();
-    let one = site.file("one.bin", MIB);
-    let big = site.file("big.bin", 64 * MIB);
-    let data = std::fs::read(&one).unwrap();
-    let what = "0.2 build on wasmtime 36";
-    let server = WasmtimeServe::spawn(serve_command(
-        &wasmtime,
-        &[],
-        host_test::FILESERVER_COMPONENT,
+    let (ok, stderr) = run_to_exit(serve_command(
+        wasmtime,
+        flags,
+        component,
         &site.root(),
-        MEMORY_CAP,
+        P3_MEMORY_CAP,
         &[],
     ));
-    download_intact(&server, "/one.bin", &one, what).await;
-    head_304_range_404(&server, &data, what).await;
-    download_intact(&server, "/big.bin", &big, what).await;
+    assert!(!ok, "{what}: accepted:\n{stderr}");
+    assert!(
+        reason.iter().all(|part| stderr.contains(part)),
+        "{what}: refused for another reason than {reason:?}:\n{stderr}"
+    );
+    stderr
 }
 
 /// The known problem the rc build exists for: wasmtime 44 implements WASI 0.3
 /// only as 0.3.0-rc-2026-03-15, and a pre-release matches only itself.
 #[test]
 fn wasi_0_3_2_build_is_refused_by_wasmtime_44() {
-    let wasmtime = wasmtime_44();
-    let site = Site::new();
-    let (ok, stderr) = run_to_exit(serve_command(
-        &wasmtime,
+    assert_refused(
+        &wasmtime_44(),
         &P3_FLAGS_44,
         host_test::P3_COMPONENT,
-        &site.root(),
-        P3_MEMORY_CAP,
-        &[],
-    ));
-    assert!(!ok, "wasmtime 44 accepted the 0.3.2 build:\n{stderr}");
-    assert!(
-        stderr.contains("wasi:http/types@0.3.2")
-            && stderr.contains("matching implementation was not found"),
-        "wasmtime 44 refused the 0.3.2 build for another reason:\n{stderr}"
+        &[
+            "wasi:http/types@0.3.2",
+            "matching implementation was not found",
+        ],
+        "the 0.3.2 build on wasmtime 44",
     );
 }
 
@@ -336,24 +346,19 @@ fn wasi_0_3_2_build_is_refused_by_wasmtime_44() {
 #[test]
 fn wasi_0_3_builds_are_refused_by_wasmtime_36() {
     let wasmtime = wasmtime_36();
-    let site = Site::new();
     for (build, component) in [
         ("0.3.2 build", host_test::P3_COMPONENT),
         ("rc build", host_test::P3_RC_COMPONENT),
     ] {
-        let (ok, stderr) = run_to_exit(serve_command(
+        let stderr = assert_refused(
             &wasmtime,
             &[],
             component,
-            &site.root(),
-            P3_MEMORY_CAP,
-            &[],
-        ));
-        assert!(!ok, "wasmtime 36 accepted the {build}:\n{stderr}");
-        assert!(
-            stderr.contains("failed to parse WebAssembly module")
-                && stderr.contains("requires the component model async feature"),
-            "wasmtime 36 refused the {build} for another reason:\n{stderr}"
+            &[
+                "failed to parse WebAssembly module",
+                "requires the component model async feature",
+            ],
+            &format!("the {build} on wasmtime 36"),
         );
         eprintln!(
             "{build} on wasmtime 36: refused: {}",
@@ -366,20 +371,14 @@ fn wasi_0_3_builds_are_refused_by_wasmtime_36() {
 /// each WASI 0.3 host needs its own build.
 #[test]
 fn rc_build_is_refused_by_wasmtime_48() {
-    let wasmtime = common::wasmtime_cli::wasmtime_cli();
-    let site = Site::new();
-    let (ok, stderr) = run_to_exit(serve_command(
-        &wasmtime,
+    assert_refused(
+        &common::wasmtime_cli::wasmtime_cli(),
         &[],
         host_test::P3_RC_COMPONENT,
-        &site.root(),
-        P3_MEMORY_CAP,
-        &[],
-    ));
-    assert!(!ok, "wasmtime 48 accepted the rc build:\n{stderr}");
-    assert!(
-        stderr.contains("wasi:http/types@0.3.0-rc-2026-03-15")
-            && stderr.contains("matching implementation was not found"),
-        "wasmtime 48 refused the rc build for another reason:\n{stderr}"
+        &[
+            "wasi:http/types@0.3.0-rc-2026-03-15",
+            "matching implementation was not found",
+        ],
+        "the rc build on wasmtime 48",
     );
 }

@@ -833,38 +833,22 @@ mod tests {
         assert_eq!(options, Plan::Options);
     }
 
+    /// A directory's slash redirect: its Location is relative, percent-encodes
+    /// controls and spaces, and cannot be read as a scheme.
     #[test]
-    fn location_carries_no_raw_controls_or_spaces() {
-        let fs = FakeFs(HashMap::from([("a b", Ok(Entry::Directory))]));
-        let plan = decide(
-            &facts(Method::Get, "/a b?x=\r\n y"),
-            &fs,
-            &Settings::default(),
-        );
-        assert_eq!(
-            plan,
-            Plan::Redirect {
+    fn directory_redirect_locations_are_safe() {
+        for (directory, target, location) in [
+            ("a b", "/a b?x=\r\n y", "a%20b/?x=%0D%0A%20y"),
+            ("javascript:x", "/javascript:x", "./javascript:x/"),
+        ] {
+            let fs = FakeFs(HashMap::from([(directory, Ok(Entry::Directory))]));
+            let plan = decide(&facts(Method::Get, target), &fs, &Settings::default());
+            let expected = Plan::Redirect {
                 status: 301,
-                location: "a%20b/?x=%0D%0A%20y".into()
-            }
-        );
-    }
-
-    #[test]
-    fn location_cannot_become_a_scheme() {
-        let fs = FakeFs(HashMap::from([("javascript:x", Ok(Entry::Directory))]));
-        let plan = decide(
-            &facts(Method::Get, "/javascript:x"),
-            &fs,
-            &Settings::default(),
-        );
-        assert_eq!(
-            plan,
-            Plan::Redirect {
-                status: 301,
-                location: "./javascript:x/".into()
-            }
-        );
+                location: location.into(),
+            };
+            assert_eq!(plan, expected, "{target:?}");
+        }
     }
 
     #[test]

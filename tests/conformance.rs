@@ -26,16 +26,13 @@ struct Case {
 }
 
 fn site() -> Site {
-    let site = Site::new();
-    site.text("index.html", "<h1>home</h1>");
-    site.text("hello.txt", "hello");
+    let site = Site::basic();
     site.text("app.js", "console.log('plain')");
     site.text("app.js.gz", "GZ-BYTES");
     site.text("app.js.br", "BR-BYTES");
     site.text("style.css", "a{}");
     site.text("style.css.gz", "CSS-GZ");
     site.text("orphan.txt.gz", "no original");
-    site.text("docs/index.html", "<h1>docs</h1>");
     site.text("docs/home.htm", "<h1>alt index</h1>");
     site.text("list/a.txt", "a");
     site.text("list/b <c>&.txt", "b");

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use common::*;
+use host_test::Server;
 use http::Method;
 
 fn expected_digest(path: &Path) -> String {
@@ -50,6 +51,11 @@ fn download_site() -> Site {
     site
 }
 
+/// GET of the manifest-listed ISO with `headers`.
+async fn get_iso(server: &Server, headers: &[(&str, &str)]) -> Fetched {
+    fetch(server, Method::GET, "/downloads/tool-1.0.iso", headers).await
+}
+
 const MANIFEST: [(&str, &str); 2] = [("MANIFEST", "/SHA256SUMS"), ("DIRECTORY_LISTING", "true")];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,7 +64,7 @@ async fn validators_and_digests_come_from_the_manifest() {
     let iso = site.root().join("downloads/tool-1.0.iso");
     for build in BUILDS {
         let server = site.server_of(build, &MANIFEST);
-        let f = fetch(&server, Method::GET, "/downloads/tool-1.0.iso", &[]).await;
+        let f = get_iso(&server, &[]).await;
         assert_eq!(f.status, 200, "{build:?}");
         assert_eq!(
             header(&f.headers, "etag"),
@@ -74,13 +80,7 @@ async fn validators_and_digests_come_from_the_manifest() {
 
         // Every range of it carries the whole representation's digest.
         for range in ["bytes=0-99", "bytes=1000-1999,5000-5099"] {
-            let f = fetch(
-                &server,
-                Method::GET,
-                "/downloads/tool-1.0.iso",
-                &[("range", range)],
-            )
-            .await;
+            let f = get_iso(&server, &[("range", range)]).await;
             assert_eq!(f.status, 206, "{build:?} {range}");
             assert_eq!(
                 header(&f.headers, "repr-digest"),
@@ -95,41 +95,17 @@ async fn validators_and_digests_come_from_the_manifest() {
 
         // The hash ETag validates, for If-None-Match and If-Range.
         let etag = expected_etag(&iso);
-        let f = fetch(
-            &server,
-            Method::GET,
-            "/downloads/tool-1.0.iso",
-            &[("if-none-match", &etag)],
-        )
-        .await;
+        let f = get_iso(&server, &[("if-none-match", &etag)]).await;
         assert_eq!(f.status, 304, "{build:?}");
         assert_eq!(header(&f.headers, "repr-digest"), None);
-        let f = fetch(
-            &server,
-            Method::GET,
-            "/downloads/tool-1.0.iso",
-            &[("range", "bytes=0-9"), ("if-range", &etag)],
-        )
-        .await;
+        let f = get_iso(&server, &[("range", "bytes=0-9"), ("if-range", &etag)]).await;
         assert_eq!(f.status, 206, "{build:?}");
 
         // Want-Repr-Digest: sha-256=0 declines it; other algorithms do not.
-        let f = fetch(
-            &server,
-            Method::GET,
-            "/downloads/tool-1.0.iso",
-            &[("want-repr-digest", "sha-256=0")],
-        )
-        .await;
+        let f = get_iso(&server, &[("want-repr-digest", "sha-256=0")]).await;
         assert_eq!((f.status, header(&f.headers, "repr-digest")), (200, None));
         assert_eq!(header(&f.headers, "etag"), Some(etag.as_str()));
-        let f = fetch(
-            &server,
-            Method::GET,
-            "/downloads/tool-1.0.iso",
-            &[("want-repr-digest", "sha-512=9, sha-256=2")],
-        )
-        .await;
+        let f = get_iso(&server, &[("want-repr-digest", "sha-512=9, sha-256=2")]).await;
         assert!(header(&f.headers, "repr-digest").is_some());
 
         // A precompressed variant has its own entry: its own digest and ETag.

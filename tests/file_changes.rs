@@ -7,19 +7,32 @@ mod common;
 
 use std::fs::OpenOptions;
 use std::io::Write;
+use std::path::PathBuf;
 
 use common::*;
-use host_test::{get, read_all, read_then_stall, Outcome, StreamEnd};
+use host_test::{get, read_all, read_then_stall, Build, Outcome, StreamEnd};
+
+/// A new `size`-byte file for one body path: the case's name for messages,
+/// the file's URL path and the file.
+fn file_for(
+    site: &Site,
+    change: &str,
+    build: Build,
+    path_name: &str,
+    size: u64,
+) -> (String, String, PathBuf) {
+    let name = format!("{change}-{build:?}-{}.bin", path_name.replace(' ', "-"));
+    let path = site.file(&name, size);
+    (format!("{build:?} {path_name}"), format!("/{name}"), path)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shrunk_file_aborts_the_response() {
     let site = Site::new();
     for (build, path_name, env) in every_body_path() {
-        let what = format!("{build:?} {path_name}");
-        let name = format!("shrinks-{build:?}-{}.bin", path_name.replace(' ', "-"));
-        let path = site.file(&name, 10 * MIB);
+        let (what, target, path) = file_for(&site, "shrinks", build, path_name, 10 * MIB);
         let server = site.server_of(build, &env);
-        let ex = server.handle(get(&format!("/{name}"))).await.unwrap();
+        let ex = server.handle(get(&target)).await.unwrap();
         assert_eq!(header(&ex.headers, "content-length"), Some("10485760"));
         let (first, body) = read_then_stall(ex.body, CHUNK).await;
         OpenOptions::new()
@@ -46,12 +59,10 @@ async fn shrunk_file_aborts_the_response() {
 async fn grown_file_sends_exactly_content_length() {
     let site = Site::new();
     for (build, path_name, env) in every_body_path() {
-        let what = format!("{build:?} {path_name}");
-        let name = format!("grows-{build:?}-{}.bin", path_name.replace(' ', "-"));
-        let path = site.file(&name, MIB);
+        let (what, target, path) = file_for(&site, "grows", build, path_name, MIB);
         let original = std::fs::read(&path).unwrap();
         let server = site.server_of(build, &env);
-        let ex = server.handle(get(&format!("/{name}"))).await.unwrap();
+        let ex = server.handle(get(&target)).await.unwrap();
         let (first, body) = read_then_stall(ex.body, CHUNK).await;
         OpenOptions::new()
             .append(true)

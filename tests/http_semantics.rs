@@ -19,10 +19,7 @@ async fn get_clean(build: Build, server: &Server, method: Method, target: &str) 
 }
 
 fn site() -> Site {
-    let site = Site::new();
-    site.text("index.html", "<h1>home</h1>");
-    site.text("hello.txt", "hello");
-    site.text("docs/index.html", "<h1>docs</h1>");
+    let site = Site::basic();
     site.text("empty/.keep", "");
     site.text("my dir/a.css", "a{}");
     site.text("noext", "raw");

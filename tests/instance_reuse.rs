@@ -188,6 +188,16 @@ async fn one_instance_serves_10000_mixed_requests_in_flat_memory() {
     }
 }
 
+/// GETs `target`, reads the whole body and returns the request's report.
+async fn fetch_report(server: &Server, target: &str) -> Report {
+    let ex = server
+        .handle(request(Method::GET, target, &[]))
+        .await
+        .unwrap();
+    read_all(ex.body).await;
+    ex.report.wait().await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_retire_after_n_requests_or_a_trap_and_busy_ones_are_not_shared() {
     let site = Site::new();
@@ -199,12 +209,7 @@ async fn instances_retire_after_n_requests_or_a_trap_and_busy_ones_are_not_share
     let fresh = site.server(&[]);
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let ex = fresh
-            .handle(request(Method::GET, "/a.txt", &[]))
-            .await
-            .unwrap();
-        read_all(ex.body).await;
-        let report = ex.report.wait().await;
+        let report = fetch_report(&fresh, "/a.txt").await;
         assert_eq!(report.instance_requests, 1);
         ids.push(report.instance_id);
     }
@@ -215,12 +220,7 @@ async fn instances_retire_after_n_requests_or_a_trap_and_busy_ones_are_not_share
     let server = Server::new(ServerConfig::new(site.root()).reuse(3)).unwrap();
     let mut seen = Vec::new();
     for _ in 0..6 {
-        let ex = server
-            .handle(request(Method::GET, "/a.txt", &[]))
-            .await
-            .unwrap();
-        read_all(ex.body).await;
-        let report = ex.report.wait().await;
+        let report = fetch_report(&server, "/a.txt").await;
         seen.push((report.instance_id, report.instance_requests));
     }
     assert_eq!(seen, [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)]);

@@ -87,14 +87,23 @@ fn manifest(args: &[&OsStr]) -> Output {
         .expect("running host-test manifest")
 }
 
-fn run_ok(args: &[&OsStr]) -> Output {
-    let output = manifest(args);
+/// Runs `command`, which must succeed; `what` names it in failures.
+fn succeeds(command: &mut Command, what: &str) -> Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("running {what} (required): {e}"));
     assert!(
         output.status.success(),
-        "host-test manifest {args:?} failed: {}",
+        "{what} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
     output
+}
+
+fn run_ok(args: &[&OsStr]) -> Output {
+    let what = format!("host-test manifest {args:?}");
+    succeeds(Command::new(BINARY).arg("manifest").args(args), &what)
 }
 
 fn read(path: &Path) -> Vec<u8> {
@@ -187,16 +196,11 @@ fn checked_entries(dir: &Path, bytes: &[u8]) -> Vec<Vec<u8>> {
 }
 
 fn sha256sum_check(dir: &Path, name: &str) -> usize {
-    let output = Command::new("sha256sum")
-        .args(["-c", "--strict", name])
-        .current_dir(dir)
-        .output()
-        .expect("running sha256sum (coreutils) is required");
-    assert!(
-        output.status.success(),
-        "sha256sum -c --strict {name}: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeeds(
+        Command::new("sha256sum")
+            .args(["-c", "--strict", name])
+            .current_dir(dir),
+        &format!("sha256sum -c --strict {name} (coreutils)"),
     );
     lines(&output.stdout)
         .iter()
@@ -210,15 +214,11 @@ fn entry_lines_equal_the_shell_one_liner_and_sizes_follow() {
     let dir = temp.path();
     let files = make_tree(dir);
 
-    let shell = Command::new("bash")
-        .args(["-c", ONE_LINER, "bash"])
-        .arg(dir)
-        .output()
-        .expect("running bash (with find, sort, xargs, sha256sum) is required");
-    assert!(
-        shell.status.success(),
-        "the one-liner failed: {}",
-        String::from_utf8_lossy(&shell.stderr)
+    succeeds(
+        Command::new("bash")
+            .args(["-c", ONE_LINER, "bash"])
+            .arg(dir),
+        "the one-liner (bash with find, sort, xargs, sha256sum)",
     );
     let expected = read(&dir.join("SHA256SUMS"));
     // The one-liner really saw the tree, escapes included.

@@ -64,6 +64,16 @@ impl Site {
         Site::in_dir(tempfile::tempdir().expect("tempdir"))
     }
 
+    /// The pages most tests ask for: `/` ("<h1>home</h1>"), `/hello.txt`
+    /// ("hello") and `/docs/` ("<h1>docs</h1>").
+    pub fn basic() -> Site {
+        let site = Site::new();
+        site.text("index.html", "<h1>home</h1>");
+        site.text("hello.txt", "hello");
+        site.text("docs/index.html", "<h1>docs</h1>");
+        site
+    }
+
     /// A site on tmpfs (`/dev/shm`), which keeps file times that ext4 clamps
     /// (past 2446): panics when there is none, so a test never skips quietly.
     pub fn on_tmpfs() -> Site {
