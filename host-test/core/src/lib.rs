@@ -17,6 +17,7 @@ mod guest_stderr;
 mod http_hooks;
 mod linking;
 pub mod memory_recorder;
+pub mod one_frame_in_flight;
 mod p3_request;
 pub mod report;
 pub mod request;

@@ -21,13 +21,14 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use std::sync::Arc;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::access_log::AccessLog;
 use crate::config::ServerConfig;
 use crate::guest_stderr::GuestStderr;
+use crate::one_frame_in_flight::OneFrameInFlight;
 use crate::report::Report;
 use crate::response_body::ResponseBody;
 use crate::server::Server;
@@ -212,22 +213,11 @@ async fn accept_loop(
     let grace = loop {
         // Reap finished connection tasks so the set does not grow for ever.
         while connections.try_join_next().is_some() {}
-        let accepted = tokio::select! {
+        let stream = tokio::select! {
             // A stop request, or the `RunningServer` was dropped.
             _ = stop.changed() => break stop.borrow().unwrap_or(DEFAULT_SHUTDOWN_GRACE),
-            accepted = listener.accept() => accepted,
+            stream = accept_connection(&listener) => stream,
         };
-        let stream = match accepted {
-            Ok((stream, _peer)) => stream,
-            Err(error) => {
-                // E.g. out of file descriptors: keep serving the others.
-                eprintln!("accept failed: {error}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        // Small writes (headers, last chunk) should not wait for Nagle.
-        let _ = stream.set_nodelay(true);
         let server = server.clone();
         let slots = slots.clone();
         let mut builder = http1::Builder::new();
@@ -276,6 +266,25 @@ async fn accept_loop(
     Ok(())
 }
 
+/// The next connection, with `TCP_NODELAY` set. A failed accept (e.g. out of
+/// file descriptors) is logged and retried after a pause: the connections
+/// already open go on being served.
+pub async fn accept_connection(listener: &TcpListener) -> TcpStream {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _peer)) => {
+                // Small writes (headers, last chunk) should not wait for Nagle.
+                let _ = stream.set_nodelay(true);
+                return stream;
+            }
+            Err(error) => {
+                eprintln!("accept failed: {error}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
 /// Runs one request and schedules its log line.
 async fn answer(
     server: Server,
@@ -283,7 +292,7 @@ async fn answer(
     thread: Option<usize>,
     log: AccessLog,
     request: hyper::Request<Incoming>,
-) -> Result<Response<ResponseBody>, Infallible> {
+) -> Result<Response<OneFrameInFlight<ResponseBody>>, Infallible> {
     let method = request.method().clone();
     let target = request.uri().to_string();
     let received = Instant::now();
@@ -293,7 +302,7 @@ async fn answer(
             log.line(format_args!(
                 "{method} {target} 503 max concurrent requests reached"
             ));
-            let mut response = Response::new(ResponseBody::empty());
+            let mut response = Response::new(OneFrameInFlight::new(ResponseBody::empty()));
             *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
             response.headers_mut().insert(
                 http::header::RETRY_AFTER,
@@ -339,11 +348,13 @@ async fn answer(
             received.elapsed(),
         ));
     };
+    // hyper takes the guest's frames one at a time: a client that stops
+    // reading holds one frame here, not hyper's whole write queue.
     match server.handle_reporting(request, log_line).await {
-        Ok(response) => Ok(response),
+        Ok(response) => Ok(response.map(OneFrameInFlight::new)),
         Err(error) => {
             log_of_errors.line(format_args!("host error: {error:#}"));
-            let mut response = Response::new(ResponseBody::empty());
+            let mut response = Response::new(OneFrameInFlight::new(ResponseBody::empty()));
             *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             Ok(response)
         }
