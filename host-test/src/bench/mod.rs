@@ -21,6 +21,7 @@
 //!   `json`
 
 mod bench_report;
+mod chart_style;
 mod clients;
 mod json;
 mod labels;

@@ -17,7 +17,6 @@ use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
-use std::time::Duration;
 
 use anyhow::Context as _;
 use bytes::{BufMut as _, Bytes, BytesMut};
@@ -69,15 +68,7 @@ async fn serve(dir: PathBuf, addr: SocketAddr) -> anyhow::Result<()> {
     );
     let dir = Arc::new(dir);
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _peer)) => stream,
-            Err(error) => {
-                eprintln!("accept failed: {error}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
+        let stream = host_test::serve::accept_connection(&listener).await;
         let dir = dir.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| answer(dir.clone(), request));

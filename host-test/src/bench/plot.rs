@@ -5,32 +5,18 @@
 
 use std::path::Path;
 
-use anyhow::anyhow;
 use host_test::Build;
 use plotters::coord::combinators::{BindKeyPoints as _, IntoLogRange as _};
 use plotters::prelude::*;
 
+use super::chart_style::{color, finish, plotters_error};
 use super::labels::bytes_label;
 use super::memory_timeline::Timeline;
-use super::schedule::Mode;
 use super::site::{size_label, KIB};
 
 const SIZE: (u32, u32) = (960, 560);
 
-fn color(mode: Mode) -> RGBColor {
-    match mode {
-        Mode::Naive => RGBColor(200, 40, 40),
-        Mode::Chunked => RGBColor(30, 90, 200),
-        Mode::Splice => RGBColor(20, 150, 60),
-        Mode::Native => RGBColor(90, 90, 90),
-        Mode::Default => RGBColor(120, 40, 170),
-        Mode::Nginx => RGBColor(0, 140, 140),
-        Mode::Go => RGBColor(230, 140, 0),
-    }
-}
-
 pub fn draw(path: &Path, timeline: &Timeline) -> anyhow::Result<()> {
-    let error = |e: &dyn std::fmt::Display| anyhow!("plotters: {e}");
     let points = || timeline.series.iter().flat_map(|s| &s.points);
     let x_max = points().map(|p| p.seconds).fold(1.0, f64::max) * 1.05;
     let peak_max = points().map(|p| p.peak_linear).max().unwrap_or(64 * KIB);
@@ -47,7 +33,7 @@ pub fn draw(path: &Path, timeline: &Timeline) -> anyhow::Result<()> {
         .collect();
 
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| error(&e))?;
+    root.fill(&WHITE).map_err(plotters_error)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!(
@@ -63,7 +49,7 @@ pub fn draw(path: &Path, timeline: &Timeline) -> anyhow::Result<()> {
             0f64..x_max,
             (y_min..y_max).log_scale().with_key_points(ticks),
         )
-        .map_err(|e| error(&e))?;
+        .map_err(plotters_error)?;
     chart
         .configure_mesh()
         .x_desc("seconds since the request; each point: one instance whose client left then")
@@ -78,7 +64,7 @@ pub fn draw(path: &Path, timeline: &Timeline) -> anyhow::Result<()> {
             }
         })
         .draw()
-        .map_err(|e| error(&e))?;
+        .map_err(plotters_error)?;
 
     for series in &timeline.series {
         let color = color(series.server.mode);
@@ -105,7 +91,7 @@ pub fn draw(path: &Path, timeline: &Timeline) -> anyhow::Result<()> {
             chart.draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))
         };
         drawn
-            .map_err(|e| error(&e))?
+            .map_err(plotters_error)?
             .label(format!(
                 "{} (peak {})",
                 series.server.label(),
@@ -126,16 +112,7 @@ pub fn draw(path: &Path, timeline: &Timeline) -> anyhow::Result<()> {
         };
         chart
             .draw_series(line.iter().map(|&point| Circle::new(point, 4, style)))
-            .map_err(|e| error(&e))?;
+            .map_err(plotters_error)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::MiddleRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 16))
-        .draw()
-        .map_err(|e| error(&e))?;
-    root.present().map_err(|e| error(&e))?;
-    Ok(())
+    finish(chart, &root, SeriesLabelPosition::MiddleRight)
 }

@@ -3,41 +3,32 @@
 
 use std::path::Path;
 
-use anyhow::anyhow;
 use plotters::coord::combinators::IntoLogRange as _;
 use plotters::prelude::*;
 
+use super::chart_style::{color, finish, plotters_error};
 use super::schedule::Mode;
 use super::site::MIB;
 use super::stall_curve::{Curve, NAIVE_FILE};
 
 const SIZE: (u32, u32) = (960, 600);
 
-fn style(mode: Mode) -> (RGBColor, String) {
+/// A server's line label; its colour is `chart_style::color`'s.
+fn label(mode: Mode) -> String {
     match mode {
-        Mode::Naive => (
-            RGBColor(200, 40, 40),
-            format!(
-                "naive fixture (reads the whole {} MiB file first)",
-                NAIVE_FILE / MIB
-            ),
+        Mode::Naive => format!(
+            "naive fixture (reads the whole {} MiB file first)",
+            NAIVE_FILE / MIB
         ),
-        Mode::Chunked => (
-            RGBColor(30, 90, 200),
-            "old default: a fresh WASI 0.2 instance per request".into(),
-        ),
-        Mode::Default => (
-            RGBColor(120, 40, 170),
-            "README default: host-test serve --dir".into(),
-        ),
-        Mode::Go => (RGBColor(230, 140, 0), "Go net/http FileServer".into()),
-        Mode::Nginx => (RGBColor(0, 140, 140), "nginx (sendfile)".into()),
-        Mode::Native | Mode::Splice => (RGBColor(90, 90, 90), mode.label().into()),
+        Mode::Chunked => "old default: a fresh WASI 0.2 instance per request".into(),
+        Mode::Default => "README default: host-test serve --dir".into(),
+        Mode::Go => "Go net/http FileServer".into(),
+        Mode::Nginx => "nginx (sendfile)".into(),
+        Mode::Native | Mode::Splice => mode.label().into(),
     }
 }
 
 pub fn draw(path: &Path, curves: &[Curve]) -> anyhow::Result<()> {
-    let error = |e: &dyn std::fmt::Display| anyhow!("plotters: {e}");
     let points = || curves.iter().flat_map(|c| &c.points);
     let x_max = points()
         .map(|(clients, _)| *clients)
@@ -47,7 +38,7 @@ pub fn draw(path: &Path, curves: &[Curve]) -> anyhow::Result<()> {
         * 1.02;
     let y_max = points().map(|(_, rss)| *rss).max().unwrap_or(MIB) as f64 / MIB as f64 * 2.0;
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| error(&e))?;
+    root.fill(&WHITE).map_err(plotters_error)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
             "Server memory as clients stop reading (each read 4 KiB of a 1 GiB file)",
@@ -57,7 +48,7 @@ pub fn draw(path: &Path, curves: &[Curve]) -> anyhow::Result<()> {
         .x_label_area_size(50)
         .y_label_area_size(80)
         .build_cartesian_2d(0f64..x_max, (4.0f64..y_max.max(64.0)).log_scale())
-        .map_err(|e| error(&e))?;
+        .map_err(plotters_error)?;
     chart
         .configure_mesh()
         .x_desc("stalled clients")
@@ -65,9 +56,9 @@ pub fn draw(path: &Path, curves: &[Curve]) -> anyhow::Result<()> {
         .y_label_formatter(&|mib| format!("{mib:.0}"))
         .x_label_formatter(&|clients| format!("{clients:.0}"))
         .draw()
-        .map_err(|e| error(&e))?;
+        .map_err(plotters_error)?;
     for curve in curves.iter().filter(|c| !c.points.is_empty()) {
-        let (color, label) = style(curve.server.mode);
+        let (color, label) = (color(curve.server.mode), label(curve.server.mode));
         let line: Vec<(f64, f64)> = curve
             .points
             .iter()
@@ -75,7 +66,7 @@ pub fn draw(path: &Path, curves: &[Curve]) -> anyhow::Result<()> {
             .collect();
         chart
             .draw_series(LineSeries::new(line.clone(), color.stroke_width(2)))
-            .map_err(|e| error(&e))?
+            .map_err(plotters_error)?
             .label(label)
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
@@ -85,16 +76,7 @@ pub fn draw(path: &Path, curves: &[Curve]) -> anyhow::Result<()> {
                 line.iter()
                     .map(|&point| Circle::new(point, 3, color.filled())),
             )
-            .map_err(|e| error(&e))?;
+            .map_err(plotters_error)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 15))
-        .draw()
-        .map_err(|e| error(&e))?;
-    root.present().map_err(|e| error(&e))?;
-    Ok(())
+    finish(chart, &root, SeriesLabelPosition::UpperRight)
 }
