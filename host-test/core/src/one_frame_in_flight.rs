@@ -11,11 +11,32 @@
 //! as soon as it gets it (docs/benchmarks.md).
 
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll, Waker};
 
 use bytes::Bytes;
 use hyper::body::{Body, Frame, SizeHint};
+
+/// Frames handed out and not dropped yet, and their bytes, over the whole
+/// process: what the writers (hyper) hold.
+static HELD_FRAMES: AtomicUsize = AtomicUsize::new(0);
+static HELD_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+/// What the writers hold of every `OneFrameInFlight` body in the process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Held {
+    pub frames: usize,
+    pub bytes: usize,
+}
+
+/// For tests and diagnostics: the frames every response's writer holds now.
+pub fn held() -> Held {
+    Held {
+        frames: HELD_FRAMES.load(Ordering::Relaxed),
+        bytes: HELD_BYTES.load(Ordering::Relaxed),
+    }
+}
 
 /// Wraps a body so that at most one of its data frames is out at a time.
 pub struct OneFrameInFlight<B> {
@@ -52,8 +73,18 @@ impl AsRef<[u8]> for Written {
     }
 }
 
+impl Written {
+    fn new(data: Bytes, gate: Arc<Mutex<Gate>>) -> Written {
+        HELD_FRAMES.fetch_add(1, Ordering::Relaxed);
+        HELD_BYTES.fetch_add(data.len(), Ordering::Relaxed);
+        Written { data, gate }
+    }
+}
+
 impl Drop for Written {
     fn drop(&mut self) {
+        HELD_FRAMES.fetch_sub(1, Ordering::Relaxed);
+        HELD_BYTES.fetch_sub(self.data.len(), Ordering::Relaxed);
         let waker = {
             let mut gate = self.gate.lock().unwrap();
             gate.in_flight = false;
@@ -91,7 +122,7 @@ where
             Ok(data) if !data.is_empty() => {
                 self.gate.lock().unwrap().in_flight = true;
                 let gate = Arc::clone(&self.gate);
-                Frame::data(Bytes::from_owner(Written { data, gate }))
+                Frame::data(Bytes::from_owner(Written::new(data, gate)))
             }
             Ok(empty) => Frame::data(empty),
             Err(trailers) => trailers,
@@ -126,7 +157,11 @@ mod tests {
             mut self: Pin<&mut Self>,
             _cx: &mut Context<'_>,
         ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-            Poll::Ready(self.0.pop_front().map(|data| Ok(Frame::data(Bytes::from_static(data)))))
+            Poll::Ready(
+                self.0
+                    .pop_front()
+                    .map(|data| Ok(Frame::data(Bytes::from_static(data)))),
+            )
         }
     }
 

@@ -3,10 +3,11 @@
 //! with `concurrent_reuse`), one log line per
 //! request once its instance is gone or idle again.
 //!
-//! Per-connection host memory is kept low: hyper's buffers are capped at
-//! `MAX_BUF_SIZE` (which also limits request heads: hyper answers 431 before
-//! the component sees a larger one, so the guest never copies a huge head into
-//! its linear memory), and the body channel is the `ServerConfig`'s.
+//! Per-connection host memory is kept low: hyper takes the body one frame at
+//! a time (`OneFrameInFlight`), its buffers are capped at `MAX_BUF_SIZE`
+//! (which also limits request heads: hyper answers 431 before the component
+//! sees a larger one, so the guest never copies a huge head into its linear
+//! memory), and the body channel is the `ServerConfig`'s.
 
 use std::convert::Infallible;
 use std::future::Future;
