@@ -26,8 +26,7 @@ pub enum LookupError {
 }
 
 /// The filesystem errors that decide a status, as WASI names them
-/// (`wasi:filesystem/types.error-code`); both WASI layers translate by name
-/// (`from_wit_name`).
+/// (`wasi:filesystem/types.error-code`); the WASI layer translates 1:1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FsError {
     NoEntry,
@@ -39,23 +38,6 @@ pub enum FsError {
     NotPermitted,
     /// Any other code: I/O errors, resource limits...
     Other,
-}
-
-impl FsError {
-    /// The error a WASI `error-code` names (its WIT case name, as the bindings'
-    /// `name()` gives it), in either WASI version.
-    pub fn from_wit_name(name: &str) -> FsError {
-        match name {
-            "no-entry" => FsError::NoEntry,
-            "not-directory" => FsError::NotDirectory,
-            "is-directory" => FsError::IsDirectory,
-            "name-too-long" => FsError::NameTooLong,
-            "loop" => FsError::Loop,
-            "access" => FsError::Access,
-            "not-permitted" => FsError::NotPermitted,
-            _ => FsError::Other,
-        }
-    }
 }
 
 impl From<FsError> for LookupError {
@@ -93,20 +75,15 @@ mod tests {
     use crate::plan::{lookup_failure, Failure};
 
     #[test]
-    fn wasi_error_codes_map_to_statuses() {
-        let status = |name: &str| lookup_failure(FsError::from_wit_name(name).into());
-        for (code, failure) in [
-            ("no-entry", Failure::NotFound),
-            ("not-directory", Failure::NotFound),
-            ("name-too-long", Failure::NotFound),
-            ("loop", Failure::NotFound),
-            ("access", Failure::Forbidden),
-            ("not-permitted", Failure::Forbidden),
-            ("is-directory", Failure::Internal),
-            ("io", Failure::Internal),
-            ("insufficient-memory", Failure::Internal),
-        ] {
-            assert_eq!(status(code), failure, "{code}");
-        }
+    fn filesystem_errors_map_to_statuses() {
+        let status = |e: FsError| lookup_failure(LookupError::from(e));
+        assert_eq!(status(FsError::NoEntry), Failure::NotFound);
+        assert_eq!(status(FsError::NotDirectory), Failure::NotFound);
+        assert_eq!(status(FsError::NameTooLong), Failure::NotFound);
+        assert_eq!(status(FsError::Loop), Failure::NotFound);
+        assert_eq!(status(FsError::Access), Failure::Forbidden);
+        assert_eq!(status(FsError::NotPermitted), Failure::Forbidden);
+        assert_eq!(status(FsError::IsDirectory), Failure::Internal);
+        assert_eq!(status(FsError::Other), Failure::Internal);
     }
 }

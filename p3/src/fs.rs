@@ -200,8 +200,6 @@ fn entry(stat: &DescriptorStat) -> Entry {
     }
 }
 
-/// WASI 0.3's `error-code` is a variant (it gained `other(option<string>)`),
-/// so its bindings have no `name()` for `FsError::from_wit_name`.
 fn lookup_error(e: ErrorCode) -> LookupError {
     LookupError::from(match e {
         ErrorCode::NoEntry => FsError::NoEntry,

@@ -85,7 +85,16 @@ fn entry(stat: &DescriptorStat) -> Entry {
 }
 
 fn lookup_error(e: ErrorCode) -> LookupError {
-    FsError::from_wit_name(e.name()).into()
+    LookupError::from(match e {
+        ErrorCode::NoEntry => FsError::NoEntry,
+        ErrorCode::NotDirectory => FsError::NotDirectory,
+        ErrorCode::IsDirectory => FsError::IsDirectory,
+        ErrorCode::NameTooLong => FsError::NameTooLong,
+        ErrorCode::Loop => FsError::Loop,
+        ErrorCode::Access => FsError::Access,
+        ErrorCode::NotPermitted => FsError::NotPermitted,
+        _ => FsError::Other,
+    })
 }
 
 /// Opens a directory for a listing.

@@ -57,15 +57,14 @@ fn write_literal(out: &Writable<'_>, mut bytes: &[u8]) -> Result<(), BodyEnd> {
         let budget = usize::try_from(out.budget()?).unwrap_or(usize::MAX);
         let (now, later) = bytes.split_at(budget.min(bytes.len()));
         out.out.write(now).map_err(|e| out.write_error(e))?;
-        out.wrote(now.len());
+        out.wrote(u64::try_from(now.len()).unwrap_or(u64::MAX));
         bytes = later;
     }
     Ok(())
 }
 
 /// The response stream with its readiness pollable, the stall timeout, the
-/// chunk size and
-/// the rate limit.
+/// chunk size and the rate limit.
 struct Writable<'a> {
     out: &'a OutputStream,
     ready: Pollable,
@@ -122,8 +121,8 @@ impl Writable<'_> {
             // writing more would trap.
             data.truncate(usize::try_from(want).unwrap_or(usize::MAX));
             self.out.write(&data).map_err(|e| self.write_error(e))?;
-            self.wrote(data.len());
             let written = u64::try_from(data.len()).unwrap_or(u64::MAX);
+            self.wrote(written);
             offset = offset.saturating_add(written);
             remaining = remaining.saturating_sub(written);
         }
@@ -144,7 +143,7 @@ impl Writable<'_> {
                 // The file read completes in the background: wait for it, not the client.
                 Ok(0) => input_ready.block(),
                 Ok(moved) => {
-                    self.wrote(usize::try_from(moved).unwrap_or(usize::MAX));
+                    self.wrote(moved);
                     remaining = remaining.saturating_sub(moved);
                 }
                 // Closed is either end: the client left, or the file ended early.
@@ -160,10 +159,10 @@ impl Writable<'_> {
         Ok(())
     }
 
-    fn wrote(&self, bytes: usize) {
+    fn wrote(&self, bytes: u64) {
         if let Some(pace) = &self.pace {
             let mut pacer = pace.get();
-            pacer.wrote(u64::try_from(bytes).unwrap_or(u64::MAX));
+            pacer.wrote(bytes);
             pace.set(pacer);
         }
     }

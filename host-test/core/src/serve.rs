@@ -234,8 +234,11 @@ async fn accept_loop(
             builder.timer(TokioTimer::new()).header_read_timeout(limit);
         }
         let log = log.clone();
+        // hyper takes each body one frame at a time: a client that stops
+        // reading holds one frame here, not hyper's whole write queue.
         let service = service_fn(move |request| {
-            answer(server.clone(), slots.clone(), thread, log.clone(), request)
+            let answered = answer(server.clone(), slots.clone(), thread, log.clone(), request);
+            async move { Ok::<_, Infallible>(answered.await?.map(OneFrameInFlight::new)) }
         });
         // Client resets, aborted bodies and write timeouts end up here:
         // nothing to do.
@@ -293,7 +296,7 @@ async fn answer(
     thread: Option<usize>,
     log: AccessLog,
     request: hyper::Request<Incoming>,
-) -> Result<Response<OneFrameInFlight<ResponseBody>>, Infallible> {
+) -> Result<Response<ResponseBody>, Infallible> {
     let method = request.method().clone();
     let target = request.uri().to_string();
     let received = Instant::now();
@@ -303,7 +306,7 @@ async fn answer(
             log.line(format_args!(
                 "{method} {target} 503 max concurrent requests reached"
             ));
-            let mut response = Response::new(OneFrameInFlight::new(ResponseBody::empty()));
+            let mut response = Response::new(ResponseBody::empty());
             *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
             response.headers_mut().insert(
                 http::header::RETRY_AFTER,
@@ -349,13 +352,11 @@ async fn answer(
             received.elapsed(),
         ));
     };
-    // hyper takes the guest's frames one at a time: a client that stops
-    // reading holds one frame here, not hyper's whole write queue.
     match server.handle_reporting(request, log_line).await {
-        Ok(response) => Ok(response.map(OneFrameInFlight::new)),
+        Ok(response) => Ok(response),
         Err(error) => {
             log_of_errors.line(format_args!("host error: {error:#}"));
-            let mut response = Response::new(OneFrameInFlight::new(ResponseBody::empty()));
+            let mut response = Response::new(ResponseBody::empty());
             *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             Ok(response)
         }
