@@ -95,6 +95,34 @@ fn quick_bench_prints_the_table_and_memory_is_flat() {
             "{peer}: a row without figures or a reason: {peer_rows:#?}"
         );
     }
+    // The default and the peers took turns: one figure per round each, or
+    // (a peer only) the reason there is none.
+    let turns = &json["turns"];
+    let rounds = turns["rounds"].as_u64().expect("turns.rounds") as usize;
+    assert!(rounds >= 2, "{turns:#?}");
+    for server in turns["servers"].as_array().expect("turns.servers") {
+        let name = server["server"].as_str().unwrap_or("");
+        match server["result"].as_str() {
+            Some(why) => assert!(
+                name != "default" && why.starts_with("not measured"),
+                "{name} has no figures in turns: {why}"
+            ),
+            None => {
+                for figure in ["downloads_mb_per_s", "requests_per_s"] {
+                    let values = server[figure].as_array().expect(figure);
+                    assert_eq!(values.len(), rounds, "{name} {figure}: {values:?}");
+                    assert!(
+                        values.iter().all(|v| v.as_f64().is_some_and(|v| v > 0.0)),
+                        "{name} {figure}: {values:?}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        stdout.contains("#### In turns, round by round"),
+        "no rounds table:\n{stdout}"
+    );
     // Flat: every file of at least one chunk (64 KiB) peaks the same, and a
     // smaller one (1 KiB: its read fits in the first page) no higher.
     // Per build: the p3 build in splice mode may relay through its buffer

@@ -8,6 +8,7 @@ use host_test::Build;
 use super::results::{Client, Row};
 use super::schedule::{self, Mode, Schedule, ServerSpec};
 use super::site::{GIB, KIB};
+use super::turns::{TurnFigure, Turns};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetVerdict {
@@ -48,12 +49,15 @@ pub struct BenchReport {
     pub ratios: Vec<Ratios>,
     pub targets: Vec<Target>,
     pub settings: Vec<(String, String)>,
+    /// The default's speed against the peers, taken in turns (`turns.rs`).
+    pub turns: Option<Turns>,
 }
 
 impl BenchReport {
     pub fn new(
         schedule: &Schedule,
         rows: Vec<Row>,
+        turns: Option<Turns>,
         open_files: u64,
         peers: Vec<(String, String)>,
     ) -> Self {
@@ -73,6 +77,7 @@ impl BenchReport {
             ratios,
             targets: Vec::new(),
             settings,
+            turns,
         };
         report.targets = targets(&report);
         report
@@ -176,23 +181,37 @@ fn default_targets(report: &BenchReport) -> Vec<Target> {
         });
     }
     let name = "README default: 1 KiB requests/s".to_string();
-    targets.push(match find(Client::RequestLoop, KIB, None) {
-        Some((row, ratios)) => match (row.requests_per_second, ratios.go) {
-            (Some(rate), Some(to_go)) => Target {
+    let goal = ">= Go's (target 0.5 x nginx)";
+    targets.push(
+        match turns_target(report, TurnFigure::SmallRequests, Mode::Go) {
+            Some((rate, to_go, to_nginx)) => Target {
                 name,
-                goal: ">= Go's (target 0.5 x nginx)".into(),
+                goal: goal.into(),
                 measured: format!(
-                    "{rate:.0}/s ({to_go:.2} x Go{})",
-                    ratios
-                        .nginx
-                        .map_or(String::new(), |r| format!(", {r:.2} x nginx"))
+                    "{rate:.0}/s ({to_go:.2} x Go{}; in turns)",
+                    to_nginx.map_or(String::new(), |r| format!(", {r:.2} x nginx"))
                 ),
                 verdict: TargetVerdict::judge(to_go >= 1.0),
             },
-            _ => not_measured(name, "no figure for the default or Go"),
+            None => match find(Client::RequestLoop, KIB, None) {
+                Some((row, ratios)) => match (row.requests_per_second, ratios.go) {
+                    (Some(rate), Some(to_go)) => Target {
+                        name,
+                        goal: goal.into(),
+                        measured: format!(
+                            "{rate:.0}/s ({to_go:.2} x Go{})",
+                            ratios
+                                .nginx
+                                .map_or(String::new(), |r| format!(", {r:.2} x nginx"))
+                        ),
+                        verdict: TargetVerdict::judge(to_go >= 1.0),
+                    },
+                    _ => not_measured(name, "no figure for the default or Go"),
+                },
+                None => not_measured(name, "no row"),
+            },
         },
-        None => not_measured(name, "no row"),
-    });
+    );
     let name = "README default with 50 site rules: 1 KiB requests/s".to_string();
     let with_rules = schedule::with_site_rules(Mode::Default);
     let rate_of = |spec: &ServerSpec| {
@@ -212,8 +231,19 @@ fn default_targets(report: &BenchReport) -> Vec<Target> {
         _ => not_measured(name, "no figure with or without rules"),
     });
     let name = "README default: 512 MiB download".to_string();
-    targets.push(
-        match find(Client::FullSpeed, 512 * super::site::MIB, None) {
+    let turns_download = report
+        .turns
+        .as_ref()
+        .filter(|turns| turns.plan.download_size == 512 * super::site::MIB)
+        .and_then(|_| turns_target(report, TurnFigure::Download, Mode::Nginx));
+    targets.push(match turns_download {
+        Some((speed, to_nginx, _)) => Target {
+            name,
+            goal: ">= 0.95 x nginx".into(),
+            measured: format!("{speed:.0} MB/s ({to_nginx:.2} x nginx; in turns)"),
+            verdict: TargetVerdict::judge(to_nginx >= 0.95),
+        },
+        None => match find(Client::FullSpeed, 512 * super::site::MIB, None) {
             Some((row, ratios)) => match (row.throughput, ratios.nginx) {
                 (Some(speed), Some(to_nginx)) => Target {
                     name,
@@ -225,8 +255,23 @@ fn default_targets(report: &BenchReport) -> Vec<Target> {
             },
             None => not_measured(name, "no 512 MiB run (--quick)"),
         },
-    );
+    });
     targets
+}
+
+/// The default's figure in turns, its ratio to `peer` and to nginx (medians
+/// of the rounds' ratios), when the turns measured both.
+fn turns_target(
+    report: &BenchReport,
+    figure: TurnFigure,
+    peer: Mode,
+) -> Option<(f64, f64, Option<f64>)> {
+    let turns = report.turns.as_ref()?;
+    Some((
+        turns.median(Mode::Default, figure)?,
+        turns.ratio(Mode::Default, peer, figure)?,
+        turns.ratio(Mode::Default, Mode::Nginx, figure),
+    ))
 }
 
 /// Every target the bench judges (the table under "Targets" in

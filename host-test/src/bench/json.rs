@@ -73,6 +73,20 @@ pub fn to_json(report: &BenchReport, timeline: Option<&Timeline>) -> Value {
                 "verdict": t.verdict.label(),
             }))
             .collect::<Vec<_>>(),
+        "turns": report.turns.as_ref().map(|turns| json!({
+            "rounds": turns.plan.rounds,
+            "download_size_bytes": turns.plan.download_size,
+            "connections": turns.plan.connections,
+            "rate_seconds": turns.plan.rate_duration.as_secs_f64(),
+            "servers": turns.servers.iter().map(|(mode, series)| match series {
+                Ok(series) => json!({
+                    "server": mode.label(),
+                    "downloads_mb_per_s": series.downloads,
+                    "requests_per_s": series.requests_per_second,
+                }),
+                Err(why) => json!({"server": mode.label(), "result": why}),
+            }).collect::<Vec<_>>(),
+        })),
         "memory_timeline": timeline.map(|t| json!({
             "size_bytes": t.size,
             "client_bytes_per_s": t.rate,

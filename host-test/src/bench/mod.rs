@@ -45,6 +45,7 @@ mod site;
 mod site_rules;
 mod stall_curve;
 mod stall_plot;
+mod turns;
 
 use std::process::ExitCode;
 
@@ -144,6 +145,10 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
     }
 
     let rows = scenarios::run(&schedule, &site, &peers, limits, &mut progress).await;
+    let turns = match &schedule.turns {
+        Some(plan) => Some(turns::measure(&site, &peers, plan, &mut progress).await),
+        None => None,
+    };
     let timeline = match &options.plot {
         Some(_) => {
             progress.begin("linear memory over time: one slow download, cut at growing times");
@@ -159,7 +164,8 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
         None => None,
     };
 
-    let report = bench_report::BenchReport::new(&schedule, rows, open_files, peers.describe());
+    let report =
+        bench_report::BenchReport::new(&schedule, rows, turns, open_files, peers.describe());
     print!("{}", markdown::markdown(&report));
     if let Some(path) = &options.json {
         let json = json::to_json(&report, timeline.as_ref().and_then(|t| t.as_ref().ok()));

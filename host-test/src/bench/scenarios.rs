@@ -19,7 +19,7 @@ use super::server_process::ServerProcess;
 use super::site::{Site, GIB, KIB, MIB};
 
 /// Bound on one download at full speed (1 GiB in splice mode takes seconds).
-const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
+pub const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
 /// Bound on waiting for the server's log lines of finished requests.
 const LOG_WAIT: Duration = Duration::from_secs(30);
 /// Stalled clients connect in waves of this many.
@@ -279,22 +279,11 @@ async fn rate(
         .await
         .context("warm-up request timed out")??;
     let from = server.log_len();
-    let started = Instant::now();
-    let until = started + duration;
-    let mut loops = JoinSet::new();
-    for _ in 0..connections {
-        let target = target.clone();
-        let addr = server.addr;
-        loops.spawn(async move { clients::request_loop(addr, &target, until).await });
-    }
-    let (mut ok, mut failed) = (0u64, 0u64);
-    while let Some(count) = loops.join_next().await {
-        let count = count.context("a request loop panicked")?;
-        ok += count.ok;
-        failed += count.failed;
-    }
-    let elapsed = started.elapsed();
-    ensure!(ok > 0, "no request succeeded ({failed} failed)");
+    let RateCount {
+        ok,
+        failed,
+        elapsed,
+    } = request_rate(server.addr, &target, connections, duration).await?;
     row.requests_per_second = Some(ok as f64 / elapsed.as_secs_f64());
     row.result = format!(
         "{ok} requests in {:.1} s, {failed} failed",
@@ -307,6 +296,48 @@ async fn rate(
         row.peak_linear = PeakLinear::of(&entries);
     }
     Ok(())
+}
+
+/// What `connections` keep-alive loops of GETs answered in `duration`.
+pub struct RateCount {
+    pub ok: u64,
+    pub failed: u64,
+    pub elapsed: Duration,
+}
+
+impl RateCount {
+    pub fn per_second(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// `connections` keep-alive loops of GETs of `target` for `duration`; an
+/// error when none succeeded.
+pub async fn request_rate(
+    addr: std::net::SocketAddr,
+    target: &str,
+    connections: u32,
+    duration: Duration,
+) -> anyhow::Result<RateCount> {
+    let started = Instant::now();
+    let until = started + duration;
+    let mut loops = JoinSet::new();
+    for _ in 0..connections {
+        let target = target.to_string();
+        loops.spawn(async move { clients::request_loop(addr, &target, until).await });
+    }
+    let (mut ok, mut failed) = (0u64, 0u64);
+    while let Some(count) = loops.join_next().await {
+        let count = count.context("a request loop panicked")?;
+        ok += count.ok;
+        failed += count.failed;
+    }
+    ensure!(ok > 0, "no request succeeded ({failed} failed)");
+    Ok(RateCount {
+        ok,
+        failed,
+        elapsed: started.elapsed(),
+    })
 }
 
 async fn stalled(

@@ -19,6 +19,7 @@ use super::peers::Peers;
 use super::server_process::Launch;
 use super::site::{Content, SiteFile, GIB, KIB, MIB};
 use super::site_rules;
+use super::turns::TurnsPlan;
 
 /// The guest's `STALL_TIMEOUT` in every run: far beyond any measurement, so a
 /// stalled client's host memory is read while it is still being held.
@@ -324,6 +325,8 @@ pub struct Schedule {
     pub quick: bool,
     pub sessions: Vec<Session>,
     pub timeline: TimelineSchedule,
+    /// The README default's speed against the peers, taken in turns.
+    pub turns: Option<TurnsPlan>,
 }
 
 /// The file a task reads: real bytes for throughput and request rates (and
@@ -505,6 +508,12 @@ fn full_schedule() -> Schedule {
         tasks: vec![Task::Capped { size: GIB }],
     });
     Schedule {
+        turns: Some(TurnsPlan {
+            rounds: 5,
+            download_size: 512 * MIB,
+            connections: 32,
+            rate_duration: secs(2.0),
+        }),
         quick: false,
         sessions,
         timeline: TimelineSchedule {
@@ -578,6 +587,12 @@ fn quick_schedule() -> Schedule {
         tasks: vec![Task::Capped { size: 64 * MIB }],
     });
     Schedule {
+        turns: Some(TurnsPlan {
+            rounds: 2,
+            download_size: 64 * MIB,
+            connections: 16,
+            rate_duration: secs(0.5),
+        }),
         quick: true,
         sessions,
         timeline: TimelineSchedule {
@@ -598,11 +613,19 @@ impl Schedule {
                 .retain(|task| format!("{server}: {}", task.describe()).contains(text));
         }
         self.sessions.retain(|session| !session.tasks.is_empty());
+        if self
+            .turns
+            .as_ref()
+            .is_some_and(|turns| !turns.describe().contains(text))
+        {
+            self.turns = None;
+        }
         self
     }
 
     pub fn task_count(&self) -> usize {
-        self.sessions.iter().map(|s| s.tasks.len()).sum()
+        self.sessions.iter().map(|s| s.tasks.len()).sum::<usize>()
+            + usize::from(self.turns.is_some())
     }
 
     /// The most connections any task holds open at once.
@@ -635,8 +658,11 @@ impl Schedule {
                 }
             }
         }
-        // Stalled runs warm up with a 1 KiB file.
+        // Stalled runs and the turns' request loops use a 1 KiB file.
         files.insert(file_for(KIB, true));
+        if let Some(turns) = &self.turns {
+            files.insert(file_for(turns.download_size, true));
+        }
         files.insert(file_for(self.timeline.size, true));
         files.into_iter().collect()
     }

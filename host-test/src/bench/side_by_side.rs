@@ -158,7 +158,13 @@ mod tests {
             row(chunked.on(Build::P3), 250.0, 128 * 1024),
             row(ServerSpec::plain(Mode::Naive), 100.0, 2 * MIB),
         ];
-        let report = BenchReport::new(&crate::bench::schedule::schedule(true), rows, 0, Vec::new());
+        let report = BenchReport::new(
+            &crate::bench::schedule::schedule(true),
+            rows,
+            None,
+            0,
+            Vec::new(),
+        );
         let table = markdown(&report);
         assert!(
             table.contains(
