@@ -17,9 +17,8 @@ use host_test::Build;
 
 use super::peers::Peers;
 use super::server_process::Launch;
-use super::site::{Content, SiteFile, GIB, KIB, MIB};
+use super::site::{size_label, Content, SiteFile, GIB, KIB, MIB};
 use super::site_rules;
-use super::turns::TurnsPlan;
 
 /// The guest's `STALL_TIMEOUT` in every run: far beyond any measurement, so a
 /// stalled client's host memory is read while it is still being held.
@@ -318,6 +317,31 @@ pub struct TimelineSchedule {
     pub cuts: Vec<Duration>,
     /// Bound on the download that runs to the end.
     pub whole_limit: Duration,
+}
+
+/// What the README default's rounds against the peers measure, taken in
+/// turns (`turns.rs`).
+#[derive(Clone, Debug)]
+pub struct TurnsPlan {
+    pub rounds: u32,
+    /// The file each round downloads once per server, on a new connection.
+    pub download_size: u64,
+    /// Keep-alive loops on the 1 KiB file, per round and server.
+    pub connections: u32,
+    pub rate_duration: Duration,
+}
+
+impl TurnsPlan {
+    /// The progress line, also what `--only` matches.
+    pub fn describe(&self) -> String {
+        format!(
+            "in turns: default, nginx, Go: {} rounds of a {} download and {} 1 KiB request loops for {:?}",
+            self.rounds,
+            size_label(self.download_size),
+            self.connections,
+            self.rate_duration
+        )
+    }
 }
 
 #[derive(Clone, Debug)]

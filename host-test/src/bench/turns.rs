@@ -8,8 +8,6 @@
 //! round to round. A ratio is the median of the rounds' ratios, each taken
 //! seconds apart.
 
-use std::time::Duration;
-
 use anyhow::{ensure, Context as _};
 use tokio::time::timeout;
 
@@ -18,33 +16,9 @@ use super::peers::Peers;
 use super::progress::Progress;
 use super::results::median;
 use super::scenarios::{request_rate, DOWNLOAD_TIMEOUT};
-use super::schedule::{file_for, Mode, ServerSpec, PEERS_AND_DEFAULT};
+use super::schedule::{file_for, Mode, ServerSpec, TurnsPlan, PEERS_AND_DEFAULT};
 use super::server_process::ServerProcess;
-use super::site::{size_label, Site, KIB};
-
-/// What the rounds measure.
-#[derive(Clone, Debug)]
-pub struct TurnsPlan {
-    pub rounds: u32,
-    /// The file each round downloads once per server, on a new connection.
-    pub download_size: u64,
-    /// Keep-alive loops on the 1 KiB file, per round and server.
-    pub connections: u32,
-    pub rate_duration: Duration,
-}
-
-impl TurnsPlan {
-    /// The progress line, also what `--only` matches.
-    pub fn describe(&self) -> String {
-        format!(
-            "in turns: default, nginx, Go: {} rounds of a {} download and {} 1 KiB request loops for {:?}",
-            self.rounds,
-            size_label(self.download_size),
-            self.connections,
-            self.rate_duration
-        )
-    }
-}
+use super::site::{Site, KIB};
 
 /// One of the two figures a round takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
