@@ -13,7 +13,8 @@
 
 use std::borrow::Cow;
 
-use super::pattern::{Captures, Pattern, PatternError};
+use super::pattern::{cannot_match, Captures, Pattern, PatternError};
+use super::scan::Scrutiny;
 
 /// Headers a rule may not set or remove: framing, validators and
 /// negotiation the server computes (a wrong one corrupts downloads or
@@ -86,6 +87,7 @@ pub const MAX_BLOCKS: usize = 100;
 /// Evaluates `_headers` line by line for one request path.
 pub struct HeaderRules<'p> {
     path: &'p str,
+    scrutiny: Scrutiny,
     blocks: usize,
     /// The current block matched, with what its path captured.
     current: Option<Captures>,
@@ -98,9 +100,10 @@ pub struct HeaderRules<'p> {
 
 impl<'p> HeaderRules<'p> {
     /// `path`: the request's decoded path.
-    pub fn new(path: &'p str) -> HeaderRules<'p> {
+    pub fn new(path: &'p str, scrutiny: Scrutiny) -> HeaderRules<'p> {
         HeaderRules {
             path,
+            scrutiny,
             blocks: 0,
             current: None,
             removals: Vec::new(),
@@ -127,6 +130,9 @@ impl<'p> HeaderRules<'p> {
             if self.blocks > MAX_BLOCKS {
                 return Err(LineError::TooManyBlocks);
             }
+            if self.scrutiny == Scrutiny::ApplicableOnly && cannot_match(trimmed, self.path) {
+                return Ok(());
+            }
             let pattern = Pattern::parse(trimmed).map_err(LineError::Path)?;
             self.current = pattern.matches(self.path);
             return Ok(());
@@ -136,6 +142,10 @@ impl<'p> HeaderRules<'p> {
         }
         if self.blocks > MAX_BLOCKS {
             return Err(LineError::TooManyBlocks);
+        }
+        // The lines of a block that does not apply would change nothing.
+        if self.scrutiny == Scrutiny::ApplicableOnly && self.current.is_none() {
+            return Ok(());
         }
         if let Some(name) = trimmed.strip_prefix("! ") {
             let name = checked_name(name.trim())?;
@@ -253,7 +263,7 @@ mod tests {
     use super::*;
 
     fn ops(file: &str, path: &str) -> (Vec<HeaderOp>, Vec<LineError>) {
-        let mut rules = HeaderRules::new(path);
+        let mut rules = HeaderRules::new(path, Scrutiny::EveryLine);
         let errors = file.lines().filter_map(|l| rules.line(l).err()).collect();
         (rules.finish(), errors)
     }

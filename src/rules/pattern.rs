@@ -74,6 +74,17 @@ impl Captures {
     }
 }
 
+/// Whether a pattern as written (`raw`, neither decoded nor checked) cannot
+/// match `path`, decided without parsing it: every match starts with the
+/// pattern's text up to its first `*` or `:`, and up to its first `%` that
+/// text is the same decoded. Most rules of a file fail this for any one
+/// path, so a scan that need not check every line skips them unparsed.
+pub fn cannot_match(raw: &str, path: &str) -> bool {
+    let literal_end = raw.find(['*', ':', '%']).unwrap_or(raw.len());
+    raw.get(..literal_end)
+        .is_some_and(|literal| !path.starts_with(literal))
+}
+
 impl Pattern {
     pub fn parse(raw: &str) -> Result<Pattern, PatternError> {
         if !raw.starts_with('/') {
@@ -265,6 +276,24 @@ fn try_captures(
 
 #[cfg(test)]
 mod tests {
+    use super::cannot_match;
+
+    #[test]
+    fn a_pattern_whose_leading_text_the_path_lacks_cannot_match() {
+        assert!(cannot_match("/assets/v4/*", "/1k.bin"));
+        assert!(cannot_match("/retired-3", "/retired"));
+        assert!(cannot_match("https://example.com/*", "/a"));
+        assert!(!cannot_match("/*", "/anything"));
+        assert!(!cannot_match("/blog/:year", "/blog/2024"));
+        assert!(cannot_match("/blog/:year", "/blogs"));
+        // Only the text before the first capture decides; matching does the rest.
+        assert!(!cannot_match("/a/:x/b", "/a/zzz/c"));
+        // Before its first escape a pattern reads the same decoded.
+        assert!(!cannot_match("/caf%C3%A9", "/café"));
+        assert!(cannot_match("/caf%C3%A9", "/tea"));
+        assert!(!cannot_match("", "/"));
+    }
+
     use super::*;
 
     fn m(pattern: &str, path: &str) -> Option<Vec<(String, String)>> {

@@ -62,6 +62,14 @@ impl LineError {
 }
 
 /// Parses one line; `Ok(None)` for a blank line or a comment.
+/// A line's source path as written (its first token), unless the line is
+/// blank or a comment.
+pub fn redirect_source(line: &str) -> Option<&str> {
+    line.split_whitespace()
+        .next()
+        .filter(|t| !t.starts_with('#'))
+}
+
 pub fn parse_line(line: &str) -> Result<Option<RedirectRule<'_>>, LineError> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {

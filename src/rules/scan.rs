@@ -7,7 +7,8 @@ use std::cell::RefCell;
 
 use super::headers::{HeaderOp, HeaderRules};
 use super::lines::{Flow, Line, LineSplitter, MAX_LINE};
-use super::redirects::{parse_line, target, RuleKind};
+use super::pattern::cannot_match;
+use super::redirects::{parse_line, redirect_source, target, RuleKind};
 use crate::file_meta::FileMeta;
 use crate::request::path::ResolvedPath;
 
@@ -83,9 +84,8 @@ pub const READ_CHUNK: u64 = 4096;
 pub struct FileScan<'p> {
     file: RuleFile,
     splitter: LineSplitter,
-    /// Report the malformed lines of this version of the file (its first
-    /// read in this instance); then every line is read.
-    report: bool,
+    /// Whether every line is checked (and its mistakes reported).
+    scrutiny: Scrutiny,
     work: Work<'p>,
 }
 
@@ -96,6 +96,19 @@ enum Work<'p> {
         found: Option<RedirectMatch>,
     },
     Headers(HeaderRules<'p>),
+}
+
+/// How closely a scan reads a rule file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scrutiny {
+    /// The first read of this version of the file in this instance: every
+    /// line is parsed and checked, and its mistakes are reported (once).
+    EveryLine,
+    /// Later reads: a rule whose path cannot match the request's
+    /// (`cannot_match`) is skipped unparsed, with the lines of its header
+    /// block; what applies is the same, since a skipped line (malformed or
+    /// not) would not have applied either.
+    ApplicableOnly,
 }
 
 /// What to do with a rule file of this size and version.
@@ -117,6 +130,11 @@ impl<'p> FileScan<'p> {
         query: Option<&'p str>,
     ) -> Option<FileScan<'p>> {
         let first_time = first_sight(file, meta);
+        let scrutiny = if first_time {
+            Scrutiny::EveryLine
+        } else {
+            Scrutiny::ApplicableOnly
+        };
         if meta.size > MAX_RULES_FILE {
             if first_time {
                 eprintln!(
@@ -128,40 +146,51 @@ impl<'p> FileScan<'p> {
             }
             return None;
         }
+        Some(FileScan::new(file, path, query, scrutiny))
+    }
+
+    /// A scan with the given scrutiny, whatever was read before (`start`
+    /// decides it by the file's version, and refuses files too large).
+    pub fn new(
+        file: RuleFile,
+        path: &'p str,
+        query: Option<&'p str>,
+        scrutiny: Scrutiny,
+    ) -> FileScan<'p> {
         let work = match file {
             RuleFile::Redirects => Work::Redirects {
                 path,
                 query,
                 found: None,
             },
-            RuleFile::Headers => Work::Headers(HeaderRules::new(path)),
+            RuleFile::Headers => Work::Headers(HeaderRules::new(path, scrutiny)),
         };
-        Some(FileScan {
+        FileScan {
             file,
             splitter: LineSplitter::default(),
-            report: first_time,
+            scrutiny,
             work,
-        })
+        }
     }
 
     /// The next bytes of the file; `Stop` when the rest is not needed.
     pub fn feed(&mut self, name: &str, bytes: &[u8]) -> Flow {
         let FileScan {
             splitter,
-            report,
+            scrutiny,
             work,
             ..
         } = self;
         splitter.feed(bytes, |number, line| {
-            take_line(work, *report, name, number, line)
+            take_line(work, *scrutiny, name, number, line)
         })
     }
 
     /// The end of the file.
     pub fn finish(mut self, name: &str) -> ScanResult {
-        let report = self.report;
+        let scrutiny = self.scrutiny;
         let FileScan { splitter, work, .. } = &mut self;
-        splitter.finish(|number, line| take_line(work, report, name, number, line));
+        splitter.finish(|number, line| take_line(work, scrutiny, name, number, line));
         match self.work {
             Work::Redirects { found, .. } => ScanResult::Redirect(found),
             Work::Headers(rules) => ScanResult::Headers(rules.finish()),
@@ -180,7 +209,14 @@ pub enum ScanResult {
     Headers(Vec<HeaderOp>),
 }
 
-fn take_line(work: &mut Work<'_>, report: bool, name: &str, number: usize, line: Line<'_>) -> Flow {
+fn take_line(
+    work: &mut Work<'_>,
+    scrutiny: Scrutiny,
+    name: &str,
+    number: usize,
+    line: Line<'_>,
+) -> Flow {
+    let report = scrutiny == Scrutiny::EveryLine;
     let text = match line {
         Line::Text(text) => text,
         Line::TooLong => {
@@ -197,6 +233,11 @@ fn take_line(work: &mut Work<'_>, report: bool, name: &str, number: usize, line:
             return Flow::Continue;
         }
     };
+    if let (Scrutiny::ApplicableOnly, Work::Redirects { path, .. }) = (scrutiny, &*work) {
+        if redirect_source(text).is_some_and(|from| cannot_match(from, path)) {
+            return Flow::Continue;
+        }
+    }
     match work {
         Work::Redirects { path, query, found } => match parse_line(text) {
             Ok(Some(rule)) => {
@@ -332,6 +373,53 @@ mod tests {
         )
         .is_none());
         assert!(FileScan::start(RuleFile::Headers, "_headers", meta(10, 7), "/", None).is_some());
+    }
+
+    /// A scan that skips the rules that cannot apply finds what a scan of
+    /// every line finds, whatever the path, malformed lines included.
+    #[test]
+    fn skipping_rules_that_cannot_match_changes_nothing() {
+        let headers = "/*\n  X-All: 1\n/assets/*\n  Cache-Control: immutable\n  ! X-All\n\
+                       /blog/:year/:slug\n  X-Year: :year\n/caf%C3%A9/*\n  X-Cafe: :splat\n\
+                       /bad%FF\n  X-Bad: 1\nhttps://example.com/*\n  X-Host: 1\n\
+                       /docs/*\n  Bad Name: 1\n  X-Docs: 1\n/a:b\n  X-Colon: 1\n\
+                       # comment\n/assets/v1/*\n  X-V1: :splat\n";
+        let redirects = "# old\n/old/*  /new/:splat  301\n/blog/:year/:slug  /posts/:year/:slug\n\
+                         /caf%C3%A9  /cafe  308\n/bad  nowhere\n/retired  /gone.html  410\n\
+                         https://example.com/*  /x  301\n/app/*  /index.html  200\n\
+                         /a:b  /colon  302\n/*  /fallback.html  200\n";
+        let paths = [
+            "/",
+            "/assets/v1/app.js",
+            "/blog/2024/hello",
+            "/café/menu",
+            "/old/a/b",
+            "/docs/x",
+            "/a:b",
+            "/retired",
+            "/app/deep/link",
+            "/caf",
+            "/unknown",
+        ];
+        for path in paths {
+            for query in [None, Some("q=1")] {
+                for (file, text) in [
+                    (RuleFile::Headers, headers),
+                    (RuleFile::Redirects, redirects),
+                ] {
+                    let scan = |scrutiny| {
+                        let mut scan = FileScan::new(file, path, query, scrutiny);
+                        let _ = scan.feed("rules", text.as_bytes());
+                        scan.finish("rules")
+                    };
+                    assert_eq!(
+                        scan(Scrutiny::ApplicableOnly),
+                        scan(Scrutiny::EveryLine),
+                        "{file:?} for {path}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
