@@ -210,10 +210,7 @@ impl ServerSpec {
             parts.push(format!("reused instances (--reuse {count})"));
         }
         if let Some(bytes) = self.max_memory {
-            parts.push(format!(
-                "linear-memory cap {}",
-                super::site::size_label(bytes)
-            ));
+            parts.push(format!("linear-memory cap {}", size_label(bytes)));
         }
         if self.site_rules == SiteRules::Realistic {
             parts.push(format!(
@@ -270,7 +267,6 @@ pub enum Task {
 
 impl Task {
     pub fn describe(&self) -> String {
-        use super::site::size_label;
         match self {
             Task::FullSpeed { size, repetitions } => {
                 format!("{} at full speed x{repetitions}", size_label(*size))
