@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 
 use super::pattern::{cannot_match, Captures, Pattern, PatternError};
-use super::scan::Scrutiny;
+use super::scrutiny::Scrutiny;
 
 /// Headers a rule may not set or remove: framing, validators and
 /// negotiation the server computes (a wrong one corrupts downloads or

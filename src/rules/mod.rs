@@ -9,3 +9,4 @@ pub mod lines;
 pub mod pattern;
 pub mod redirects;
 pub mod scan;
+pub mod scrutiny;

@@ -9,6 +9,7 @@ use super::headers::{HeaderOp, HeaderRules};
 use super::lines::{Flow, Line, LineSplitter, MAX_LINE};
 use super::pattern::cannot_match;
 use super::redirects::{parse_line, redirect_source, target, RuleKind};
+use super::scrutiny::Scrutiny;
 use crate::file_meta::FileMeta;
 use crate::request::path::ResolvedPath;
 
@@ -96,19 +97,6 @@ enum Work<'p> {
         found: Option<RedirectMatch>,
     },
     Headers(HeaderRules<'p>),
-}
-
-/// How closely a scan reads a rule file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scrutiny {
-    /// The first read of this version of the file in this instance: every
-    /// line is parsed and checked, and its mistakes are reported (once).
-    EveryLine,
-    /// Later reads: a rule whose path cannot match the request's
-    /// (`cannot_match`) is skipped unparsed, with the lines of its header
-    /// block; what applies is the same, since a skipped line (malformed or
-    /// not) would not have applied either.
-    ApplicableOnly,
 }
 
 /// What to do with a rule file of this size and version.
