@@ -26,7 +26,8 @@ pub enum LookupError {
 }
 
 /// The filesystem errors that decide a status, as WASI names them
-/// (`wasi:filesystem/types.error-code`); the WASI layer translates 1:1.
+/// (`wasi:filesystem/types.error-code`); each glue translates its bindings'
+/// code 1:1 with `fs_error_of!`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FsError {
     NoEntry,
@@ -38,6 +39,26 @@ pub enum FsError {
     NotPermitted,
     /// Any other code: I/O errors, resource limits...
     Other,
+}
+
+/// The `FsError` of a WASI `error-code` value `$e` whose bindings' enum is
+/// `$code` (in scope). The 0.2 and 0.3 bindings are distinct types with the
+/// same cases here, so one macro serves both glues without a translation by
+/// name on every failed lookup.
+#[macro_export]
+macro_rules! fs_error_of {
+    ($code:ident, $e:expr) => {
+        match $e {
+            $code::NoEntry => $crate::file_lookup::FsError::NoEntry,
+            $code::NotDirectory => $crate::file_lookup::FsError::NotDirectory,
+            $code::IsDirectory => $crate::file_lookup::FsError::IsDirectory,
+            $code::NameTooLong => $crate::file_lookup::FsError::NameTooLong,
+            $code::Loop => $crate::file_lookup::FsError::Loop,
+            $code::Access => $crate::file_lookup::FsError::Access,
+            $code::NotPermitted => $crate::file_lookup::FsError::NotPermitted,
+            _ => $crate::file_lookup::FsError::Other,
+        }
+    };
 }
 
 impl From<FsError> for LookupError {

@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 
 use wasi_fileserver::config::Settings;
-use wasi_fileserver::file_lookup::{Entry, FileLookup, FsError, LookupError};
+use wasi_fileserver::file_lookup::{Entry, FileLookup, LookupError};
 use wasi_fileserver::file_meta::{FileMeta, Timestamp};
 use wasi_fileserver::listing::EntriesEnd;
 use wasi_fileserver::manifest::digest::Sha256Digest;
@@ -201,16 +201,7 @@ fn entry(stat: &DescriptorStat) -> Entry {
 }
 
 fn lookup_error(e: ErrorCode) -> LookupError {
-    LookupError::from(match e {
-        ErrorCode::NoEntry => FsError::NoEntry,
-        ErrorCode::NotDirectory => FsError::NotDirectory,
-        ErrorCode::IsDirectory => FsError::IsDirectory,
-        ErrorCode::NameTooLong => FsError::NameTooLong,
-        ErrorCode::Loop => FsError::Loop,
-        ErrorCode::Access => FsError::Access,
-        ErrorCode::NotPermitted => FsError::NotPermitted,
-        _ => FsError::Other,
-    })
+    LookupError::from(wasi_fileserver::fs_error_of!(ErrorCode, e))
 }
 
 /// A directory's entries as the listing reads them, one at a time.

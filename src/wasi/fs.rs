@@ -6,7 +6,7 @@ use super::bindings::wasi::filesystem::types::{
     DirectoryEntryStream, ErrorCode, OpenFlags, PathFlags,
 };
 use crate::config::Settings;
-use crate::file_lookup::{Entry, FileLookup, FsError, LookupError};
+use crate::file_lookup::{Entry, FileLookup, LookupError};
 use crate::file_meta::{FileMeta, Timestamp};
 use crate::manifest::digest::Sha256Digest;
 use crate::manifest::search::ManifestSearch;
@@ -85,16 +85,7 @@ fn entry(stat: &DescriptorStat) -> Entry {
 }
 
 fn lookup_error(e: ErrorCode) -> LookupError {
-    LookupError::from(match e {
-        ErrorCode::NoEntry => FsError::NoEntry,
-        ErrorCode::NotDirectory => FsError::NotDirectory,
-        ErrorCode::IsDirectory => FsError::IsDirectory,
-        ErrorCode::NameTooLong => FsError::NameTooLong,
-        ErrorCode::Loop => FsError::Loop,
-        ErrorCode::Access => FsError::Access,
-        ErrorCode::NotPermitted => FsError::NotPermitted,
-        _ => FsError::Other,
-    })
+    LookupError::from(crate::fs_error_of!(ErrorCode, e))
 }
 
 /// Opens a directory for a listing.
