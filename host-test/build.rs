@@ -142,24 +142,62 @@ fn build(workspace: &Path, target_dir: &Path, features: &str, components: &[Comp
     }
 }
 
-/// Fails early, with the fix in the message, when the std for wasm32-wasip2 is
-/// not installed (otherwise rustc's "can't find crate for `core`" is all one sees).
+/// Makes sure rustc has the standard library for wasm32-wasip2. A fresh rustup
+/// install has only the host's: the target is added here through rustup (as
+/// `rustup target add` would be by hand), with a cargo warning saying so.
+/// Without rustup, or when rustup fails, the build stops with what to install
+/// (otherwise rustc's "can't find crate for `core`" is all one sees).
 fn require_wasm_target() {
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let sysroot = Command::new(&rustc)
+    let Some(sysroot) = sysroot(&rustc) else {
+        return; // rustc itself is broken: its own error follows.
+    };
+    if has_target(&sysroot) {
+        return;
+    }
+    // rustup's proxies set RUSTUP_TOOLCHAIN for the cargo they run, so this
+    // adds the target to the very toolchain that builds, whatever the default.
+    let added = Command::new("rustup")
+        .args(["target", "add", TARGET])
+        .status();
+    match added {
+        Ok(status) if status.success() && has_target(&sysroot) => {
+            println!(
+                "cargo:warning=added the {TARGET} target to {} (`rustup target add {TARGET}`): \
+                 the components are built for it",
+                sysroot.display()
+            );
+        }
+        Ok(status) => panic!(
+            "the {TARGET} target is not installed for {}, and `rustup target add {TARGET}` \
+             failed ({status}); run it by hand and build again",
+            sysroot.display()
+        ),
+        Err(_) => panic!(
+            "the {TARGET} target is not installed for {} and there is no rustup to add it. \
+             The components need rustc's standard library for {TARGET}: install Rust with \
+             rustup (https://rustup.rs), then run `rustup target add {TARGET}`; a \
+             distribution's rustc package does not ship it",
+            sysroot.display()
+        ),
+    }
+}
+
+fn sysroot(rustc: &std::ffi::OsStr) -> Option<PathBuf> {
+    Command::new(rustc)
         .args(["--print", "sysroot"])
         .output()
         .ok()
         .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-    if let Some(sysroot) = sysroot {
-        if !sysroot.join("lib/rustlib").join(TARGET).is_dir() {
-            panic!(
-                "the {TARGET} target is not installed for {}; run `rustup target add {TARGET}`",
-                sysroot.display()
-            );
-        }
-    }
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+}
+
+fn has_target(sysroot: &Path) -> bool {
+    sysroot
+        .join("lib/rustlib")
+        .join(TARGET)
+        .join("lib")
+        .is_dir()
 }
 
 /// Removes what cargo hands a build script about the *outer* build, which would
