@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::rate_limit::RateLimit;
+use crate::request::path::PathSource;
 use crate::request::want_digest::DigestOffer;
 
 /// How the body bytes travel from the file to the response stream.
@@ -72,6 +73,8 @@ pub struct Settings {
     pub manifest: Option<String>,
     /// `LIMIT_RATE` and `LIMIT_RATE_AFTER`; none: full speed.
     pub rate_limit: Option<RateLimit>,
+    /// Where the path to serve comes from (`PATH_SOURCE`).
+    pub path_source: PathSource,
 }
 
 /// Which paths end in `/`: requests are redirected (308) to that form.
@@ -113,6 +116,7 @@ impl Default for Settings {
             trailing_slash: TrailingSlash::Auto,
             manifest: None,
             rate_limit: None,
+            path_source: PathSource::RequestTarget,
         }
     }
 }
@@ -233,6 +237,9 @@ impl Settings {
         });
         read("MANIFEST", &mut |v| {
             parse_site_path(v).map(|x| s.manifest = x)
+        });
+        read("PATH_SOURCE", &mut |v| {
+            parse_path_source(v).map(|x| s.path_source = x)
         });
         let mut rate = 0;
         let mut after = 0;
@@ -375,6 +382,14 @@ fn parse_trailing_slash(v: &str) -> Result<TrailingSlash, &'static str> {
         "always" => Ok(TrailingSlash::Always),
         "never" => Ok(TrailingSlash::Never),
         _ => Err("must be auto, always or never"),
+    }
+}
+
+fn parse_path_source(v: &str) -> Result<PathSource, &'static str> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "request-target" => Ok(PathSource::RequestTarget),
+        "spin-path-info" => Ok(PathSource::SpinPathInfo),
+        _ => Err("must be request-target or spin-path-info"),
     }
 }
 
@@ -521,6 +536,16 @@ mod tests {
         let (s, w) = from(&[("HEADERS_FILE", "../x"), ("TRAILING_SLASH", "sometimes")]);
         assert_eq!(w.len(), 2);
         assert_eq!(s.headers_file.as_deref(), Some("_headers"));
+    }
+
+    #[test]
+    fn the_path_source_is_the_request_target_unless_set() {
+        assert_eq!(Settings::default().path_source, PathSource::RequestTarget);
+        let (s, w) = from(&[("PATH_SOURCE", "Spin-Path-Info")]);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(s.path_source, PathSource::SpinPathInfo);
+        let (s, w) = from(&[("PATH_SOURCE", "x-original-uri")]);
+        assert_eq!((s.path_source, w.len()), (PathSource::RequestTarget, 1));
     }
 
     #[test]

@@ -62,6 +62,14 @@ async fn traversal_corpus_never_reveals_the_secret() {
     ];
     for (build, mode) in builds_and_modes() {
         let server = site.server_of(build, &[("TRANSFER", mode), ("DIRECTORY_LISTING", "true")]);
+        let spin_server = site.server_of(
+            build,
+            &[
+                ("TRANSFER", mode),
+                ("DIRECTORY_LISTING", "true"),
+                ("PATH_SOURCE", "spin-path-info"),
+            ],
+        );
         for target in corpus {
             for spin in [false, true] {
                 let headers: &[(&str, &str)] = if spin {
@@ -73,7 +81,8 @@ async fn traversal_corpus_never_reveals_the_secret() {
                 if spin && !target.starts_with('/') {
                     continue;
                 }
-                let f = fetch(&server, Method::GET, request_target, headers).await;
+                let server = if spin { &spin_server } else { &server };
+                let f = fetch(server, Method::GET, request_target, headers).await;
                 let what = format!("{build:?} {mode} {target} (spin-path-info: {spin})");
                 assert!(matches!(f.status, 400 | 403 | 404), "{what}: {}", f.status);
                 assert!(!contains(&f.body, SECRET), "{what} leaked the secret");
@@ -89,7 +98,35 @@ async fn traversal_corpus_never_reveals_the_secret() {
     }
 }
 
-/// Asserts that what began at `started` took less than `limit`.
+/// A hidden name is refused whatever it points to; a visible link is the
+/// site owner's and serves its target (docs/security.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hidden_names_are_refused_even_as_links() {
+    let site = site();
+    site.text(".env", "SECRET=1");
+    std::os::unix::fs::symlink("hello.txt", site.root().join(".hidden-link")).unwrap();
+    std::os::unix::fs::symlink("docs", site.root().join(".hidden-dir")).unwrap();
+    std::os::unix::fs::symlink(".env", site.root().join("visible-link")).unwrap();
+    for build in BUILDS {
+        let server = site.server_of(build, &[]);
+        for target in [
+            "/.env",
+            "/.hidden-link",
+            "/.hidden-dir/index.html",
+            "/.hidden-dir/",
+        ] {
+            let f = fetch(&server, Method::GET, target, &[]).await;
+            assert_eq!(f.status, 404, "{build:?} {target}");
+        }
+        let f = fetch(&server, Method::GET, "/visible-link", &[]).await;
+        assert_eq!(
+            (f.status, f.body.as_slice()),
+            (200, &b"SECRET=1"[..]),
+            "{build:?}: the owner's link is followed"
+        );
+    }
+}
+
 /// Asserts that less than `seconds` have passed since `started`.
 fn assert_within(started: Instant, seconds: u64, what: std::fmt::Arguments<'_>) {
     let (elapsed, limit) = (started.elapsed(), Duration::from_secs(seconds));
@@ -162,6 +199,39 @@ async fn oversized_input_gets_bounded_answers() {
             assert_eq!((f.status, length), want, "{build:?}: {what}");
         }
         assert_within(started, 5, format_args!("{build:?}: bounded work"));
+    }
+}
+
+/// Ranges that would multiply the bytes sent (many open-ended, whole-file or
+/// tiny ranges) get one copy of the file at most, or 431 when the header
+/// itself is over the limit: never a multipart body larger than the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn range_amplification_is_bounded() {
+    let site = site();
+    const SIZE: usize = 100_000;
+    site.file("data.bin", SIZE as u64);
+    let repeat = |range: &str, times: usize| format!("bytes={}", vec![range; times].join(","));
+    let small = (0..3000)
+        .map(|i| format!("{}-{}", i * 2, i * 2))
+        .collect::<Vec<_>>()
+        .join(",");
+    let cases = [
+        ("2,000 open ranges", repeat("0-", 2000)),
+        ("50 whole-file ranges", repeat("0-99999", 50)),
+        ("3,000 small ranges", format!("bytes={small}")),
+    ];
+    for (build, mode) in builds_and_modes() {
+        let server = site.server_of(build, &[("TRANSFER", mode)]);
+        for (what, range) in &cases {
+            let f = fetch(&server, Method::GET, "/data.bin", &[("range", range)]).await;
+            let what = format!("{build:?} {mode}: {what}");
+            match f.status {
+                200 => assert_eq!(f.body.len(), SIZE, "{what}"),
+                431 => assert!(f.body.len() < 100, "{what}"),
+                other => panic!("{what}: {other}"),
+            }
+            assert!(f.summary.is_clean(), "{what}: {:?}", f.summary);
+        }
     }
 }
 

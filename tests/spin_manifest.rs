@@ -11,6 +11,7 @@ use std::path::Path;
 
 use toml::{Table, Value};
 use wasi_fileserver::config::Settings;
+use wasi_fileserver::request::path::PathSource;
 
 const WASM_TARGET: &str = "wasm32-wasip2";
 
@@ -213,6 +214,13 @@ fn environment_and_root(spec: &Manifest) {
             "environment `{key}` is not a setting of the component"
         );
     }
+    // Spin passes the path below the route in spin-path-info; the component
+    // reads it only when told the host sets it.
+    assert_eq!(
+        settings.path_source,
+        PathSource::SpinPathInfo,
+        "[component.{id}] must set PATH_SOURCE = \"spin-path-info\""
+    );
 
     // Spin mounts `files` where `destination` says; the component serves the
     // preopen whose path is ROOT (default /).

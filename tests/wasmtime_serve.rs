@@ -540,7 +540,9 @@ async fn heads_as_large_as_wasmtime_serve_passes_get_a_status_under_the_recommen
     site.text("a.txt", "a");
     site.file("data.bin", 4 * MIB);
     for build in BUILDS {
-        let server = WasmtimeServe::start_component(build.component(), &site.root(), &[], &[]);
+        // Trusting spin-path-info makes the component read it too.
+        let env = [("PATH_SOURCE", "spin-path-info")];
+        let server = WasmtimeServe::start_component(build.component(), &site.root(), &env, &[]);
         // WASI 0.3: downloads in flight in the instance the heads go to.
         let mut in_flight = Vec::new();
         if build == Build::P3 {
@@ -602,6 +604,38 @@ async fn heads_as_large_as_wasmtime_serve_passes_get_a_status_under_the_recommen
 /// The example site (`examples/site`) under `wasmtime serve`, as its docs
 /// describe it: every kind of rule in both files, clean URLs and a custom
 /// 404 page, in both builds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
+async fn a_client_sent_spin_path_info_never_picks_the_file() {
+    let site = Site::new();
+    site.text("public/a.txt", "public a");
+    site.text("private/b.txt", "private b");
+    for build in BUILDS {
+        let server = WasmtimeServe::start_component(build.component(), &site.root(), &[], &[]);
+        let (status, _, body) = fetch(
+            server.addr,
+            Method::GET,
+            "/public/a.txt",
+            &[("spin-path-info", "/private/b.txt")],
+        )
+        .await;
+        assert_eq!(
+            (status, body.as_slice()),
+            (200, &b"public a"[..]),
+            "{build:?}"
+        );
+        // The operator learns why the header is ignored.
+        let advice = server
+            .await_guest_lines("set PATH_SOURCE=spin-path-info")
+            .await;
+        assert!(
+            !advice.is_empty(),
+            "{build:?}: no advice on stderr:\n{}",
+            tail(&server.stderr(), 20)
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
 async fn the_example_site_honours_its_rule_files() {

@@ -36,7 +36,7 @@ impl Guest for Component {
             request.get_path_with_query(),
             |name| fields.has(name),
             |name| fields.get(name),
-            settings.digest_offer(),
+            settings,
         );
         drop(fields);
         drop(request);

@@ -3,8 +3,12 @@
 //! decision needs is read once, kept as that one copy, and only while the
 //! headers read so far stay within `MAX_HEADER_BYTES`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::conditional::Preconditions;
+use super::path::{PathSource, SPIN_PATH_INFO};
 use super::want_digest::{DigestOffer, DigestPreference};
+use crate::config::Settings;
 
 /// The most bytes of header values the decision keeps per request. A host
 /// may accept far larger heads (`wasmtime serve`: ~400 KiB); beyond this the
@@ -18,8 +22,9 @@ pub struct RequestHeaders {
     pub preconditions: Preconditions,
     pub range: Option<String>,
     pub accept_encoding: Option<String>,
-    /// Spin's path below the route (untrusted, like the path itself).
-    pub spin_path_info: Option<String>,
+    /// The path below the route, from the header `PathSource` names; only
+    /// read where the deployment trusts it (untrusted, like the path itself).
+    pub path_info: Option<String>,
     pub want_repr_digest: DigestPreference,
 }
 
@@ -30,11 +35,12 @@ pub struct HeadersTooLarge;
 impl RequestHeaders {
     /// `has(name)` says whether a field line named `name` exists (no copy);
     /// `get(name)` returns the value of every field line named `name`.
-    /// `Want-Repr-Digest` is read only where a digest is on `offer`.
+    /// `Want-Repr-Digest` is read only where the settings offer a digest, and
+    /// a path header only where they trust one.
     pub fn read(
         has: impl Fn(&str) -> bool,
         get: impl Fn(&str) -> Vec<Vec<u8>>,
-        offer: DigestOffer,
+        settings: &Settings,
     ) -> Result<RequestHeaders, HeadersTooLarge> {
         let mut budget = MAX_HEADER_BYTES;
         // `has` first: most are absent, and an empty `get` costs more.
@@ -60,8 +66,14 @@ impl RequestHeaders {
             },
             range: single(read("range")?),
             accept_encoding: list(read("accept-encoding")?),
-            spin_path_info: single(read("spin-path-info")?),
-            want_repr_digest: match offer {
+            path_info: match settings.path_source {
+                PathSource::SpinPathInfo => last(read(SPIN_PATH_INFO)?),
+                PathSource::RequestTarget => {
+                    advise_untrusted_path_info(&has);
+                    None
+                }
+            },
+            want_repr_digest: match settings.digest_offer() {
                 DigestOffer::Sha256 => {
                     DigestPreference::parse(list(read("want-repr-digest")?).as_deref())
                 }
@@ -69,6 +81,28 @@ impl RequestHeaders {
             },
         })
     }
+}
+
+/// Says once per instance on stderr that a request carried `spin-path-info`
+/// but the settings do not trust it: a Spin manifest from before
+/// `PATH_SOURCE` serves by the request target, which under a route prefix
+/// (`/static/...`) is not the file meant. After that, no further lookup.
+fn advise_untrusted_path_info(has: impl Fn(&str) -> bool) {
+    static ADVISED: AtomicBool = AtomicBool::new(false);
+    if !ADVISED.load(Ordering::Relaxed) && has(SPIN_PATH_INFO) {
+        ADVISED.store(true, Ordering::Relaxed);
+        eprintln!(
+            "wasi-fileserver: ignoring the {SPIN_PATH_INFO} header: the path comes from the \
+             request target. Under Spin, set PATH_SOURCE=spin-path-info in the component's \
+             environment (docs/security.md)"
+        );
+    }
+}
+
+/// A header whose last field line counts: one a trusted host appends after
+/// whatever the client sent. Non-UTF-8 is ignored.
+fn last(mut values: Vec<Vec<u8>>) -> Option<String> {
+    String::from_utf8(values.pop()?).ok()
 }
 
 /// A header that must occur once; repeated or non-UTF-8 values are ignored.
@@ -95,7 +129,10 @@ fn list(mut values: Vec<Vec<u8>>) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn read(fields: &[(&str, &[u8])]) -> Result<RequestHeaders, HeadersTooLarge> {
+    fn read_with(
+        settings: &Settings,
+        fields: &[(&str, &[u8])],
+    ) -> Result<RequestHeaders, HeadersTooLarge> {
         let get = |name: &str| {
             fields
                 .iter()
@@ -103,7 +140,43 @@ mod tests {
                 .map(|(_, v)| v.to_vec())
                 .collect::<Vec<_>>()
         };
-        RequestHeaders::read(|name| !get(name).is_empty(), get, DigestOffer::Sha256)
+        RequestHeaders::read(|name| !get(name).is_empty(), get, settings)
+    }
+
+    fn read(fields: &[(&str, &[u8])]) -> Result<RequestHeaders, HeadersTooLarge> {
+        let with_manifest = Settings {
+            manifest: Some("SHA256SUMS".into()),
+            ..Settings::default()
+        };
+        read_with(&with_manifest, fields)
+    }
+
+    #[test]
+    fn a_path_header_counts_only_where_the_settings_trust_it() {
+        let fields: &[(&str, &[u8])] = &[("spin-path-info", b"/x")];
+        assert_eq!(
+            read(fields).unwrap().path_info,
+            None,
+            "untrusted by default"
+        );
+        let spin = Settings {
+            path_source: PathSource::SpinPathInfo,
+            ..Settings::default()
+        };
+        assert_eq!(
+            read_with(&spin, fields).unwrap().path_info.as_deref(),
+            Some("/x")
+        );
+        // Spin appends its own line after the client's: the last one counts.
+        let sent_too: &[(&str, &[u8])] = &[
+            ("spin-path-info", b"/private/b.txt"),
+            ("spin-path-info", b"/public/a.txt"),
+        ];
+        assert_eq!(
+            read_with(&spin, sent_too).unwrap().path_info.as_deref(),
+            Some("/public/a.txt")
+        );
+        assert_eq!(read_with(&spin, &[]).unwrap().path_info, None);
     }
 
     #[test]
@@ -115,7 +188,6 @@ mod tests {
             ("range", b"bytes=2-3"),
             ("if-range", &[0xff]),
             ("accept-encoding", b"gzip"),
-            ("spin-path-info", b"/x"),
         ])
         .unwrap();
         assert_eq!(
@@ -126,7 +198,6 @@ mod tests {
         assert_eq!(headers.preconditions.if_range, None, "not UTF-8");
         assert_eq!(headers.preconditions.if_match, None);
         assert_eq!(headers.accept_encoding.as_deref(), Some("gzip"));
-        assert_eq!(headers.spin_path_info.as_deref(), Some("/x"));
     }
 
     #[test]

@@ -6,13 +6,14 @@
 use super::headers::{HeadersTooLarge, RequestHeaders};
 use super::method::Method;
 use super::path::{request_target, MAX_TARGET_BYTES};
-use super::want_digest::DigestOffer;
+use crate::config::Settings;
 
 /// What the decision needs from a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IncomingRequest {
     pub method: Method,
-    /// Path and query (`/a/b?x`), from the request line or `spin-path-info`.
+    /// Path and query (`/a/b?x`), from the request target or, where the
+    /// settings trust it, `spin-path-info` (`PathSource`).
     pub target: String,
     pub headers: RequestHeaders,
 }
@@ -33,21 +34,21 @@ impl From<HeadersTooLarge> for Oversize {
 }
 
 /// Reads a request through the glue's accessors: `path_with_query` as the
-/// host gave it, `has` and `get` over the request's header fields; `offer`
-/// says whether a digest can be sent (see `DigestOffer`).
+/// host gave it, `has` and `get` over the request's header fields; the
+/// settings say which headers count (`RequestHeaders::read`).
 pub fn read_request(
     method: Method,
     path_with_query: Option<String>,
     has: impl Fn(&str) -> bool,
     get: impl Fn(&str) -> Vec<Vec<u8>>,
-    offer: DigestOffer,
+    settings: &Settings,
 ) -> Result<IncomingRequest, Oversize> {
     let path_with_query = path_with_query.unwrap_or_default();
     if path_with_query.len() > MAX_TARGET_BYTES {
         return Err(Oversize::Target);
     }
-    let headers = RequestHeaders::read(has, get, offer)?;
-    let target = request_target(&path_with_query, headers.spin_path_info.as_deref());
+    let headers = RequestHeaders::read(has, get, settings)?;
+    let target = request_target(&path_with_query, headers.path_info.as_deref());
     Ok(IncomingRequest {
         method,
         target,
@@ -59,6 +60,11 @@ pub fn read_request(
 mod tests {
     use super::*;
     use crate::request::headers::MAX_HEADER_BYTES;
+    use crate::request::path::PathSource;
+
+    fn plain() -> Settings {
+        Settings::default()
+    }
 
     #[test]
     fn limits_answer_before_anything_is_kept() {
@@ -66,7 +72,7 @@ mod tests {
         let nothing = |_: &str| Vec::new();
         let long = format!("/{}", "a".repeat(MAX_TARGET_BYTES));
         assert_eq!(
-            read_request(Method::Get, Some(long), none, nothing, DigestOffer::None),
+            read_request(Method::Get, Some(long), none, nothing, &plain()),
             Err(Oversize::Target)
         );
         let huge = |name: &str| {
@@ -77,21 +83,15 @@ mod tests {
             }
         };
         assert_eq!(
-            read_request(
-                Method::Get,
-                Some("/".into()),
-                |_| true,
-                huge,
-                DigestOffer::None
-            ),
+            read_request(Method::Get, Some("/".into()), |_| true, huge, &plain()),
             Err(Oversize::Headers)
         );
-        let ok = read_request(Method::Head, None, none, nothing, DigestOffer::None).unwrap();
+        let ok = read_request(Method::Head, None, none, nothing, &plain()).unwrap();
         assert_eq!((ok.method, ok.target.as_str()), (Method::Head, ""));
     }
 
     #[test]
-    fn spin_path_info_replaces_the_path_and_keeps_the_query() {
+    fn trusted_spin_path_info_replaces_the_path_and_keeps_the_query() {
         let info = |name: &str| {
             if name == "spin-path-info" {
                 vec![b"/a.txt".to_vec()]
@@ -99,15 +99,23 @@ mod tests {
                 Vec::new()
             }
         };
-        let request = read_request(
-            Method::Get,
-            Some("/static/a.txt?v=1".into()),
-            |_| true,
-            info,
-            DigestOffer::None,
-        )
-        .unwrap();
-        assert_eq!(request.target, "/a.txt?v=1");
+        let read = |settings: &Settings| {
+            read_request(
+                Method::Get,
+                Some("/static/a.txt?v=1".into()),
+                |_| true,
+                info,
+                settings,
+            )
+            .unwrap()
+            .target
+        };
+        assert_eq!(read(&plain()), "/static/a.txt?v=1");
+        let spin = Settings {
+            path_source: PathSource::SpinPathInfo,
+            ..plain()
+        };
+        assert_eq!(read(&spin), "/a.txt?v=1");
     }
 
     #[test]
@@ -119,10 +127,17 @@ mod tests {
             name == "want-repr-digest"
         };
         let get = |_: &str| vec![b"sha-256=0".to_vec()];
-        let plain = read_request(Method::Get, None, has, get, DigestOffer::None).unwrap();
-        assert_eq!(plain.headers.want_repr_digest, DigestPreference::Unstated);
+        let unoffered = read_request(Method::Get, None, has, get, &plain()).unwrap();
+        assert_eq!(
+            unoffered.headers.want_repr_digest,
+            DigestPreference::Unstated
+        );
         assert!(!asked.borrow().iter().any(|n| n == "want-repr-digest"));
-        let offered = read_request(Method::Get, None, has, get, DigestOffer::Sha256).unwrap();
+        let with_manifest = Settings {
+            manifest: Some("SHA256SUMS".into()),
+            ..plain()
+        };
+        let offered = read_request(Method::Get, None, has, get, &with_manifest).unwrap();
         assert_eq!(offered.headers.want_repr_digest, DigestPreference::Refused);
     }
 }

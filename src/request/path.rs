@@ -80,11 +80,28 @@ pub enum PathError {
     EscapesRoot,
 }
 
-/// The target to resolve. Under Spin the path below the route arrives in
-/// `spin-path-info` (untrusted like the path itself: any client can send it);
-/// the query always comes from the request line.
-pub fn request_target(path_with_query: &str, spin_path_info: Option<&str>) -> String {
-    match spin_path_info {
+/// Where the path to serve comes from (`PATH_SOURCE`). A header any client
+/// can send must not pick the file unless the deployment says the host sets
+/// it, so the request target is the default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathSource {
+    /// The request target the host hands over (`wasmtime serve`, `host-test
+    /// serve`, any host that routes nothing).
+    RequestTarget,
+    /// Spin's `spin-path-info`: the path below the component's route. Spin
+    /// appends its own field line after any the client sent, so the last line
+    /// is Spin's.
+    SpinPathInfo,
+}
+
+/// The header `PathSource::SpinPathInfo` reads.
+pub const SPIN_PATH_INFO: &str = "spin-path-info";
+
+/// The target to resolve: the path from `path_info` when the deployment trusts
+/// it (see `PathSource`), else from the request target; the query always comes
+/// from the request target.
+pub fn request_target(path_with_query: &str, path_info: Option<&str>) -> String {
+    match path_info {
         Some(info) => match path_with_query.split_once('?') {
             Some((_, query)) => format!("{info}?{query}"),
             None => info.to_string(),

@@ -33,7 +33,7 @@ impl Guest for Component {
             request.path_with_query(),
             |name| fields.has(name),
             |name| fields.get(name),
-            settings.digest_offer(),
+            settings,
         );
         drop(fields);
         drop(request);

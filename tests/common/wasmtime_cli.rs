@@ -236,6 +236,19 @@ impl WasmtimeServe {
             .collect()
     }
 
+    /// The guest's stderr lines containing `needle`, waiting up to 5 s for
+    /// the first (wasmtime relays them after the response may have ended).
+    pub async fn await_guest_lines(&self, needle: &str) -> Vec<String> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let lines = self.guest_lines(needle);
+            if !lines.is_empty() || std::time::Instant::now() > deadline {
+                return lines;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     pub fn assert_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
             panic!(

@@ -29,6 +29,7 @@ use tokio::task::JoinSet;
 use crate::access_log::AccessLog;
 use crate::config::ServerConfig;
 use crate::guest_stderr::GuestStderr;
+use crate::host_header::host_fault;
 use crate::one_frame_in_flight::OneFrameInFlight;
 use crate::report::Report;
 use crate::response_body::ResponseBody;
@@ -300,6 +301,12 @@ async fn answer(
     let method = request.method().clone();
     let target = request.uri().to_string();
     let received = Instant::now();
+    if let Some(fault) = host_fault(&request) {
+        log.line(format_args!("{method} {target} 400 {}", fault.reason()));
+        let mut response = Response::new(ResponseBody::empty());
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+        return Ok(response);
+    }
     // Held until the instance is gone, so it counts requests, not heads.
     let slot = match slots.map(Semaphore::try_acquire_owned) {
         Some(Err(_)) => {
