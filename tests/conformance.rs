@@ -1,9 +1,7 @@
 //! Table-driven conformance suite: one row per HTTP rule, with the exact
 //! status, headers and body the real component must answer.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use host_test::{read_all, request, Outcome, Server};
 use http::Method;
 

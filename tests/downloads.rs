@@ -5,13 +5,11 @@
 //! `LIMIT_RATE` / `LIMIT_RATE_AFTER` pacing, which the stall timeout does not
 //! mistake for a stalled client.
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::common::*;
 use base64::Engine as _;
-use common::*;
 use host_test::Server;
 use http::Method;
 

@@ -3,13 +3,11 @@
 //! shrunk -> the response is aborted, never finished short; grown -> exactly
 //! the promised Content-Length.
 
-mod common;
-
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::PathBuf;
 
-use common::*;
+use crate::common::*;
 use host_test::{get, read_all, read_then_stall, Build, Outcome, StreamEnd};
 
 /// A new `size`-byte file for one body path: the case's name for messages,

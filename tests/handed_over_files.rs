@@ -4,9 +4,7 @@
 //! time until the client has taken 4 MiB, then up to `host_read`: the frames
 //! a client that stops early leaves behind are small, whatever the file.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use http_body_util::BodyExt as _;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

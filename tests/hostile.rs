@@ -3,11 +3,9 @@
 //! from hurting the others, on both builds. Never a trap, never a byte from
 //! outside the root.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use host_test::{get, read_all, read_then_stall, Outcome, ServerConfig, StreamEnd};
 use http::Method;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

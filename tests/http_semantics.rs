@@ -2,9 +2,7 @@
 //! never trap and never reveal a byte outside the root. Every test runs on
 //! both builds.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use host_test::{Outcome, Server, ServerConfig};
 use http::Method;
 

@@ -4,13 +4,11 @@
 //! requests in turn; its peak linear memory and the host resources it holds
 //! after the last one are exactly those after the first hundred.
 
-mod common;
-
 use std::time::Instant;
 
-use common::request_mix::{MixSite, Read, Step, MIX_ENV, READ_BEFORE_LEAVING};
-use common::wasmtime_cli::MEMORY_CAP;
-use common::*;
+use crate::common::request_mix::{MixSite, Read, Step, MIX_ENV, READ_BEFORE_LEAVING};
+use crate::common::wasmtime_cli::MEMORY_CAP;
+use crate::common::*;
 use host_test::{
     read_all, read_then_drop, read_then_stall, request, Outcome, Report, Server, ServerConfig,
 };

@@ -1,9 +1,7 @@
 //! Every byte arrives, in order, in both transfer modes and both builds;
 //! HEAD describes the same representation without a body.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use host_test::{get, read_all, read_hash, request, Outcome, Server, ServerConfig};
 use http_body_util::BodyExt;
 

@@ -2,11 +2,9 @@
 //! server's peak linear memory does not depend on the file size or the
 //! client, while the naive fixture's grows with the file.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use host_test::{get, read_hash, read_slow, read_then_stall, Report, Server};
 
 /// Stalled client: reads one chunk, then holds the connection. STALL_TIMEOUT

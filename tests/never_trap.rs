@@ -3,13 +3,11 @@
 //! component may keep, and directory entries whose names are not UTF-8. Each
 //! gets an HTTP answer and a cleanly ended body, never a trap.
 
-mod common;
-
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::time::{Duration, SystemTime};
 
-use common::*;
+use crate::common::*;
 use host_test::{Server, ServerConfig};
 use http::Method;
 

@@ -10,20 +10,19 @@
 //! How to run: `scripts/host-check` (it needs `WASMTIME_44=/path/to/wasmtime`,
 //! a wasmtime-cli 44 binary, and/or `WASMTIME_36=...`, a wasmtime-cli 36
 //! binary), which is
-//! `WASMTIME_44=... WASMTIME_36=... cargo test --release -p wasi-fileserver --bench older_hosts`.
+//! `WASMTIME_44=... WASMTIME_36=... cargo test --release -p wasi-fileserver --test older_hosts`.
 //! The script skips (`--skip wasmtime_36`) the tests of a version it was not
 //! given, and says so.
 //!
-//! Why a bench target: CI runs scripts/test, that is `cargo test --release
-//! -- --include-ignored` over every test target of the package, and CI has no
-//! wasmtime 44 or 36 (building one takes about 20 minutes on 2 cores). `cargo
-//! test` never builds nor runs bench targets unless named, so CI does not run
-//! these checks, and when they do run they never pass without the binaries:
-//! without `WASMTIME_44` (`WASMTIME_36`) every test about wasmtime 44 (36)
-//! fails and says how to get one. (They are ordinary `#[test]`s: `cargo
-//! bench` reports them as ignored.)
+//! Why a test target with `test = false` (Cargo.toml): CI runs scripts/test,
+//! that is `cargo test --release -- --include-ignored` over the package's
+//! default test targets, and CI has no wasmtime 44 or 36 (building one takes
+//! about 20 minutes on 2 cores). `cargo test` builds this target only when it
+//! is named (`--test older_hosts`), so CI does not run these checks, and when
+//! they do run they never pass without the binaries: without `WASMTIME_44`
+//! (`WASMTIME_36`) every test about wasmtime 44 (36) fails and says how to
+//! get one.
 
-#[path = "../tests/common/mod.rs"]
 mod common;
 
 use std::path::{Path, PathBuf};

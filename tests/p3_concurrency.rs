@@ -7,14 +7,12 @@
 //! at most a page of fragmentation after the first hundred requests, and it
 //! holds no host resources once it is alone with a request again.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use common::*;
+use crate::common::*;
 use host_test::{read_hash, request, Outcome, Report, Server, ServerConfig};
 use http::Method;
 

@@ -1,9 +1,7 @@
 //! Range (single ranges) and conditional requests against the real component,
 //! on both builds.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use host_test::Server;
 use http::Method;
 

@@ -3,9 +3,7 @@
 //! placeholders, what a rule may not touch), the rule files never served, and
 //! clean URLs with each trailing-slash policy. One row per rule.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use http::Method;
 
 const REDIRECTS: &str = "\

@@ -2,11 +2,9 @@
 //! ends in an aborted response after STALL_TIMEOUT, a disconnect stops the
 //! guest at once.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use host_test::{get, read_all, read_then_drop, read_then_stall, Outcome, StreamEnd};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

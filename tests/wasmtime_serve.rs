@@ -1,20 +1,18 @@
 //! End to end under the real `wasmtime serve` (wasmtime-cli 48.0.8), driven
 //! over loopback TCP: `wasmtime serve -Scli --dir ROOT::/ -W
 //! max-memory-size=CAP --addr 127.0.0.1:0 [--env K=V]... fileserver.wasm`,
-//! with the caps the README recommends (`common::wasmtime_cli::MEMORY_CAP`).
+//! with the caps the README recommends (`crate::common::wasmtime_cli::MEMORY_CAP`).
 //!
 //! Ignored by a plain `cargo test`; scripts/test runs them with
 //! `--include-ignored`, under an installed wasmtime 48.0.8 or the
 //! workspace's own `wasmtime-serve`. Without either they fail with the
 //! command that builds it, never pass silently.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::request_mix::{MixSite, Read, Step, BIG, MIX_ENV, READ_BEFORE_LEAVING};
-use common::wasmtime_cli::{fetch, memory_cap, Connection, WasmtimeServe};
-use common::*;
+use crate::common::request_mix::{MixSite, Read, Step, BIG, MIX_ENV, READ_BEFORE_LEAVING};
+use crate::common::wasmtime_cli::{fetch, memory_cap, Connection, WasmtimeServe};
+use crate::common::*;
 use host_test::{read_hash, read_then_stall, StreamEnd};
 use http::Method;
 use http_body_util::BodyExt;

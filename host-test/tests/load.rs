@@ -20,12 +20,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::server_process::ServerProcess;
+use crate::common::server_process::ServerProcess;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-mod common;
 
 const STALL_TIMEOUT_SECS: u64 = 2;
 const MEDIUM: usize = 1 << 20;

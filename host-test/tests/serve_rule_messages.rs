@@ -3,11 +3,9 @@
 //! per request), but the log names it once per process, while the rest of
 //! the file keeps applying.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::server_process::ServerProcess;
+use crate::common::server_process::ServerProcess;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
