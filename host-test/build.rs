@@ -1,18 +1,12 @@
-//! Builds the components under test (the fileserver and the naive fixture) for
-//! wasm32-wasip2, so that `cargo test` / `cargo run -p host-test` always run
-//! against components built from the current sources.
+//! Builds the components under test (the file server's three builds and the
+//! naive fixture) for wasm32-wasip2, so that `cargo test` / `cargo run -p
+//! host-test` always run against components built from the current sources.
 //!
-//! They are built by a nested cargo into their own target directory: a second
-//! cargo cannot share the outer build's directory (it holds the lock), and the
-//! outer build's flags are meant for the host, not for wasm.
-//!
-//! The WASI 0.3 build (`p3/`) gets a directory of its own: it depends on the
-//! root crate without its `p2` feature, and cargo would otherwise unify that
-//! crate's features across both components (putting the 0.2 export into the
-//! 0.3 component) and uplift a `wasi_fileserver.wasm` without the 0.2 glue
-//! over the real one. Its variant for WASI 0.3.0-rc-2026-03-15 (Spin 4.0.x,
-//! wasmtime 43-45: p3's `rc-2026-03-15` feature) is the same package with
-//! another feature, so a third directory.
+//! They are built by one nested cargo into their own target directory: a
+//! second cargo cannot share the outer build's directory (it holds the
+//! lock), and the outer build's flags are meant for the host, not for wasm.
+//! Each build is a package of its own without features, so one call builds
+//! them all, as a user's `cargo build --target wasm32-wasip2 -p NAME` does.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -21,45 +15,26 @@ use std::process::Command;
 const TARGET: &str = "wasm32-wasip2";
 
 /// (package, artifact file stem, env var that carries its path to the library)
-type Component = (&'static str, &'static str, &'static str);
-
-/// One nested cargo build per entry: its directory below
-/// `target/wasm-components` ("" for that directory itself), its `--features`
-/// ("" for none) and its components.
-const BUILDS: &[(&str, &str, &[Component])] = &[
+const COMPONENTS: &[(&str, &str, &str)] = &[
     (
-        "",
-        "",
-        &[
-            (
-                "wasi-fileserver",
-                "wasi_fileserver",
-                "WASI_FILESERVER_COMPONENT",
-            ),
-            (
-                "naive-fileserver",
-                "naive_fileserver",
-                "NAIVE_FILESERVER_COMPONENT",
-            ),
-        ],
+        "wasi-fileserver",
+        "wasi_fileserver",
+        "WASI_FILESERVER_COMPONENT",
     ),
     (
-        "p3",
-        "",
-        &[(
-            "wasi-fileserver-p3",
-            "wasi_fileserver_p3",
-            "WASI_FILESERVER_P3_COMPONENT",
-        )],
+        "wasi-fileserver-p3",
+        "wasi_fileserver_p3",
+        "WASI_FILESERVER_P3_COMPONENT",
     ),
     (
-        "p3-rc",
-        "rc-2026-03-15",
-        &[(
-            "wasi-fileserver-p3",
-            "wasi_fileserver_p3",
-            "WASI_FILESERVER_P3_RC_COMPONENT",
-        )],
+        "wasi-fileserver-p3-rc",
+        "wasi_fileserver_p3_rc",
+        "WASI_FILESERVER_P3_RC_COMPONENT",
+    ),
+    (
+        "naive-fileserver",
+        "naive_fileserver",
+        "NAIVE_FILESERVER_COMPONENT",
     ),
 ];
 
@@ -71,7 +46,9 @@ const WATCHED: &[&str] = &[
     "Cargo.toml",
     "Cargo.lock",
     "fixtures/naive",
+    "p2",
     "p3",
+    "p3-rc",
     ".cargo/config.toml",
 ];
 
@@ -82,7 +59,7 @@ fn main() {
         .parent()
         .expect("host-test lives inside the workspace")
         .to_path_buf();
-    let components_dir = workspace.join("target").join("wasm-components");
+    let target_dir = workspace.join("target").join("wasm-components");
 
     for rel in WATCHED {
         let path = workspace.join(rel);
@@ -93,14 +70,10 @@ fn main() {
     }
 
     require_wasm_target();
-
-    for (subdir, features, components) in BUILDS {
-        let target_dir = components_dir.join(subdir);
-        build(&workspace, &target_dir, features, components);
-    }
+    build(&workspace, &target_dir);
 }
 
-fn build(workspace: &Path, target_dir: &Path, features: &str, components: &[Component]) {
+fn build(workspace: &Path, target_dir: &Path) {
     let mut cmd = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.arg("build")
         .arg("--release")
@@ -110,11 +83,8 @@ fn build(workspace: &Path, target_dir: &Path, features: &str, components: &[Comp
         .arg(workspace.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir);
-    for (package, _, _) in components {
+    for (package, _, _) in COMPONENTS {
         cmd.arg("-p").arg(package);
-    }
-    if !features.is_empty() {
-        cmd.arg("--features").arg(features);
     }
     scrub_outer_build_env(&mut cmd);
 
@@ -130,7 +100,7 @@ fn build(workspace: &Path, target_dir: &Path, features: &str, components: &[Comp
     }
 
     let artifacts = target_dir.join(TARGET).join("release");
-    for (package, stem, var) in components {
+    for (package, stem, var) in COMPONENTS {
         let wasm = artifacts.join(format!("{stem}.wasm"));
         assert!(
             wasm.is_file(),

@@ -20,6 +20,3 @@ pub mod root_preopen;
 pub mod rules;
 pub mod segment;
 pub mod uri_encoding;
-
-#[cfg(all(target_arch = "wasm32", feature = "p2"))]
-mod wasi;

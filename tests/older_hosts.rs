@@ -10,7 +10,7 @@
 //! How to run: `scripts/host-check` (it needs `WASMTIME_44=/path/to/wasmtime`,
 //! a wasmtime-cli 44 binary, and/or `WASMTIME_36=...`, a wasmtime-cli 36
 //! binary), which is
-//! `WASMTIME_44=... WASMTIME_36=... cargo test --release -p wasi-fileserver --test older_hosts`.
+//! `WASMTIME_44=... WASMTIME_36=... cargo test --release -p wasi-fileserver-core --test older_hosts`.
 //! The script skips (`--skip wasmtime_36`) the tests of a version it was not
 //! given, and says so.
 //!

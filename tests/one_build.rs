@@ -1,5 +1,5 @@
 //! README command 1 (`cargo run --release -p host-test`) and `scripts/test`
-//! (`cargo test --release -p wasi-fileserver -p host-test -p host-test-core`)
+//! (`cargo test --release -p wasi-fileserver-core -p host-test -p host-test-core`)
 //! must share one build: a crate that the two resolve with different
 //! features is compiled twice, and with it everything above it, wasmtime
 //! and cranelift among them. This compares the two resolutions crate by
@@ -50,7 +50,7 @@ fn serve_and_test_builds_resolve_shared_crates_alike() {
     let serve = resolution(&["-p", "host-test", "--edges", "normal,build"]);
     let test = resolution(&[
         "-p",
-        "wasi-fileserver",
+        "wasi-fileserver-core",
         "-p",
         "host-test",
         "-p",

@@ -4,11 +4,11 @@
 
 use proptest::prelude::*;
 use std::time::{Duration, SystemTime};
-use wasi_fileserver::request::accept_encoding::{choose, quality, Encoding};
-use wasi_fileserver::request::conditional::{evaluate, Preconditions, Validators};
-use wasi_fileserver::request::entity_tag::{list_matches, EntityTag};
-use wasi_fileserver::request::path::resolve_path;
-use wasi_fileserver::request::range::{parse_range, RangeRequest, MAX_RANGES};
+use wasi_fileserver_core::request::accept_encoding::{choose, quality, Encoding};
+use wasi_fileserver_core::request::conditional::{evaluate, Preconditions, Validators};
+use wasi_fileserver_core::request::entity_tag::{list_matches, EntityTag};
+use wasi_fileserver_core::request::path::resolve_path;
+use wasi_fileserver_core::request::range::{parse_range, RangeRequest, MAX_RANGES};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
@@ -76,7 +76,7 @@ proptest! {
         let pre = Preconditions { if_modified_since: Some(junk.clone()), if_unmodified_since: Some(junk.clone()), if_range: Some(junk), ..Preconditions::default() };
         let _ = evaluate(&pre, validators);
         let exact = Preconditions { if_modified_since: Some(text), ..Preconditions::default() };
-        prop_assert_eq!(evaluate(&exact, validators), wasi_fileserver::request::conditional::Verdict::NotModified);
+        prop_assert_eq!(evaluate(&exact, validators), wasi_fileserver_core::request::conditional::Verdict::NotModified);
     }
 
     #[test]

@@ -10,8 +10,8 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use toml::{Table, Value};
-use wasi_fileserver::config::Settings;
-use wasi_fileserver::request::path::PathSource;
+use wasi_fileserver_core::config::Settings;
+use wasi_fileserver_core::request::path::PathSource;
 
 const WASM_TARGET: &str = "wasm32-wasip2";
 
@@ -41,20 +41,18 @@ const MANIFESTS: [Manifest; 3] = [
     // The WASI 0.3.2 build, for Spin main (4.1+, wasmtime 47).
     Manifest {
         file: "spin-p3.toml",
-        source: "target/p3/wasm32-wasip2/release/wasi_fileserver_p3.wasm",
-        command: "cargo build --release --target wasm32-wasip2 -p wasi-fileserver-p3 \
-                  --target-dir target/p3",
+        source: "target/wasm32-wasip2/release/wasi_fileserver_p3.wasm",
+        command: "cargo build --release --target wasm32-wasip2 -p wasi-fileserver-p3",
         host_test_build: host_test::P3_COMPONENT,
-        host_test_tail: "p3/wasm32-wasip2/release/wasi_fileserver_p3.wasm",
+        host_test_tail: "wasm32-wasip2/release/wasi_fileserver_p3.wasm",
     },
     // The WASI 0.3.0-rc-2026-03-15 build, for Spin 4.0.x (wasmtime 43-45).
     Manifest {
         file: "spin-p3-rc.toml",
-        source: "target/p3-rc/wasm32-wasip2/release/wasi_fileserver_p3.wasm",
-        command: "cargo build --release --target wasm32-wasip2 -p wasi-fileserver-p3 \
-                  --features rc-2026-03-15 --target-dir target/p3-rc",
+        source: "target/wasm32-wasip2/release/wasi_fileserver_p3_rc.wasm",
+        command: "cargo build --release --target wasm32-wasip2 -p wasi-fileserver-p3-rc",
         host_test_build: host_test::P3_RC_COMPONENT,
-        host_test_tail: "p3-rc/wasm32-wasip2/release/wasi_fileserver_p3.wasm",
+        host_test_tail: "wasm32-wasip2/release/wasi_fileserver_p3_rc.wasm",
     },
 ];
 

@@ -11,16 +11,16 @@ use std::time::{Duration, SystemTime};
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use wasi_fileserver::config::Settings;
-use wasi_fileserver::file_lookup::{Entry, FileLookup, LookupError};
-use wasi_fileserver::file_meta::{FileMeta, Timestamp};
-use wasi_fileserver::manifest::digest::Sha256Digest;
-use wasi_fileserver::plan::{decide, Plan, RequestFacts, Selection};
-use wasi_fileserver::reply::{render, ReplyBody};
-use wasi_fileserver::request::conditional::Preconditions;
-use wasi_fileserver::request::method::Method;
-use wasi_fileserver::request::want_digest::DigestPreference;
-use wasi_fileserver::segment::Segment;
+use wasi_fileserver_core::config::Settings;
+use wasi_fileserver_core::file_lookup::{Entry, FileLookup, LookupError};
+use wasi_fileserver_core::file_meta::{FileMeta, Timestamp};
+use wasi_fileserver_core::manifest::digest::Sha256Digest;
+use wasi_fileserver_core::plan::{decide, Plan, RequestFacts, Selection};
+use wasi_fileserver_core::reply::{render, ReplyBody};
+use wasi_fileserver_core::request::conditional::Preconditions;
+use wasi_fileserver_core::request::method::Method;
+use wasi_fileserver_core::request::want_digest::DigestPreference;
+use wasi_fileserver_core::segment::Segment;
 
 /// Names the targets and entries are made of, so that they meet.
 const NAMES: &[&str] = &[

@@ -2,8 +2,8 @@
 //! Conditional headers and Accept-Encoding: any input gets an answer.
 
 use libfuzzer_sys::fuzz_target;
-use wasi_fileserver::request::accept_encoding::{choose, quality};
-use wasi_fileserver::request::conditional::{check_if_range, evaluate, Preconditions, Validators};
+use wasi_fileserver_core::request::accept_encoding::{choose, quality};
+use wasi_fileserver_core::request::conditional::{check_if_range, evaluate, Preconditions, Validators};
 
 fuzz_target!(|input: (&str, &str, &str, &str, &str, &str)| {
     let (a, b, c, d, e, accept) = input;

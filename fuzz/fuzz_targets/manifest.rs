@@ -5,8 +5,8 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use wasi_fileserver::manifest::line::ManifestLine;
-use wasi_fileserver::manifest::search::{ManifestSearch, Step};
+use wasi_fileserver_core::manifest::line::ManifestLine;
+use wasi_fileserver_core::manifest::search::{ManifestSearch, Step};
 
 #[derive(Arbitrary, Debug)]
 struct Input {

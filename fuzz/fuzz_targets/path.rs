@@ -2,7 +2,7 @@
 //! Any request target: resolved paths never leave the root.
 
 use libfuzzer_sys::fuzz_target;
-use wasi_fileserver::request::path::{request_target, resolve_path};
+use wasi_fileserver_core::request::path::{request_target, resolve_path};
 
 fuzz_target!(|input: (&str, Option<&str>)| {
     let (target, spin_path_info) = input;

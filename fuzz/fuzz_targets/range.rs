@@ -2,7 +2,7 @@
 //! Any Range header against any size: an answer, and ranges inside the file.
 
 use libfuzzer_sys::fuzz_target;
-use wasi_fileserver::request::range::{parse_range, RangeRequest};
+use wasi_fileserver_core::request::range::{parse_range, RangeRequest};
 
 fuzz_target!(|input: (&str, u64)| {
     let (header, size) = input;

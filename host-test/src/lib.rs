@@ -60,14 +60,12 @@
 
 pub use host_test_core::*;
 
-/// The WASI 0.3 build against WASI 0.3.0-rc-2026-03-15 (p3's `rc-2026-03-15`
-/// feature: exports `wasi:http/handler@0.3.0-rc-2026-03-15`, for Spin 4.0.x and
-/// wasmtime 43-45), where build.rs builds it. Defined here rather than beside
-/// the other paths in host-test-core, so that adding it did not recompile
-/// that crate; no host code uses it, only tests.
+/// The WASI 0.3 build against WASI 0.3.0-rc-2026-03-15 (`p3-rc/`: exports
+/// `wasi:http/handler@0.3.0-rc-2026-03-15`, for Spin 4.0.x and wasmtime
+/// 43-45), where build.rs builds it. No host code uses it, only tests.
 pub const P3_RC_COMPONENT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../target/wasm-components/p3-rc/wasm32-wasip2/release/wasi_fileserver_p3.wasm"
+    "/../target/wasm-components/wasm32-wasip2/release/wasi_fileserver_p3_rc.wasm"
 );
 
 /// Which build of the file server, from the same sources: the WASI 0.2

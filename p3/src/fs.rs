@@ -12,16 +12,16 @@
 
 use std::cell::RefCell;
 
-use wasi_fileserver::config::Settings;
-use wasi_fileserver::file_lookup::{Entry, FileLookup, LookupError};
-use wasi_fileserver::file_meta::{FileMeta, Timestamp};
-use wasi_fileserver::listing::EntriesEnd;
-use wasi_fileserver::manifest::digest::Sha256Digest;
-use wasi_fileserver::manifest::search::{ManifestSearch, Step};
-use wasi_fileserver::plan::companion_paths;
-use wasi_fileserver::root_preopen::root_preopen;
-use wasi_fileserver::rules::lines::Flow;
-use wasi_fileserver::rules::scan::{
+use wasi_fileserver_core::config::Settings;
+use wasi_fileserver_core::file_lookup::{Entry, FileLookup, LookupError};
+use wasi_fileserver_core::file_meta::{FileMeta, Timestamp};
+use wasi_fileserver_core::listing::EntriesEnd;
+use wasi_fileserver_core::manifest::digest::Sha256Digest;
+use wasi_fileserver_core::manifest::search::{ManifestSearch, Step};
+use wasi_fileserver_core::plan::companion_paths;
+use wasi_fileserver_core::root_preopen::root_preopen;
+use wasi_fileserver_core::rules::lines::Flow;
+use wasi_fileserver_core::rules::scan::{
     rule_files, rule_request, FileScan, RuleFile, ScanResult, SiteRules, MAX_RULES_FILE, READ_CHUNK,
 };
 use wasip3::filesystem::preopens::get_directories;
@@ -201,7 +201,7 @@ fn entry(stat: &DescriptorStat) -> Entry {
 }
 
 fn lookup_error(e: ErrorCode) -> LookupError {
-    LookupError::from(wasi_fileserver::fs_error_of!(ErrorCode, e))
+    LookupError::from(wasi_fileserver_core::fs_error_of!(ErrorCode, e))
 }
 
 /// A directory's entries as the listing reads them, one at a time.

@@ -2,12 +2,12 @@
 
 use std::time::SystemTime;
 
-use wasi_fileserver::config::settings;
-use wasi_fileserver::multipart::boundary;
-use wasi_fileserver::plan::{decide, RequestFacts};
-use wasi_fileserver::reply::{no_root_reply, oversize_reply, render};
-use wasi_fileserver::request::incoming::read_request;
-use wasi_fileserver::request::method::Method;
+use wasi_fileserver_core::config::settings;
+use wasi_fileserver_core::multipart::boundary;
+use wasi_fileserver_core::plan::{decide, RequestFacts};
+use wasi_fileserver_core::reply::{no_root_reply, oversize_reply, render};
+use wasi_fileserver_core::request::incoming::read_request;
+use wasi_fileserver_core::request::method::Method;
 use wasip3::exports::http::handler::Guest;
 use wasip3::http::types::{ErrorCode, Method as WasiMethod, Request, Response};
 use wasip3::random::random::get_random_u64;

@@ -18,8 +18,8 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use wasi_fileserver::rate_limit::{Pacer, RateLimit};
-use wasi_fileserver::segment::{BodyEnd, Segment};
+use wasi_fileserver_core::rate_limit::{Pacer, RateLimit};
+use wasi_fileserver_core::segment::{BodyEnd, Segment};
 use wasip3::clocks::monotonic_clock::{now, wait_for};
 use wasip3::filesystem::types::Descriptor;
 use wasip3::wit_bindgen::rt::async_support::{StreamResult, StreamWriter};

@@ -7,11 +7,11 @@
 //! whole (`Ok`), the host aborts the response instead of ending it cleanly,
 //! so a client never takes a short body for a complete one.
 
-use wasi_fileserver::config::{Settings, Transfer};
-use wasi_fileserver::listing::{ListedEntry, ListingRows};
-use wasi_fileserver::plan::{lookup_failure, Failure};
-use wasi_fileserver::reply::{failure_reply, unavailable_reply, Reply, ReplyBody};
-use wasi_fileserver::segment::{BodyEnd, Segment};
+use wasi_fileserver_core::config::{Settings, Transfer};
+use wasi_fileserver_core::listing::{ListedEntry, ListingRows};
+use wasi_fileserver_core::plan::{lookup_failure, Failure};
+use wasi_fileserver_core::reply::{failure_reply, unavailable_reply, Reply, ReplyBody};
+use wasi_fileserver_core::segment::{BodyEnd, Segment};
 use wasip3::filesystem::types::Descriptor;
 use wasip3::http::types::{ErrorCode, Fields, Response, Trailers};
 use wasip3::wit_bindgen::rt::async_support::{FutureReader, FutureWriter, StreamReader};

@@ -34,11 +34,10 @@ pub const FILESERVER_COMPONENT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../target/wasm-components/wasm32-wasip2/release/wasi_fileserver.wasm"
 );
-/// The fileserver's WASI 0.3 build (`p3/`, exports `wasi:http/handler@0.3.x`),
-/// built into its own directory there.
+/// The fileserver's WASI 0.3 build (`p3/`, exports `wasi:http/handler@0.3.x`).
 pub const P3_COMPONENT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../target/wasm-components/p3/wasm32-wasip2/release/wasi_fileserver_p3.wasm"
+    "/../../target/wasm-components/wasm32-wasip2/release/wasi_fileserver_p3.wasm"
 );
 /// The naive fixture (reads the whole file into memory), built there too.
 pub const NAIVE_COMPONENT: &str = concat!(

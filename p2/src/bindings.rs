@@ -2,7 +2,7 @@
 //! `wasi:http/incoming-handler@0.2.0` whatever std imports.
 
 wit_bindgen::generate!({
-    path: "wit",
+    path: "../wit",
     world: "fileserver",
     generate_all,
 });

@@ -1,18 +1,18 @@
 //! The served root: finding its preopen, answering `stat`, opening files read-only.
 
-use super::bindings::wasi::filesystem::preopens::get_directories;
-use super::bindings::wasi::filesystem::types::{
+use crate::bindings::wasi::filesystem::preopens::get_directories;
+use crate::bindings::wasi::filesystem::types::{
     Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, DirectoryEntry,
     DirectoryEntryStream, ErrorCode, OpenFlags, PathFlags,
 };
-use crate::config::Settings;
-use crate::file_lookup::{Entry, FileLookup, LookupError};
-use crate::file_meta::{FileMeta, Timestamp};
-use crate::manifest::digest::Sha256Digest;
-use crate::manifest::search::ManifestSearch;
-use crate::root_preopen::root_preopen;
-use crate::rules::lines::Flow;
-use crate::rules::scan::{
+use wasi_fileserver_core::config::Settings;
+use wasi_fileserver_core::file_lookup::{Entry, FileLookup, LookupError};
+use wasi_fileserver_core::file_meta::{FileMeta, Timestamp};
+use wasi_fileserver_core::manifest::digest::Sha256Digest;
+use wasi_fileserver_core::manifest::search::ManifestSearch;
+use wasi_fileserver_core::root_preopen::root_preopen;
+use wasi_fileserver_core::rules::lines::Flow;
+use wasi_fileserver_core::rules::scan::{
     rule_files, rule_request, FileScan, RuleFile, ScanResult, SiteRules, MAX_RULES_FILE, READ_CHUNK,
 };
 
@@ -85,7 +85,7 @@ fn entry(stat: &DescriptorStat) -> Entry {
 }
 
 fn lookup_error(e: ErrorCode) -> LookupError {
-    LookupError::from(crate::fs_error_of!(ErrorCode, e))
+    LookupError::from(wasi_fileserver_core::fs_error_of!(ErrorCode, e))
 }
 
 /// Opens a directory for a listing.

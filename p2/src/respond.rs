@@ -1,17 +1,17 @@
 //! Sends a rendered Reply: headers, then no body, a short text, or segments
 //! (a file's ranges, a listing's rows) through the pump.
 
-use super::bindings::wasi::filesystem::types::{Descriptor, DescriptorType, DirectoryEntry};
-use super::bindings::wasi::http::types::{
+use crate::bindings::wasi::filesystem::types::{Descriptor, DescriptorType, DirectoryEntry};
+use crate::bindings::wasi::http::types::{
     Fields, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
-use super::fs::{next_entry, open_dir, open_file, ReadError};
-use super::pump::pump;
-use crate::config::Settings;
-use crate::listing::{EntriesEnd, ListedEntry, ListingRows};
-use crate::plan::{lookup_failure, Failure};
-use crate::reply::{failure_reply, Reply, ReplyBody};
-use crate::segment::{BodyEnd, Segment};
+use crate::fs::{next_entry, open_dir, open_file, ReadError};
+use crate::pump::pump;
+use wasi_fileserver_core::config::Settings;
+use wasi_fileserver_core::listing::{EntriesEnd, ListedEntry, ListingRows};
+use wasi_fileserver_core::plan::{lookup_failure, Failure};
+use wasi_fileserver_core::reply::{failure_reply, Reply, ReplyBody};
+use wasi_fileserver_core::segment::{BodyEnd, Segment};
 
 pub fn respond(
     reply: Reply,

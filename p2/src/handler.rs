@@ -2,21 +2,21 @@
 
 use std::time::SystemTime;
 
-use super::bindings::exports::wasi::http::incoming_handler::Guest;
-use super::bindings::wasi::http::types::{IncomingRequest, Method as WasiMethod, ResponseOutparam};
-use super::bindings::wasi::random::random::get_random_u64;
-use super::fs::{open_root, read_site_rules, RootLookup};
-use super::respond::respond;
-use crate::config::settings;
-use crate::multipart::boundary;
-use crate::plan::{decide, RequestFacts};
-use crate::reply::{no_root_reply, oversize_reply, render};
-use crate::request::incoming::read_request;
-use crate::request::method::Method;
+use crate::bindings::exports::wasi::http::incoming_handler::Guest;
+use crate::bindings::wasi::http::types::{IncomingRequest, Method as WasiMethod, ResponseOutparam};
+use crate::bindings::wasi::random::random::get_random_u64;
+use crate::fs::{open_root, read_site_rules, RootLookup};
+use crate::respond::respond;
+use wasi_fileserver_core::config::settings;
+use wasi_fileserver_core::multipart::boundary;
+use wasi_fileserver_core::plan::{decide, RequestFacts};
+use wasi_fileserver_core::reply::{no_root_reply, oversize_reply, render};
+use wasi_fileserver_core::request::incoming::read_request;
+use wasi_fileserver_core::request::method::Method;
 
 struct Component;
 
-super::bindings::export!(Component with_types_in super::bindings);
+crate::bindings::export!(Component with_types_in crate::bindings);
 
 impl Guest for Component {
     fn handle(request: IncomingRequest, outparam: ResponseOutparam) {

@@ -10,13 +10,13 @@
 use std::cell::Cell;
 use std::time::Duration;
 
-use super::bindings::wasi::clocks::monotonic_clock::{now, subscribe_duration};
-use super::bindings::wasi::filesystem::types::Descriptor;
-use super::bindings::wasi::io::poll::{poll, Pollable};
-use super::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
-use crate::config::{Settings, Transfer};
-use crate::rate_limit::Pacer;
-use crate::segment::{BodyEnd, Segment};
+use crate::bindings::wasi::clocks::monotonic_clock::{now, subscribe_duration};
+use crate::bindings::wasi::filesystem::types::Descriptor;
+use crate::bindings::wasi::io::poll::{poll, Pollable};
+use crate::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
+use wasi_fileserver_core::config::{Settings, Transfer};
+use wasi_fileserver_core::rate_limit::Pacer;
+use wasi_fileserver_core::segment::{BodyEnd, Segment};
 
 /// Writes every segment in order; file ranges come from `file`. Segments are
 /// pulled one at a time, so a generated body (a listing) is never whole in memory.
