@@ -1,22 +1,21 @@
-//! wasi-fileserver: a static file server component for `wasi:http`.
+//! wasi-fileserver's core: what a static file server answers over `wasi:http`,
+//! as plain Rust that unit-tests natively. The WASI glues (`p2/`, `p3/`) read
+//! a request through their bindings and hand it to `answer`, which takes it
+//! along the stages below, asking the glue's filesystem (`answer::Root`) for
+//! what it must know; the glue then sends the reply, moving the body's bytes.
 //!
-//! Everything but `wasi` is plain Rust that unit-tests natively: decide what to
-//! answer (`plan`), render it (`reply`), and let the thin WASI layer open the
-//! file and move the bytes under the response stream's backpressure.
+//! - `request`: read the request: path, ranges, conditionals, negotiation.
+//! - `rules`, `manifest`: the site's rule files and content manifest.
+//! - `decide`: request + file facts -> `Plan`.
+//! - `render`: `Plan` -> status, headers and a body described as segments.
+//! - `send`: what the glues' body movers share (segments, pacing).
+//! - `settings`: the component's environment variables.
 
-pub mod config;
-pub mod content_type;
-pub mod file_lookup;
-pub mod file_meta;
-pub mod http_date;
-pub mod listing;
+pub mod answer;
+pub mod decide;
 pub mod manifest;
-pub mod multipart;
-pub mod plan;
-pub mod rate_limit;
-pub mod reply;
+pub mod render;
 pub mod request;
-pub mod root_preopen;
 pub mod rules;
-pub mod segment;
-pub mod uri_encoding;
+pub mod send;
+pub mod settings;

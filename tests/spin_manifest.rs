@@ -10,8 +10,8 @@ use std::cell::RefCell;
 use std::path::Path;
 
 use toml::{Table, Value};
-use wasi_fileserver_core::config::Settings;
 use wasi_fileserver_core::request::path::PathSource;
+use wasi_fileserver_core::settings::Settings;
 
 const WASM_TARGET: &str = "wasm32-wasip2";
 

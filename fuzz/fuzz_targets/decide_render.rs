@@ -6,21 +6,23 @@
 //! file system or served leaves the root; HEAD has no body; Last-Modified is
 //! never after the clock; header values carry no line breaks.
 
-use std::cell::RefCell;
 use std::time::{Duration, SystemTime};
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use wasi_fileserver_core::config::Settings;
-use wasi_fileserver_core::file_lookup::{Entry, FileLookup, LookupError};
-use wasi_fileserver_core::file_meta::{FileMeta, Timestamp};
+use wasi_fileserver_core::settings::Settings;
+use wasi_fileserver_core::decide::fake_fs::FakeFs;
+use wasi_fileserver_core::decide::file_lookup::{Entry, LookupError};
+use wasi_fileserver_core::decide::file_meta::{FileMeta, Timestamp};
 use wasi_fileserver_core::manifest::digest::Sha256Digest;
-use wasi_fileserver_core::plan::{decide, Plan, RequestFacts, Selection};
-use wasi_fileserver_core::reply::{render, ReplyBody};
+use wasi_fileserver_core::decide::decide;
+use wasi_fileserver_core::decide::plan::{Plan, Selection};
+use wasi_fileserver_core::decide::request_facts::RequestFacts;
+use wasi_fileserver_core::render::reply::{render, ReplyBody};
 use wasi_fileserver_core::request::conditional::Preconditions;
 use wasi_fileserver_core::request::method::Method;
 use wasi_fileserver_core::request::want_digest::DigestPreference;
-use wasi_fileserver_core::segment::Segment;
+use wasi_fileserver_core::send::segment::Segment;
 
 /// Names the targets and entries are made of, so that they meet.
 const NAMES: &[&str] = &[
@@ -80,25 +82,9 @@ fn joined(indexes: &[u8]) -> String {
     indexes.iter().take(6).map(|&i| name(i)).collect::<Vec<_>>().join("/")
 }
 
-struct FakeFs {
-    entries: Vec<(String, Result<Entry, LookupError>)>,
-    asked: RefCell<Vec<String>>,
-}
-
-impl FileLookup for FakeFs {
-    fn stat(&self, path: &str) -> Result<Entry, LookupError> {
-        self.asked.borrow_mut().push(path.to_string());
-        self.entries
-            .iter()
-            .find(|(p, _)| p == path)
-            .map_or(Err(LookupError::NotFound), |(_, e)| *e)
-    }
-
-    /// Some files have a manifest entry.
-    fn digest(&self, path: &str, size: u64) -> Option<Sha256Digest> {
-        assert!(stays_inside(path), "digest of {path:?}");
-        (size % 3 == 0).then(|| Sha256Digest([size.to_le_bytes()[0]; 32]))
-    }
+/// Some files have a manifest entry.
+fn some_digests(_path: &str, size: u64) -> Option<Sha256Digest> {
+    (size % 3 == 0).then(|| Sha256Digest([size.to_le_bytes()[0]; 32]))
 }
 
 /// A path the WASI `*-at` calls may take: relative, inside the root.
@@ -129,8 +115,8 @@ fuzz_target!(|input: Input| {
         }
         Target::Raw(raw) => raw.clone(),
     };
-    let fs = FakeFs {
-        entries: input
+    let fs = FakeFs::new(
+        input
             .entries
             .iter()
             .map(|e| {
@@ -147,9 +133,9 @@ fuzz_target!(|input: Input| {
                 let path = if e.path.is_empty() { ".".to_string() } else { joined(&e.path) };
                 (path, entry)
             })
-            .collect(),
-        asked: RefCell::new(Vec::new()),
-    };
+            .collect::<Vec<_>>(),
+    )
+    .with_digests(some_digests);
     // Settings as the component reads them: through their own parsers.
     let env: Vec<(&str, String)> = [
         ("INDEX_FILE", input.index_file.map(|i| name(i).to_string())),
@@ -190,7 +176,7 @@ fuzz_target!(|input: Input| {
         },
     };
     let plan = decide(&facts, &fs, &settings);
-    for asked in fs.asked.borrow().iter() {
+    for asked in fs.asked().iter() {
         assert!(stays_inside(asked), "asked the file system for {asked:?}");
     }
     // Ranges lie inside the representation they cut.

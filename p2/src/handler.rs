@@ -1,18 +1,20 @@
-//! The exported `incoming-handler`: read the request, decide, then respond.
+//! The exported `incoming-handler`: read the request, answer, then respond.
 
-use std::time::SystemTime;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 
 use crate::bindings::exports::wasi::http::incoming_handler::Guest;
 use crate::bindings::wasi::http::types::{IncomingRequest, Method as WasiMethod, ResponseOutparam};
 use crate::bindings::wasi::random::random::get_random_u64;
-use crate::fs::{open_root, read_site_rules, RootLookup};
+use crate::fs::{open_root, RootDir};
 use crate::respond::respond;
-use wasi_fileserver_core::config::settings;
-use wasi_fileserver_core::multipart::boundary;
-use wasi_fileserver_core::plan::{decide, RequestFacts};
-use wasi_fileserver_core::reply::{no_root_reply, oversize_reply, render};
+use wasi_fileserver_core::answer::answer;
+use wasi_fileserver_core::decide::plan::Failure;
+use wasi_fileserver_core::render::reply::failure_reply;
 use wasi_fileserver_core::request::incoming::read_request;
 use wasi_fileserver_core::request::method::Method;
+use wasi_fileserver_core::settings::settings;
 
 struct Component;
 
@@ -38,22 +40,24 @@ impl Guest for Component {
         drop(fields);
         drop(request);
         let root = open_root(settings);
-        let reply = match (incoming, root) {
-            (Err(oversize), _) => oversize_reply(oversize, method),
-            (Ok(incoming), Some(root)) => {
-                let rules = read_site_rules(root, &incoming.target, settings);
-                let facts = RequestFacts::of(&incoming, SystemTime::now(), rules.redirect.as_ref());
-                let lookup = RootLookup {
-                    root,
-                    manifest: settings.manifest.as_deref(),
-                };
-                let plan = decide(&facts, &lookup, settings);
-                render(plan, method, settings, &rules.headers, || {
-                    boundary(get_random_u64)
-                })
-            }
-            (Ok(_), None) => no_root_reply(method, settings),
-        };
+        let root_dir = root.map(RootDir);
+        let answered = answer(
+            method,
+            incoming,
+            root_dir.as_ref(),
+            settings,
+            get_random_u64,
+        );
+        let reply = ready(answered).unwrap_or_else(|| failure_reply(Failure::Internal));
         respond(reply, root, outparam, settings);
+    }
+}
+
+/// The output of a future that is ready when first polled, as every future
+/// over WASI 0.2's blocking calls is; `None` if it is not (never expected).
+fn ready<T>(future: impl Future<Output = T>) -> Option<T> {
+    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
     }
 }

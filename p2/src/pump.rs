@@ -14,9 +14,9 @@ use crate::bindings::wasi::clocks::monotonic_clock::{now, subscribe_duration};
 use crate::bindings::wasi::filesystem::types::Descriptor;
 use crate::bindings::wasi::io::poll::{poll, Pollable};
 use crate::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
-use wasi_fileserver_core::config::{Settings, Transfer};
-use wasi_fileserver_core::rate_limit::Pacer;
-use wasi_fileserver_core::segment::{BodyEnd, Segment};
+use wasi_fileserver_core::send::rate_limit::Pacer;
+use wasi_fileserver_core::send::segment::{BodyEnd, Segment};
+use wasi_fileserver_core::settings::{Settings, Transfer};
 
 /// Writes every segment in order; file ranges come from `file`. Segments are
 /// pulled one at a time, so a generated body (a listing) is never whole in memory.

@@ -5,13 +5,13 @@ use crate::bindings::wasi::filesystem::types::{Descriptor, DescriptorType, Direc
 use crate::bindings::wasi::http::types::{
     Fields, OutgoingBody, OutgoingResponse, ResponseOutparam,
 };
-use crate::fs::{next_entry, open_dir, open_file, ReadError};
+use crate::fs::{next_entry, open_dir, open_file};
 use crate::pump::pump;
-use wasi_fileserver_core::config::Settings;
-use wasi_fileserver_core::listing::{EntriesEnd, ListedEntry, ListingRows};
-use wasi_fileserver_core::plan::{lookup_failure, Failure};
-use wasi_fileserver_core::reply::{failure_reply, Reply, ReplyBody};
-use wasi_fileserver_core::segment::{BodyEnd, Segment};
+use wasi_fileserver_core::decide::plan::{lookup_failure, Failure};
+use wasi_fileserver_core::render::listing::{DirReadError, EntriesEnd, ListedEntry, ListingRows};
+use wasi_fileserver_core::render::reply::{failure_reply, Reply, ReplyBody};
+use wasi_fileserver_core::send::segment::{BodyEnd, Segment};
+use wasi_fileserver_core::settings::Settings;
 
 pub fn respond(
     reply: Reply,
@@ -19,21 +19,24 @@ pub fn respond(
     outparam: ResponseOutparam,
     settings: &Settings,
 ) {
-    // Open before committing to a status, so that a failure can still say so.
-    let opened = |open: fn(&Descriptor, &str) -> Result<Descriptor, _>, path: &str| match root {
-        Some(root) => open(root, path).map_err(lookup_failure),
-        None => Err(Failure::Internal),
+    if matches!(reply.body, ReplyBody::None | ReplyBody::Text(_)) {
+        return simple(&reply, outparam);
+    }
+    let Some(root) = root else {
+        return simple(&failure_reply(Failure::Internal), outparam);
     };
+    // Open before committing to a status, so that a failure can still say so.
     match &reply.body {
-        ReplyBody::File { path, segments } => match opened(open_file, path) {
-            Ok(file) => {
+        ReplyBody::File { path, segments } => match open_file(root, path) {
+            Ok((file, _size)) => {
                 let segments = segments.iter().cloned().map(Ok);
-                send_streamed(&reply, outparam, Some(&file), segments, settings)
+                streamed(&reply, outparam, Some(&file), segments, settings)
             }
-            Err(failure) => send_simple(&failure_reply(failure), outparam),
+            Err(e) => simple(&failure_reply(lookup_failure(e)), outparam),
         },
         ReplyBody::Listing { path, head, hidden } => {
-            let entries = opened(open_dir, path)
+            let entries = open_dir(root, path)
+                .map_err(lookup_failure)
                 .and_then(|dir| dir.read_directory().map_err(|_| Failure::Internal));
             match entries {
                 Ok(entries) => {
@@ -42,18 +45,18 @@ pub fn respond(
                         ListingRows::new(settings.serve_hidden, hidden.clone()),
                     );
                     let segments = std::iter::once(Ok(Segment::Literal(head.clone()))).chain(rows);
-                    send_streamed(&reply, outparam, None, segments, settings)
+                    streamed(&reply, outparam, None, segments, settings)
                 }
-                Err(failure) => send_simple(&failure_reply(failure), outparam),
+                Err(failure) => simple(&failure_reply(failure), outparam),
             }
         }
-        ReplyBody::None | ReplyBody::Text(_) => send_simple(&reply, outparam),
+        ReplyBody::None | ReplyBody::Text(_) => simple(&reply, outparam),
     }
 }
 
 /// The listing's rows, then its tail, pulled one entry at a time.
 fn listing_rows(
-    mut next: impl FnMut() -> Result<Option<DirectoryEntry>, ReadError>,
+    mut next: impl FnMut() -> Result<Option<DirectoryEntry>, DirReadError>,
     rows: ListingRows,
 ) -> impl Iterator<Item = Result<Segment, BodyEnd>> {
     let mut rows = Some(rows);
@@ -69,14 +72,14 @@ fn listing_rows(
                     return Some(Ok(Segment::Literal(row)));
                 }
             }
-            Err(ReadError::UnreadableName) => {
+            Err(DirReadError::UnreadableName) => {
                 listing.row(ListedEntry::UnreadableName);
             }
             Ok(None) => {
                 let tail = rows.take()?.tail(EntriesEnd::Complete);
                 return Some(Ok(Segment::Literal(tail)));
             }
-            Err(ReadError::Failed) => {
+            Err(DirReadError::Failed) => {
                 rows = None;
                 return Some(Err(BodyEnd::Failed));
             }
@@ -84,7 +87,7 @@ fn listing_rows(
     })
 }
 
-fn send_streamed(
+fn streamed(
     reply: &Reply,
     outparam: ResponseOutparam,
     file: Option<&Descriptor>,
@@ -92,7 +95,7 @@ fn send_streamed(
     settings: &Settings,
 ) {
     let Some((response, body)) = response_with_body(reply) else {
-        return send_simple(&failure_reply(Failure::Internal), outparam);
+        return simple(&failure_reply(Failure::Internal), outparam);
     };
     // The host hands the body to the client only once the response is set.
     ResponseOutparam::set(outparam, Ok(response));
@@ -110,7 +113,7 @@ fn send_streamed(
 }
 
 /// No body, or a short literal one.
-fn send_simple(reply: &Reply, outparam: ResponseOutparam) {
+fn simple(reply: &Reply, outparam: ResponseOutparam) {
     let ReplyBody::Text(text) = reply.body else {
         // HEAD, 304, redirects: no body resource at all, whatever Content-Length says.
         let response = fields(reply).and_then(|headers| response(reply.status, headers));

@@ -20,8 +20,8 @@ mod fs;
 #[path = "../../p3/src/handler.rs"]
 mod handler;
 #[cfg(target_arch = "wasm32")]
-#[path = "../../p3/src/relay.rs"]
-mod relay;
+#[path = "../../p3/src/pump.rs"]
+mod pump;
 #[cfg(target_arch = "wasm32")]
 #[path = "../../p3/src/respond.rs"]
 mod respond;

@@ -1,19 +1,15 @@
-//! The exported `wasi:http/handler@0.3`: read the request, decide, then respond.
+//! The exported `wasi:http/handler@0.3`: read the request, answer, then respond.
 
-use std::time::SystemTime;
-
-use wasi_fileserver_core::config::settings;
-use wasi_fileserver_core::multipart::boundary;
-use wasi_fileserver_core::plan::{decide, RequestFacts};
-use wasi_fileserver_core::reply::{no_root_reply, oversize_reply, render};
+use wasi_fileserver_core::answer::answer;
 use wasi_fileserver_core::request::incoming::read_request;
 use wasi_fileserver_core::request::method::Method;
+use wasi_fileserver_core::settings::settings;
 use wasip3::exports::http::handler::Guest;
 use wasip3::http::types::{ErrorCode, Method as WasiMethod, Request, Response};
 use wasip3::random::random::get_random_u64;
 
-use super::fs::{open_root, read_site_rules, Lookups};
-use super::respond::respond;
+use crate::fs::{open_root, RootDir};
+use crate::respond::respond;
 
 struct Component;
 
@@ -41,29 +37,15 @@ impl Guest for Component {
         drop(fields);
         drop(request);
         let root = open_root(settings);
-        let reply = match (incoming, root) {
-            (Err(oversize), _) => oversize_reply(oversize, method),
-            (Ok(incoming), Some(root)) => {
-                let rules = read_site_rules(root, &incoming.target, settings).await;
-                let facts = RequestFacts::of(&incoming, SystemTime::now(), rules.redirect.as_ref());
-                // `decide` is shared with the 0.2 build and synchronous: run it
-                // until it asks about no path not yet looked up (see `Lookups`).
-                let mut lookups = Lookups::default();
-                let plan = loop {
-                    let plan = decide(&facts, &lookups, settings);
-                    if !lookups
-                        .resolve_unknown(root, settings.manifest.as_deref())
-                        .await
-                    {
-                        break plan;
-                    }
-                };
-                render(plan, method, settings, &rules.headers, || {
-                    boundary(get_random_u64)
-                })
-            }
-            (Ok(_), None) => no_root_reply(method, settings),
-        };
+        let root_dir = root.map(RootDir);
+        let reply = answer(
+            method,
+            incoming,
+            root_dir.as_ref(),
+            settings,
+            get_random_u64,
+        )
+        .await;
         respond(reply, root, settings).await
     }
 }

@@ -3,7 +3,7 @@
 //! Everything that decides what to answer is the core's (`wasi-fileserver-core`,
 //! the repository's `src/`), shared with the WASI 0.2 glue (`p2/`); this
 //! crate only binds it to WASI 0.3: the exported handler, the filesystem
-//! (`fs`), the response (`respond`) and the relay that moves body bytes.
+//! (`fs`), the response (`respond`) and the pump that moves body bytes.
 //! `p3-rc/` builds these same files against WASI 0.3.0-rc-2026-03-15.
 
 /// `spawn!(future)` runs `future` after the exported function has returned, in
@@ -22,6 +22,6 @@ mod fs;
 #[cfg(target_arch = "wasm32")]
 mod handler;
 #[cfg(target_arch = "wasm32")]
-mod relay;
+mod pump;
 #[cfg(target_arch = "wasm32")]
 mod respond;

@@ -1,24 +1,24 @@
 //! Sends a rendered Reply as a WASI 0.3 `response`: headers, then no body, a
 //! short text, the file's own stream (`TRANSFER=splice` with
-//! `STALL_TIMEOUT=0`), or segments through the relay.
+//! `STALL_TIMEOUT=0`), or segments through the pump.
 //!
 //! The body is a stream the response carries and a trailers future that says
 //! how it ended. That future defaults to an error: unless the body was sent
 //! whole (`Ok`), the host aborts the response instead of ending it cleanly,
 //! so a client never takes a short body for a complete one.
 
-use wasi_fileserver_core::config::{Settings, Transfer};
-use wasi_fileserver_core::listing::{ListedEntry, ListingRows};
-use wasi_fileserver_core::plan::{lookup_failure, Failure};
-use wasi_fileserver_core::reply::{failure_reply, unavailable_reply, Reply, ReplyBody};
-use wasi_fileserver_core::segment::{BodyEnd, Segment};
+use wasi_fileserver_core::decide::plan::{lookup_failure, Failure};
+use wasi_fileserver_core::render::listing::{ListedEntry, ListingRows};
+use wasi_fileserver_core::render::reply::{failure_reply, unavailable_reply, Reply, ReplyBody};
+use wasi_fileserver_core::send::segment::{BodyEnd, Segment};
+use wasi_fileserver_core::settings::{Settings, Transfer};
 use wasip3::filesystem::types::Descriptor;
 use wasip3::http::types::{ErrorCode, Fields, Response, Trailers};
 use wasip3::wit_bindgen::rt::async_support::{FutureReader, FutureWriter, StreamReader};
 use wasip3::{wit_future, wit_stream};
 
-use super::fs::{open_dir, open_file, DirectoryEntries};
-use super::relay::Body;
+use crate::fs::{open_dir, open_file, DirectoryEntries};
+use crate::pump::Pump;
 
 type TrailersResult = Result<Option<Trailers>, ErrorCode>;
 
@@ -27,6 +27,9 @@ pub async fn respond(
     root: Option<&'static Descriptor>,
     settings: &'static Settings,
 ) -> Result<Response, ErrorCode> {
+    if matches!(reply.body, ReplyBody::None | ReplyBody::Text(_)) {
+        return Ok(simple(&reply));
+    }
     let Some(root) = root else {
         return Ok(simple(&failure_reply(Failure::Internal)));
     };
@@ -42,7 +45,7 @@ pub async fn respond(
             // while it flows, so the guest could not notice a stalled client:
             // the host moves the bytes alone only when the guest keeps no
             // stall timer (the host enforces one, or nobody does).
-            // Nor can it pace the bytes: a rate limit needs the relay.
+            // Nor can it pace the bytes: a rate limit needs the pump.
             if whole
                 && settings.transfer == Transfer::Splice
                 && settings.stall_timeout.guest_timer().is_none()
@@ -50,7 +53,7 @@ pub async fn respond(
             {
                 return Ok(whole_file(&reply, file));
             }
-            let Some(buffer) = relay_buffer(segments, settings) else {
+            let Some(buffer) = pump_buffer(segments, settings) else {
                 return Ok(simple(&unavailable_reply()));
             };
             let segments = segments.clone();
@@ -58,9 +61,9 @@ pub async fn respond(
                 &reply,
                 settings,
                 buffer,
-                move |mut body| async move {
+                move |mut pump| async move {
                     for segment in segments {
-                        body.send(Some(&file), segment).await?;
+                        pump.send(Some(&file), segment).await?;
                     }
                     Ok(())
                 },
@@ -73,13 +76,13 @@ pub async fn respond(
             };
             let head = head.clone();
             let mut rows = ListingRows::new(settings.serve_hidden, hidden.clone());
-            // Rows are small literals: no relay buffer.
+            // Rows are small literals: no pump buffer.
             Ok(streamed(
                 &reply,
                 settings,
                 Vec::new(),
-                move |mut body| async move {
-                    body.send(None, Segment::Literal(head)).await?;
+                move |mut pump| async move {
+                    pump.send(None, Segment::Literal(head)).await?;
                     // Row by row, in directory order: never the whole listing in memory.
                     let mut entries = DirectoryEntries::read(&dir);
                     while let Some((name, is_dir)) = entries.next().await {
@@ -87,11 +90,11 @@ pub async fn respond(
                             name: &name,
                             is_dir,
                         }) {
-                            body.send(None, Segment::Literal(row)).await?;
+                            pump.send(None, Segment::Literal(row)).await?;
                         }
                     }
-                    let end = entries.end().await.map_err(|()| BodyEnd::Failed)?;
-                    body.send(None, Segment::Literal(rows.tail(end))).await
+                    let end = entries.end().await.map_err(|_| BodyEnd::Failed)?;
+                    pump.send(None, Segment::Literal(rows.tail(end))).await
                 },
             ))
         }
@@ -111,12 +114,12 @@ fn whole_file(reply: &Reply, file: Descriptor) -> Response {
     response(reply, Some(contents), trailers_rx)
 }
 
-/// The relay's one buffer for `segments`: a chunk, or less for a smaller
+/// The pump's one buffer for `segments`: a chunk, or less for a smaller
 /// file. Taken before the response commits to a status, and fallibly: an
 /// instance that serves many requests at once needs a chunk per request in
 /// flight, and a failed allocation must answer 503 rather than trap, which
 /// would end every request in the instance.
-fn relay_buffer(segments: &[Segment], settings: &Settings) -> Option<Vec<u8>> {
+fn pump_buffer(segments: &[Segment], settings: &Settings) -> Option<Vec<u8>> {
     let largest = segments
         .iter()
         .map(|segment| match segment {
@@ -139,12 +142,12 @@ fn relay_buffer(segments: &[Segment], settings: &Settings) -> Option<Vec<u8>> {
     Some(buffer)
 }
 
-/// A body produced by `produce` through the relay, after the response is returned.
+/// A body produced by `produce` through the pump, after the response is returned.
 fn streamed<F>(
     reply: &Reply,
     settings: &Settings,
     buffer: Vec<u8>,
-    produce: impl FnOnce(Body) -> F + 'static,
+    produce: impl FnOnce(Pump) -> F + 'static,
 ) -> Response
 where
     F: std::future::Future<Output = Result<(), BodyEnd>> + 'static,
@@ -152,7 +155,7 @@ where
     let (out, contents) = wit_stream::new();
     let (trailers, trailers_rx) = trailers();
     let response = response(reply, Some(contents), trailers_rx);
-    let body = Body::new(
+    let pump = Pump::new(
         out,
         settings.stall_timeout.guest_timer(),
         buffer,
@@ -160,7 +163,7 @@ where
     );
     spawn!(async move {
         // `produce` owns the body stream: it is dropped (closed) when it returns.
-        let end = produce(body).await.err().unwrap_or(BodyEnd::Done);
+        let end = produce(pump).await.err().unwrap_or(BodyEnd::Done);
         finish(trailers, end).await;
     });
     response

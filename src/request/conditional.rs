@@ -6,7 +6,7 @@
 use std::time::SystemTime;
 
 use super::entity_tag::{list_matches, EntityTag};
-use crate::http_date;
+use crate::render::http_date;
 
 /// The precondition headers of a request, as received.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::conditional::Preconditions;
 use super::path::{PathSource, SPIN_PATH_INFO};
 use super::want_digest::{DigestOffer, DigestPreference};
-use crate::config::Settings;
+use crate::settings::Settings;
 
 /// The most bytes of header values the decision keeps per request. A host
 /// may accept far larger heads (`wasmtime serve`: ~400 KiB); beyond this the

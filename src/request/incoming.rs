@@ -6,7 +6,7 @@
 use super::headers::{HeadersTooLarge, RequestHeaders};
 use super::method::Method;
 use super::path::{request_target, MAX_TARGET_BYTES};
-use crate::config::Settings;
+use crate::settings::Settings;
 
 /// What the decision needs from a request.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -163,8 +163,10 @@ pub fn target(to: &str, captures: &Captures, query: Option<&str>) -> String {
 /// What a captured path piece keeps raw in a URL: `/` (a splat spans
 /// segments) and the characters a path segment may hold; so what no URI
 /// holds raw, and the delimiters that would end or escape a segment.
-const CAPTURED: &percent_encoding::AsciiSet =
-    &crate::uri_encoding::NOT_URI.add(b'#').add(b'%').add(b'?');
+const CAPTURED: &percent_encoding::AsciiSet = &crate::decide::uri_encoding::NOT_URI
+    .add(b'#')
+    .add(b'%')
+    .add(b'?');
 
 #[cfg(test)]
 mod tests {

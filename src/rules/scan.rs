@@ -10,7 +10,7 @@ use super::lines::{Flow, Line, LineSplitter, MAX_LINE};
 use super::pattern::cannot_match;
 use super::redirects::{parse_line, redirect_source, target, RuleKind};
 use super::scrutiny::Scrutiny;
-use crate::file_meta::FileMeta;
+use crate::decide::file_meta::FileMeta;
 use crate::request::path::ResolvedPath;
 
 /// The largest rule file read; a larger one is refused, once, on stderr,
@@ -69,7 +69,7 @@ pub fn rule_request(target: &str) -> Option<(String, Option<String>)> {
 }
 
 /// The rule files `settings` name, each with what a scan of it looks for.
-pub fn rule_files(settings: &crate::config::Settings) -> impl Iterator<Item = (RuleFile, &str)> {
+pub fn rule_files(settings: &crate::settings::Settings) -> impl Iterator<Item = (RuleFile, &str)> {
     [
         (RuleFile::Redirects, settings.redirects_file.as_deref()),
         (RuleFile::Headers, settings.headers_file.as_deref()),
@@ -281,7 +281,7 @@ fn first_sight(file: RuleFile, meta: FileMeta) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::file_meta::Timestamp;
+    use crate::decide::file_meta::Timestamp;
     use crate::request::path::resolve_path;
 
     fn meta(size: u64, seconds: u64) -> FileMeta {

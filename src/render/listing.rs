@@ -69,6 +69,17 @@ pub enum EntriesEnd {
     StoppedAtUnreadableName,
 }
 
+/// Why reading a directory skipped an entry or stopped, as either glue
+/// reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirReadError {
+    /// An entry's name is not UTF-8: WASI 0.2 hosts skip it and read on,
+    /// WASI 0.3 hosts (wasmtime 48) end the entries there.
+    UnreadableName,
+    /// The directory cannot be read on.
+    Failed,
+}
+
 impl ListingRows {
     pub fn new(serve_hidden: bool, hidden: Vec<String>) -> ListingRows {
         ListingRows {

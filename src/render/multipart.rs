@@ -2,7 +2,7 @@
 //! length computed up front (Content-Length) without building the body.
 
 use crate::request::range::ByteRange;
-use crate::segment::Segment;
+use crate::send::segment::Segment;
 
 /// The response's Content-Type for a given boundary.
 pub fn multipart_content_type(boundary: &str) -> String {

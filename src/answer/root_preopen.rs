@@ -9,7 +9,7 @@
 use std::any::Any;
 use std::cell::OnceCell;
 
-use crate::config::Settings;
+use crate::settings::Settings;
 
 thread_local! {
     /// A component has one glue, so one descriptor type: the cell holds it as

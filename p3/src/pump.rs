@@ -1,5 +1,5 @@
-//! The one place that moves body bytes in the WASI 0.3 build: segments (file
-//! ranges and small literals) into the response body stream.
+//! The pump: the one place that moves body bytes in the WASI 0.3 build,
+//! segments (file ranges and small literals) into the response body stream.
 //!
 //! A file range is read from `read-via-stream` into one buffer of at most
 //! CHUNK_SIZE bytes (smaller for a smaller file; allocated by the caller),
@@ -18,15 +18,15 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use wasi_fileserver_core::rate_limit::{Pacer, RateLimit};
-use wasi_fileserver_core::segment::{BodyEnd, Segment};
+use wasi_fileserver_core::send::rate_limit::{Pacer, RateLimit};
+use wasi_fileserver_core::send::segment::{BodyEnd, Segment};
 use wasip3::clocks::monotonic_clock::{now, wait_for};
 use wasip3::filesystem::types::Descriptor;
 use wasip3::wit_bindgen::rt::async_support::{StreamResult, StreamWriter};
 
-/// The response body with its stall timeout, rate limit and the one
+/// The response body stream with its stall timeout, rate limit and the one
 /// reusable buffer.
-pub struct Body {
+pub struct Pump {
     out: StreamWriter<u8>,
     stall: Option<Duration>,
     /// Allocated by the caller (fallibly, see `respond.rs`): its capacity is
@@ -37,14 +37,14 @@ pub struct Body {
     pace: Option<Pacer>,
 }
 
-impl Body {
+impl Pump {
     pub fn new(
         out: StreamWriter<u8>,
         stall: Option<Duration>,
         buffer: Vec<u8>,
         rate_limit: Option<RateLimit>,
-    ) -> Body {
-        Body {
+    ) -> Pump {
+        Pump {
             out,
             stall,
             buffer,

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use crate::rate_limit::RateLimit;
 use crate::request::path::PathSource;
 use crate::request::want_digest::DigestOffer;
+use crate::send::rate_limit::RateLimit;
 
 /// How the body bytes travel from the file to the response stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,15 +2,15 @@
 
 use std::borrow::Cow;
 
-use crate::config::Settings;
-use crate::http_date;
-use crate::listing::listing_head;
-use crate::multipart::{multipart_content_type, multipart_segments, total_len};
-use crate::plan::{Failure, FileRole, Plan, Representation, Selection, Variants};
+use crate::decide::plan::{Failure, FileRole, Plan, Representation, Selection, Variants};
+use crate::render::http_date;
+use crate::render::listing::listing_head;
+use crate::render::multipart::{multipart_content_type, multipart_segments, total_len};
 use crate::request::incoming::Oversize;
 use crate::request::method::Method;
 use crate::rules::headers::{apply, HeaderOp};
-use crate::segment::Segment;
+use crate::send::segment::Segment;
+use crate::settings::Settings;
 
 pub const ALLOW: &str = "GET, HEAD, OPTIONS";
 
@@ -318,7 +318,7 @@ fn text_reply(status: u16, text: &'static str) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::file_meta::{FileMeta, Timestamp};
+    use crate::decide::file_meta::{FileMeta, Timestamp};
     use crate::request::accept_encoding::Encoding;
     use crate::request::range::ByteRange;
     use std::time::{Duration, SystemTime};

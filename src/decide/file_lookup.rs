@@ -4,7 +4,7 @@
 //! `stat` comes before `open` so that a FIFO or device is refused without ever
 //! being opened (opening a FIFO can block the host).
 
-use crate::file_meta::FileMeta;
+use crate::decide::file_meta::FileMeta;
 use crate::manifest::digest::Sha256Digest;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,14 +49,14 @@ pub enum FsError {
 macro_rules! fs_error_of {
     ($code:ident, $e:expr) => {
         match $e {
-            $code::NoEntry => $crate::file_lookup::FsError::NoEntry,
-            $code::NotDirectory => $crate::file_lookup::FsError::NotDirectory,
-            $code::IsDirectory => $crate::file_lookup::FsError::IsDirectory,
-            $code::NameTooLong => $crate::file_lookup::FsError::NameTooLong,
-            $code::Loop => $crate::file_lookup::FsError::Loop,
-            $code::Access => $crate::file_lookup::FsError::Access,
-            $code::NotPermitted => $crate::file_lookup::FsError::NotPermitted,
-            _ => $crate::file_lookup::FsError::Other,
+            $code::NoEntry => $crate::decide::file_lookup::FsError::NoEntry,
+            $code::NotDirectory => $crate::decide::file_lookup::FsError::NotDirectory,
+            $code::IsDirectory => $crate::decide::file_lookup::FsError::IsDirectory,
+            $code::NameTooLong => $crate::decide::file_lookup::FsError::NameTooLong,
+            $code::Loop => $crate::decide::file_lookup::FsError::Loop,
+            $code::Access => $crate::decide::file_lookup::FsError::Access,
+            $code::NotPermitted => $crate::decide::file_lookup::FsError::NotPermitted,
+            _ => $crate::decide::file_lookup::FsError::Other,
         }
     };
 }
@@ -93,7 +93,7 @@ pub trait FileLookup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{lookup_failure, Failure};
+    use crate::decide::plan::{lookup_failure, Failure};
 
     #[test]
     fn filesystem_errors_map_to_statuses() {
