@@ -1,27 +1,12 @@
-//! Table-driven conformance suite: one row per HTTP rule, with the exact
-//! status, headers and body the real component must answer.
+//! Table-driven conformance suite: one case per HTTP rule, with the exact
+//! status, headers and body the real component must answer. The cases are
+//! in conformance.toml; this file reads them, builds the site they are run
+//! against, and holds the case format, which site_rules.toml shares.
 
 use crate::common::*;
 use host_test::{read_all, request, Outcome, Server};
 use http::Method;
-
-enum Body {
-    Exact(&'static [u8]),
-    Contains(&'static str),
-    Empty,
-}
-
-struct Case {
-    rule: &'static str,
-    env: &'static [(&'static str, &'static str)],
-    method: Method,
-    target: &'static str,
-    headers: &'static [(&'static str, &'static str)],
-    status: u16,
-    /// `None`: the header must be absent.
-    expect: &'static [(&'static str, Option<&'static str>)],
-    body: Body,
-}
+use toml::{Table, Value};
 
 fn site() -> Site {
     let site = Site::basic();
@@ -40,7 +25,8 @@ fn site() -> Site {
     site.text(".well-known/security.txt", "Contact: x");
     site.text("spa.html", "<div id=app></div>");
     site.text("404.html", "<h1>custom 404</h1>");
-    // sha256("hello"); read only where MANIFEST names it.
+    // sha256("hello"); read only where MANIFEST names it. The ETag and
+    // Repr-Digest the manifest cases expect are taken from it.
     site.text(
         "SHA256SUMS",
         "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824  hello.txt\n# size 5\n",
@@ -48,602 +34,164 @@ fn site() -> Site {
     site
 }
 
-const MANIFEST: &[(&str, &str)] = &[("MANIFEST", "/SHA256SUMS")];
-const HELLO_DIGEST: &str = "sha-256=:LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=:";
-const HELLO_ETAG: &str = "\"sha256-2cf24dba5fb0a30e26e83b2ac5b9e29e\"";
-
-const NONE: &[(&str, &str)] = &[];
-
-fn cases() -> Vec<Case> {
-    use Body::*;
-    let get = Method::GET;
-    let head = Method::HEAD;
-    vec![
-        Case {
-            rule: "GET file: type, length, validators, nosniff",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: NONE,
-            status: 200,
-            expect: &[
-                ("content-type", Some("text/plain; charset=utf-8")),
-                ("content-length", Some("5")),
-                ("accept-ranges", Some("bytes")),
-                ("x-content-type-options", Some("nosniff")),
-                ("cache-control", None),
-                ("vary", None),
-            ],
-            body: Exact(b"hello"),
-        },
-        Case {
-            rule: "HEAD: headers, no body",
-            env: NONE,
-            method: head.clone(),
-            target: "/hello.txt",
-            headers: NONE,
-            status: 200,
-            expect: &[("content-length", Some("5"))],
-            body: Empty,
-        },
-        Case {
-            rule: "OPTIONS: 204 with Allow",
-            env: NONE,
-            method: Method::OPTIONS,
-            target: "/hello.txt",
-            headers: NONE,
-            status: 204,
-            expect: &[("allow", Some("GET, HEAD, OPTIONS"))],
-            body: Empty,
-        },
-        Case {
-            rule: "other methods: 405 with Allow",
-            env: NONE,
-            method: Method::DELETE,
-            target: "/hello.txt",
-            headers: NONE,
-            status: 405,
-            expect: &[("allow", Some("GET, HEAD, OPTIONS"))],
-            body: Exact(b"405 Method Not Allowed\n"),
-        },
-        Case {
-            rule: "CACHE_CONTROL on file responses",
-            env: &[("CACHE_CONTROL", "public, max-age=600")],
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: NONE,
-            status: 200,
-            expect: &[("cache-control", Some("public, max-age=600"))],
-            body: Exact(b"hello"),
-        },
-        Case {
-            rule: "CACHE_CONTROL on 304",
-            env: &[("CACHE_CONTROL", "no-cache")],
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("if-none-match", "*")],
-            status: 304,
-            expect: &[
-                ("cache-control", Some("no-cache")),
-                ("content-length", None),
-            ],
-            body: Empty,
-        },
-        Case {
-            rule: "precompressed: br preferred on a tie",
-            env: NONE,
-            method: get.clone(),
-            target: "/app.js",
-            headers: &[("accept-encoding", "gzip, deflate, br")],
-            status: 200,
-            expect: &[
-                ("content-encoding", Some("br")),
-                ("content-type", Some("text/javascript; charset=utf-8")),
-                ("vary", Some("accept-encoding")),
-                ("content-length", Some("8")),
-            ],
-            body: Exact(b"BR-BYTES"),
-        },
-        Case {
-            rule: "precompressed: q-values",
-            env: NONE,
-            method: get.clone(),
-            target: "/app.js",
-            headers: &[("accept-encoding", "br;q=0.2, gzip;q=0.8")],
-            status: 200,
-            expect: &[
-                ("content-encoding", Some("gzip")),
-                ("vary", Some("accept-encoding")),
-            ],
-            body: Exact(b"GZ-BYTES"),
-        },
-        Case {
-            rule: "precompressed: q=0 excludes",
-            env: NONE,
-            method: get.clone(),
-            target: "/app.js",
-            headers: &[("accept-encoding", "br;q=0, gzip;q=0")],
-            status: 200,
-            expect: &[
-                ("content-encoding", None),
-                ("vary", Some("accept-encoding")),
-            ],
-            body: Exact(b"console.log('plain')"),
-        },
-        Case {
-            rule: "precompressed: no Accept-Encoding still varies",
-            env: NONE,
-            method: get.clone(),
-            target: "/app.js",
-            headers: NONE,
-            status: 200,
-            expect: &[
-                ("content-encoding", None),
-                ("vary", Some("accept-encoding")),
-            ],
-            body: Exact(b"console.log('plain')"),
-        },
-        Case {
-            rule: "precompressed: only existing variants",
-            env: NONE,
-            method: get.clone(),
-            target: "/style.css",
-            headers: &[("accept-encoding", "br")],
-            status: 200,
-            expect: &[
-                ("content-encoding", None),
-                ("vary", Some("accept-encoding")),
-            ],
-            body: Exact(b"a{}"),
-        },
-        Case {
-            rule: "precompressed: ranges apply to the encoded bytes",
-            env: NONE,
-            method: get.clone(),
-            target: "/app.js",
-            headers: &[("accept-encoding", "gzip"), ("range", "bytes=0-1")],
-            status: 206,
-            expect: &[
-                ("content-encoding", Some("gzip")),
-                ("content-range", Some("bytes 0-1/8")),
-            ],
-            body: Exact(b"GZ"),
-        },
-        Case {
-            rule: "precompressed: the original must exist",
-            env: NONE,
-            method: get.clone(),
-            target: "/orphan.txt",
-            headers: &[("accept-encoding", "gzip")],
-            status: 404,
-            expect: &[],
-            body: Exact(b"404 Not Found\n"),
-        },
-        Case {
-            rule: "unknown extension: octet-stream",
-            env: NONE,
-            method: get.clone(),
-            target: "/orphan.txt.gz",
-            headers: NONE,
-            status: 200,
-            expect: &[("content-type", Some("application/gzip"))],
-            body: Exact(b"no original"),
-        },
-        Case {
-            rule: "INDEX_FILE",
-            env: &[("INDEX_FILE", "home.htm")],
-            method: get.clone(),
-            target: "/docs/",
-            headers: NONE,
-            status: 200,
-            expect: &[("content-type", Some("text/html; charset=utf-8"))],
-            body: Exact(b"<h1>alt index</h1>"),
-        },
-        Case {
-            rule: "directory without index, listing off: 404",
-            env: NONE,
-            method: get.clone(),
-            target: "/list/",
-            headers: NONE,
-            status: 404,
-            expect: &[],
-            body: Exact(b"404 Not Found\n"),
-        },
-        Case {
-            rule: "DIRECTORY_LISTING: escaped names, encoded links, no hidden",
-            env: &[("DIRECTORY_LISTING", "true")],
-            method: get.clone(),
-            target: "/list/",
-            headers: NONE,
-            status: 200,
-            expect: &[
-                ("content-type", Some("text/html; charset=utf-8")),
-                ("content-length", None),
-            ],
-            body: Contains("<a href=\"b%20%3Cc%3E%26.txt\">b &lt;c&gt;&amp;.txt</a>"),
-        },
-        Case {
-            rule: "hidden files: 404",
-            env: NONE,
-            method: get.clone(),
-            target: "/.env",
-            headers: NONE,
-            status: 404,
-            expect: &[],
-            body: Exact(b"404 Not Found\n"),
-        },
-        Case {
-            rule: "hidden files: .well-known is served",
-            env: NONE,
-            method: get.clone(),
-            target: "/.well-known/security.txt",
-            headers: NONE,
-            status: 200,
-            expect: &[],
-            body: Exact(b"Contact: x"),
-        },
-        Case {
-            rule: "SERVE_HIDDEN",
-            env: &[("SERVE_HIDDEN", "1")],
-            method: get.clone(),
-            target: "/.env",
-            headers: NONE,
-            status: 200,
-            expect: &[],
-            body: Exact(b"SECRET=1"),
-        },
-        Case {
-            rule: "FALLBACK_PATH: 200 with the fallback's type",
-            env: &[("FALLBACK_PATH", "/spa.html")],
-            method: get.clone(),
-            target: "/app/route.json",
-            headers: NONE,
-            status: 200,
-            expect: &[("content-type", Some("text/html; charset=utf-8"))],
-            body: Exact(b"<div id=app></div>"),
-        },
-        Case {
-            rule: "CUSTOM_404_PATH: status 404",
-            env: &[("CUSTOM_404_PATH", "/404.html")],
-            method: get.clone(),
-            target: "/nope.txt",
-            headers: NONE,
-            status: 404,
-            expect: &[("content-type", Some("text/html; charset=utf-8"))],
-            body: Exact(b"<h1>custom 404</h1>"),
-        },
-        Case {
-            rule: "fallback wins over custom 404",
-            env: &[
-                ("CUSTOM_404_PATH", "/404.html"),
-                ("FALLBACK_PATH", "/spa.html"),
-            ],
-            method: get.clone(),
-            target: "/nope",
-            headers: NONE,
-            status: 200,
-            expect: &[],
-            body: Exact(b"<div id=app></div>"),
-        },
-        Case {
-            rule: "CUSTOM_404_PATH on HEAD: no body",
-            env: &[("CUSTOM_404_PATH", "/404.html")],
-            method: head.clone(),
-            target: "/nope",
-            headers: NONE,
-            status: 404,
-            expect: &[("content-length", Some("19"))],
-            body: Empty,
-        },
-        Case {
-            rule: "spin-path-info never picks the file by default",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("spin-path-info", "/index.html")],
-            status: 200,
-            expect: &[],
-            body: Exact(b"hello"),
-        },
-        Case {
-            rule: "PATH_SOURCE=spin-path-info: it replaces the path",
-            env: &[("PATH_SOURCE", "spin-path-info")],
-            method: get.clone(),
-            target: "/static/anything",
-            headers: &[("spin-path-info", "/hello.txt")],
-            status: 200,
-            expect: &[],
-            body: Exact(b"hello"),
-        },
-        Case {
-            rule: "PATH_SOURCE=spin-path-info: the last line (Spin's own) counts",
-            env: &[("PATH_SOURCE", "spin-path-info")],
-            method: get.clone(),
-            target: "/static/hello.txt",
-            headers: &[
-                ("spin-path-info", "/index.html"),
-                ("spin-path-info", "/hello.txt"),
-            ],
-            status: 200,
-            expect: &[],
-            body: Exact(b"hello"),
-        },
-        Case {
-            rule: "PATH_SOURCE=spin-path-info: the path is untrusted",
-            env: &[("PATH_SOURCE", "spin-path-info")],
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("spin-path-info", "/../secret.txt")],
-            status: 400,
-            expect: &[],
-            body: Exact(b"400 Bad Request\n"),
-        },
-        Case {
-            rule: "Range: unit other than bytes ignored",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("range", "lines=0-1")],
-            status: 200,
-            expect: &[],
-            body: Exact(b"hello"),
-        },
-        Case {
-            rule: "Range: suffix",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("range", "bytes=-3")],
-            status: 206,
-            expect: &[
-                ("content-range", Some("bytes 2-4/5")),
-                ("content-length", Some("3")),
-            ],
-            body: Exact(b"llo"),
-        },
-        Case {
-            rule: "Range: overlapping served whole",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("range", "bytes=0-2,1-3")],
-            status: 200,
-            expect: &[],
-            body: Exact(b"hello"),
-        },
-        Case {
-            rule: "Range: unsatisfiable",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("range", "bytes=5-")],
-            status: 416,
-            expect: &[("content-range", Some("bytes */5"))],
-            body: Exact(b"416 Range Not Satisfiable\n"),
-        },
-        Case {
-            rule: "Range on HEAD ignored",
-            env: NONE,
-            method: head.clone(),
-            target: "/hello.txt",
-            headers: &[("range", "bytes=0-1")],
-            status: 200,
-            expect: &[("content-length", Some("5"))],
-            body: Empty,
-        },
-        Case {
-            rule: "If-Unmodified-Since in the past: 412",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("if-unmodified-since", "Sun, 06 Nov 1994 08:49:37 GMT")],
-            status: 412,
-            expect: &[],
-            body: Exact(b"412 Precondition Failed\n"),
-        },
-        Case {
-            rule: "If-Modified-Since unparseable: ignored",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("if-modified-since", "not a date")],
-            status: 200,
-            expect: &[],
-            body: Exact(b"hello"),
-        },
-        Case {
-            rule: "If-Match that cannot be parsed: 412 (lost-update protection)",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("if-match", "not-a-tag")],
-            status: 412,
-            expect: &[],
-            body: Exact(b"412 Precondition Failed\n"),
-        },
-        Case {
-            rule: "empty If-None-Match: If-Modified-Since still decides",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[
-                ("if-none-match", ""),
-                ("if-modified-since", "Fri, 31 Dec 9999 23:59:59 GMT"),
-            ],
-            status: 304,
-            expect: &[],
-            body: Empty,
-        },
-        Case {
-            rule: "/file/. is /file/ (RFC 3986 5.2.4): 404",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt/.",
-            headers: NONE,
-            status: 404,
-            expect: &[],
-            body: Exact(b"404 Not Found\n"),
-        },
-        Case {
-            rule: "/dir/x/.. is /dir/: its index",
-            env: NONE,
-            method: get.clone(),
-            target: "/docs/x/..",
-            headers: NONE,
-            status: 200,
-            expect: &[],
-            body: Exact(b"<h1>docs</h1>"),
-        },
-        Case {
-            rule: "Accept-Encoding: identity weighed above a coding",
-            env: NONE,
-            method: get.clone(),
-            target: "/app.js",
-            headers: &[("accept-encoding", "gzip;q=0.5, br;q=0.4, identity")],
-            status: 200,
-            expect: &[
-                ("content-encoding", None),
-                ("vary", Some("accept-encoding")),
-            ],
-            body: Exact(b"console.log('plain')"),
-        },
-        Case {
-            rule: "Accept-Encoding: identity;q=0 takes a coding",
-            env: NONE,
-            method: get.clone(),
-            target: "/app.js",
-            headers: &[("accept-encoding", "gzip, identity;q=0")],
-            status: 200,
-            expect: &[("content-encoding", Some("gzip"))],
-            body: Exact(b"GZ-BYTES"),
-        },
-        Case {
-            rule: "416 of a negotiable resource says Vary",
-            env: NONE,
-            method: get.clone(),
-            target: "/app.js",
-            headers: &[("range", "bytes=1000-")],
-            status: 416,
-            expect: &[
-                ("content-range", Some("bytes */20")),
-                ("vary", Some("accept-encoding")),
-            ],
-            body: Exact(b"416 Range Not Satisfiable\n"),
-        },
-        Case {
-            rule: "manifest: ETag from the content hash, Repr-Digest (RFC 9530)",
-            env: MANIFEST,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: NONE,
-            status: 200,
-            expect: &[
-                ("etag", Some(HELLO_ETAG)),
-                ("repr-digest", Some(HELLO_DIGEST)),
-            ],
-            body: Exact(b"hello"),
-        },
-        Case {
-            rule: "manifest: a range carries the whole representation's digest",
-            env: MANIFEST,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("range", "bytes=1-2")],
-            status: 206,
-            expect: &[
-                ("content-range", Some("bytes 1-2/5")),
-                ("repr-digest", Some(HELLO_DIGEST)),
-            ],
-            body: Exact(b"el"),
-        },
-        Case {
-            rule: "manifest: Want-Repr-Digest sha-256=0 declines the digest",
-            env: MANIFEST,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("want-repr-digest", "sha-256=0")],
-            status: 200,
-            expect: &[("etag", Some(HELLO_ETAG)), ("repr-digest", None)],
-            body: Exact(b"hello"),
-        },
-        Case {
-            rule: "manifest: the hash ETag revalidates",
-            env: MANIFEST,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: &[("if-none-match", HELLO_ETAG)],
-            status: 304,
-            expect: &[("etag", Some(HELLO_ETAG)), ("repr-digest", None)],
-            body: Empty,
-        },
-        Case {
-            rule: "manifest: never served itself",
-            env: MANIFEST,
-            method: get.clone(),
-            target: "/SHA256SUMS",
-            headers: NONE,
-            status: 404,
-            expect: &[],
-            body: Contains("404 Not Found"),
-        },
-        Case {
-            rule: "manifest: a file without an entry has no digest",
-            env: MANIFEST,
-            method: get.clone(),
-            target: "/style.css",
-            headers: NONE,
-            status: 200,
-            expect: &[("repr-digest", None)],
-            body: Exact(b"a{}"),
-        },
-        Case {
-            rule: "no manifest: no digest",
-            env: NONE,
-            method: get.clone(),
-            target: "/hello.txt",
-            headers: NONE,
-            status: 200,
-            expect: &[("repr-digest", None)],
-            body: Exact(b"hello"),
-        },
-    ]
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_rule() {
-    let site = site();
+    check_every_case(&site(), &CASES.read()).await;
+}
+
+const CASES: CaseFile = CaseFile {
+    name: "conformance.toml",
+    text: include_str!("conformance.toml"),
+    array: "case",
+    keys: &[
+        "rule",
+        "env",
+        "method",
+        "target",
+        "headers",
+        "status",
+        "expect",
+        "absent",
+        "body",
+        "body_contains",
+        "no_body",
+    ],
+    body_required: true,
+};
+
+// The case format, shared with site_rules.rs: a file of `[[case]]` (or
+// `[[row]]`) entries, each one request and what its answer must be; the
+// top of conformance.toml says what each key means. An entry that does not
+// parse (an unknown key, a missing or mistyped field) panics while the file
+// is read: the test fails, no case is skipped.
+
+/// A file of cases, and which keys its entries may have.
+pub(crate) struct CaseFile {
+    pub name: &'static str,
+    pub text: &'static str,
+    /// The entries are `[[array]]`.
+    pub array: &'static str,
+    pub keys: &'static [&'static str],
+    /// Whether every entry must say what its body is (`body`,
+    /// `body_contains` or `no_body`); if not, an entry without `body`
+    /// leaves it unchecked.
+    pub body_required: bool,
+}
+
+/// One request and what its answer must be.
+pub(crate) struct Case {
+    pub rule: String,
+    pub env: Vec<(String, String)>,
+    pub method: Method,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub status: u16,
+    /// `None`: the header must be absent.
+    pub expect: Vec<(String, Option<String>)>,
+    pub body: Body,
+}
+
+pub(crate) enum Body {
+    /// `body = "..."`
+    Exact(Vec<u8>),
+    /// `body_contains = "..."`
+    Contains(String),
+    /// `no_body = true`: no body at all (what the build sends for a
+    /// bodiless response), not merely an empty one.
+    NoBody,
+    /// None of the three, where the file allows that.
+    Unchecked,
+}
+
+impl CaseFile {
+    /// Every `[[array]]` entry, in order. Panics, naming the entry, on a key
+    /// not in `keys`, a missing `rule`, `target` or `status` (or body, if
+    /// required), a value of the wrong type, two entries with one rule, or
+    /// anything at the top level but the array.
+    pub fn read(&self) -> Vec<Case> {
+        let (file, array) = (self.name, self.array);
+        let mut top: Table = self.text.parse().unwrap_or_else(|e| panic!("{file}: {e}"));
+        let entries = match top.remove(array) {
+            Some(Value::Array(entries)) if !entries.is_empty() => entries,
+            other => panic!("{file}: no [[{array}]] entries: {other:?}"),
+        };
+        let extra: Vec<_> = top.keys().collect();
+        assert!(extra.is_empty(), "{file}: unknown keys {extra:?}");
+        let cases: Vec<Case> = entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| {
+                let Value::Table(table) = entry else {
+                    panic!("{file}: [[{array}]] #{} is not a table", i + 1)
+                };
+                let rule = table.get("rule").and_then(Value::as_str).unwrap_or("?");
+                let at = format!("{file}: [[{array}]] #{} ({rule:?})", i + 1);
+                for key in table.keys() {
+                    let known = self.keys.contains(&key.as_str());
+                    assert!(known, "{at}: unknown key {key:?}");
+                }
+                Entry { at, table }.case(self.body_required)
+            })
+            .collect();
+        for (i, case) in cases.iter().enumerate() {
+            let again = cases[..i].iter().any(|c| c.rule == case.rule);
+            assert!(!again, "{file}: two entries say {:?}", case.rule);
+        }
+        cases
+    }
+}
+
+/// Runs every case against both builds; the panic names each failing case's
+/// build and rule, and what was wrong.
+pub(crate) async fn check_every_case(site: &Site, cases: &[Case]) {
     let mut failures = Vec::new();
-    for (build, case) in BUILDS
-        .into_iter()
-        .flat_map(|build| cases().into_iter().map(move |case| (build, case)))
-    {
-        let server: Server = site.server_of(build, case.env);
+    for build in BUILDS {
+        for case in cases {
+            let problems = case.check(site, build).await;
+            if !problems.is_empty() {
+                failures.push(format!("{build:?} {}: {}", case.rule, problems.join("; ")));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+impl Case {
+    async fn check(&self, site: &Site, build: Build) -> Vec<String> {
+        let env: Vec<(&str, &str)> = pairs(&self.env);
+        let server: Server = site.server_of(build, &env);
         let Fetched {
             status,
             headers,
             body: bytes,
             summary,
             outcome,
-        } = fetch(&server, case.method.clone(), case.target, case.headers).await;
+        } = fetch(
+            &server,
+            self.method.clone(),
+            &self.target,
+            &pairs(&self.headers),
+        )
+        .await;
         let mut problems = Vec::new();
-        if status != case.status {
-            problems.push(format!("status {status}, want {}", case.status));
+        if status != self.status {
+            problems.push(format!("status {status}, want {}", self.status));
         }
-        for (name, want) in case.expect {
+        for (name, want) in &self.expect {
             let got = header(&headers, name);
-            if got != *want {
+            if got != want.as_deref() {
                 problems.push(format!("{name}: {got:?}, want {want:?}"));
             }
         }
-        match case.body {
-            Body::Exact(want) if bytes != want => {
+        match &self.body {
+            Body::Exact(want) if bytes != *want => {
                 problems.push(format!("body {:?}", String::from_utf8_lossy(&bytes)))
             }
             Body::Contains(want) if !contains(&bytes, want.as_bytes()) => problems.push(format!(
                 "body lacks {want:?}: {:?}",
                 String::from_utf8_lossy(&bytes)
             )),
-            Body::Empty if !bytes.is_empty() || outcome != build.bodiless() => {
+            Body::NoBody if !bytes.is_empty() || outcome != build.bodiless() => {
                 problems.push(format!("a body: {outcome:?}"))
             }
             _ => {}
@@ -651,11 +199,132 @@ async fn every_rule() {
         if !summary.is_clean() || outcome.is_trapped() {
             problems.push(format!("ended {summary:?} / {outcome:?}"));
         }
-        if !problems.is_empty() {
-            failures.push(format!("{build:?} {}: {}", case.rule, problems.join("; ")));
+        problems
+    }
+}
+
+fn pairs(owned: &[(String, String)]) -> Vec<(&str, &str)> {
+    owned
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// One entry being read; `at` names it in every panic.
+struct Entry {
+    at: String,
+    table: Table,
+}
+
+impl Entry {
+    fn case(mut self, body_required: bool) -> Case {
+        let rule = self.required_string("rule");
+        let env = match self.table.remove("env") {
+            None => Vec::new(),
+            Some(Value::Table(env)) => env
+                .into_iter()
+                .map(|(name, value)| {
+                    let value = self.string_of(&format!("env.{name}"), value);
+                    (name, value)
+                })
+                .collect(),
+            Some(other) => panic!("{}: env must be a table, not {other}", self.at),
+        };
+        let method = match self.string("method").as_deref() {
+            None | Some("GET") => Method::GET,
+            Some("HEAD") => Method::HEAD,
+            Some("OPTIONS") => Method::OPTIONS,
+            Some("DELETE") => Method::DELETE,
+            Some("POST") => Method::POST,
+            Some("PUT") => Method::PUT,
+            Some("PATCH") => Method::PATCH,
+            Some(other) => panic!("{}: unknown method {other:?}", self.at),
+        };
+        let target = self.required_string("target");
+        let headers = self.header_lines("headers");
+        let status = match self.table.remove("status") {
+            Some(Value::Integer(n)) if (100..=599).contains(&n) => n as u16,
+            None => panic!("{}: status is missing", self.at),
+            Some(other) => panic!("{}: status must be 100 to 599, not {other:?}", self.at),
+        };
+        let mut expect: Vec<_> = self
+            .header_lines("expect")
+            .into_iter()
+            .map(|(name, value)| (name, Some(value)))
+            .collect();
+        expect.extend(self.strings("absent").into_iter().map(|name| (name, None)));
+        let body = match (
+            self.string("body"),
+            self.string("body_contains"),
+            self.table.remove("no_body"),
+        ) {
+            (Some(exact), None, None) => Body::Exact(exact.into_bytes()),
+            (None, Some(part), None) => Body::Contains(part),
+            (None, None, Some(Value::Boolean(true))) => Body::NoBody,
+            (None, None, None) if !body_required => Body::Unchecked,
+            _ => panic!(
+                "{}: needs one of body, body_contains, no_body = true",
+                self.at
+            ),
+        };
+        assert!(
+            self.table.is_empty(),
+            "{}: unread {:?}",
+            self.at,
+            self.table
+        );
+        Case {
+            rule,
+            env,
+            method,
+            target,
+            headers,
+            status,
+            expect,
+            body,
         }
     }
-    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+
+    fn string_of(&self, key: &str, value: Value) -> String {
+        match value {
+            Value::String(s) => s,
+            other => panic!("{}: {key} must be a string, not {other}", self.at),
+        }
+    }
+
+    fn string(&mut self, key: &str) -> Option<String> {
+        let value = self.table.remove(key)?;
+        Some(self.string_of(key, value))
+    }
+
+    fn required_string(&mut self, key: &str) -> String {
+        self.string(key)
+            .unwrap_or_else(|| panic!("{}: {key} is missing", self.at))
+    }
+
+    fn strings(&mut self, key: &str) -> Vec<String> {
+        match self.table.remove(key) {
+            None => Vec::new(),
+            Some(Value::Array(values)) => {
+                values.into_iter().map(|v| self.string_of(key, v)).collect()
+            }
+            Some(other) => panic!("{}: {key} must be an array, not {other}", self.at),
+        }
+    }
+
+    /// `["name: value", ...]`, in order; `"name:"` is an empty value.
+    fn header_lines(&mut self, key: &str) -> Vec<(String, String)> {
+        self.strings(key)
+            .into_iter()
+            .map(|line| match line.split_once(':') {
+                Some((name, value)) if !name.is_empty() && !name.contains(char::is_whitespace) => {
+                    let value = value.strip_prefix(' ').unwrap_or(value);
+                    (name.to_string(), value.to_string())
+                }
+                _ => panic!("{}: {key}: {line:?} is not \"name: value\"", self.at),
+            })
+            .collect()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,5 @@
 //! README command 1 (`cargo run --release -p host-test`) and `scripts/test`
-//! (`cargo test --release -p wasi-fileserver-core -p host-test -p host-test-core`)
+//! (`cargo test --release -p wasi-fileserver-core -p host-test -p host-test-core -p host-test-bench`)
 //! must share one build: a crate that the two resolve with different
 //! features is compiled twice, and with it everything above it, wasmtime
 //! and cranelift among them. This compares the two resolutions crate by
@@ -55,6 +55,8 @@ fn serve_and_test_builds_resolve_shared_crates_alike() {
         "host-test",
         "-p",
         "host-test-core",
+        "-p",
+        "host-test-bench",
         "--edges",
         "normal,build,dev",
     ]);

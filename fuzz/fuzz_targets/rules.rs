@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 use wasi_fileserver_core::rules::headers::{HeaderOp, FORBIDDEN, MAX_OPS};
 use wasi_fileserver_core::rules::lines::Flow;
 use wasi_fileserver_core::rules::scan::{rule_request, FileScan, RuleFile, ScanResult};
-use wasi_fileserver_core::rules::scrutiny::Scrutiny;
+use wasi_fileserver_core::rules::headers::Scrutiny;
 
 #[derive(Arbitrary, Debug)]
 struct Input {

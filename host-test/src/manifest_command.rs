@@ -14,6 +14,8 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{bail, Context as _};
 use clap::Args;
 use sha2::{Digest, Sha256};
+use wasi_fileserver_core::manifest::digest::Sha256Digest;
+use wasi_fileserver_core::manifest::line::entry_lines;
 
 /// Read buffer for hashing: files are streamed, never loaded whole.
 const READ_BUFFER: usize = 64 * 1024;
@@ -40,10 +42,10 @@ pub struct ManifestArgs {
 }
 
 /// One regular file: its path relative to DIR as raw bytes ('/'-separated),
-/// the hex digest and the number of bytes hashed.
+/// its digest and the number of bytes hashed.
 struct Entry {
     path: Vec<u8>,
-    digest: String,
+    digest: Sha256Digest,
     size: u64,
 }
 
@@ -167,7 +169,7 @@ fn walk(root: &Path, excluded: &[Vec<u8>], entries: &mut Vec<Entry>) -> anyhow::
 
 /// Streams one file through SHA-256; the size is the bytes actually hashed,
 /// so it always agrees with the digest even if the file changed since `stat`.
-fn hash_file(path: &Path, buffer: &mut [u8]) -> anyhow::Result<(String, u64)> {
+fn hash_file(path: &Path, buffer: &mut [u8]) -> anyhow::Result<(Sha256Digest, u64)> {
     let mut file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut hasher = Sha256::new();
     let mut size = 0u64;
@@ -181,41 +183,14 @@ fn hash_file(path: &Path, buffer: &mut [u8]) -> anyhow::Result<(String, u64)> {
         hasher.update(&buffer[..read]);
         size += read as u64;
     }
-    let digest = hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    Ok((digest, size))
+    Ok((Sha256Digest(hasher.finalize().into()), size))
 }
 
-/// The manifest's bytes: sha256sum's line for each entry, then its size.
+/// The manifest's bytes: sha256sum's line for each entry, then its size, as
+/// the component's parser reads them (`entry_lines`).
 fn write_manifest(out: &mut impl Write, entries: &[Entry]) -> io::Result<()> {
     for entry in entries {
-        // sha256sum (coreutils 9) marks a line whose name holds `\`, `\n` or
-        // `\r` with a leading `\` and escapes those three in the name.
-        let escape = entry
-            .path
-            .iter()
-            .any(|byte| matches!(byte, b'\\' | b'\n' | b'\r'));
-        if escape {
-            out.write_all(b"\\")?;
-        }
-        out.write_all(entry.digest.as_bytes())?;
-        out.write_all(b"  ")?;
-        if escape {
-            for &byte in &entry.path {
-                match byte {
-                    b'\\' => out.write_all(b"\\\\")?,
-                    b'\n' => out.write_all(b"\\n")?,
-                    b'\r' => out.write_all(b"\\r")?,
-                    other => out.write_all(&[other])?,
-                }
-            }
-        } else {
-            out.write_all(&entry.path)?;
-        }
-        writeln!(out, "\n# size {}", entry.size)?;
+        out.write_all(&entry_lines(&entry.digest, &entry.path, Some(entry.size)))?;
     }
     Ok(())
 }

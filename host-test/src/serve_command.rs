@@ -4,10 +4,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
+use crate::{handler_kind, HandlerKind, ServerConfig};
 use anyhow::Context as _;
 use clap::Args;
-use host_test::{handler_kind, HandlerKind, ServerConfig};
 
 use crate::cli_values::{key_value, limit, size, Limit};
 
@@ -82,7 +83,7 @@ impl ServeArgs {
         let component = self
             .component
             .clone()
-            .unwrap_or_else(|| PathBuf::from(host_test::P3_COMPONENT));
+            .unwrap_or_else(|| PathBuf::from(crate::P3_COMPONENT));
         let mut config = ServerConfig::new(&self.dir)
             .component(&component)
             .reuse(self.reuse)
@@ -121,6 +122,44 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// `host-test serve`: serves until Ctrl-C (a second one quits at once).
+pub fn run(args: ServeArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: starting the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let (config, addr) = tokio::task::spawn_blocking(move || args.config()).await??;
+        let dir = config.dir.clone();
+        let running = crate::bind(config, addr).await?;
+        println!(
+            "serving {} on http://{}/",
+            dir.display(),
+            running.local_addr
+        );
+        running
+            .run_until(async {
+                let _ = tokio::signal::ctrl_c().await;
+                eprintln!("stopping: finishing in-flight requests (Ctrl-C again to quit now)");
+                tokio::spawn(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                    std::process::exit(130);
+                });
+            })
+            .await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,7 +191,7 @@ mod tests {
     fn the_default_runs_the_wasip3_build_shared_with_the_host_cutting_stalls() {
         let (config, addr) = parse(&[]).unwrap();
         assert_eq!(addr, "127.0.0.1:8080".parse().unwrap());
-        assert_eq!(config.component, PathBuf::from(host_test::P3_COMPONENT));
+        assert_eq!(config.component, PathBuf::from(crate::P3_COMPONENT));
         assert_eq!(config.reuse, Some(1000));
         assert_eq!(config.concurrent_reuse, Some(DEFAULT_CONCURRENT_REUSE));
         assert_eq!(config.write_timeout, Some(Duration::from_secs(30)));
@@ -171,7 +210,7 @@ mod tests {
     fn a_wasip2_component_keeps_its_own_defaults_and_user_settings_win() {
         let (config, _) = parse(&[
             "--component",
-            host_test::FILESERVER_COMPONENT,
+            crate::FILESERVER_COMPONENT,
             "--env",
             "STALL_TIMEOUT=5s",
             "--reuse",

@@ -1,11 +1,9 @@
 //! host-test's own tests, in one binary so that wasmtime is linked once:
-//! `host-test serve` and `host-test bench` as child processes (the load test,
-//! the quick bench, rule messages), the manifest tool, and the host's checks
-//! against the naive fixture.
+//! `host-test serve` as a child process (the load test, rule messages), the
+//! manifest tool, and the host's checks against the naive fixture.
 
 mod common;
 
-mod bench_quick;
 mod load;
 mod manifest_command;
 mod naive_fixture;

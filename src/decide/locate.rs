@@ -105,7 +105,7 @@ impl<F: FileLookup> Decision<'_, F> {
         }
         if let Some(page) = &self.settings.custom_404_path {
             if let Ok(Entry::File(meta)) = self.fs.stat(page) {
-                return self.serve_role(page.clone(), page, meta, FileRole::NotFoundPage);
+                return self.serve_file(page.clone(), page, meta, FileRole::NotFoundPage);
             }
         }
         Plan::Fail(Failure::NotFound)

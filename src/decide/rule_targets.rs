@@ -4,13 +4,11 @@
 use percent_encoding::utf8_percent_encode;
 
 use crate::decide::file_lookup::{Entry, FileLookup};
-use crate::decide::file_meta::FileMeta;
 use crate::decide::plan::{Failure, FileRole, Plan};
 use crate::request::path::ResolvedPath;
 
 use super::locations::relative_location;
 use super::Decision;
-use crate::decide::plan::Selection;
 use crate::decide::uri_encoding::NOT_URI;
 use crate::request::path::resolve_path;
 use crate::rules::redirects::RuleKind;
@@ -49,36 +47,17 @@ impl<F: FileLookup> Decision<'_, F> {
             return absent();
         }
         match self.fs.stat(&path.relative()) {
-            Ok(Entry::File(meta)) => self.serve_role(path.relative(), path.file_name(), meta, role),
+            Ok(Entry::File(meta)) => self.serve_file(path.relative(), path.file_name(), meta, role),
             Ok(Entry::Directory) => {
                 let index = path.join(&self.settings.index_file);
                 match self.fs.stat(&index) {
                     Ok(Entry::File(meta)) => {
-                        self.serve_role(index, &self.settings.index_file, meta, role)
+                        self.serve_file(index, &self.settings.index_file, meta, role)
                     }
                     _ => absent(),
                 }
             }
             _ => absent(),
-        }
-    }
-
-    pub(super) fn serve_role(
-        &self,
-        path: String,
-        name: &str,
-        meta: FileMeta,
-        role: FileRole,
-    ) -> Plan {
-        match role {
-            FileRole::Requested => self.serve_file(path, name, meta, role),
-            // An error page: no validators to honour, no ranges to cut.
-            FileRole::NotFoundPage | FileRole::GonePage => Plan::File {
-                role,
-                file: self.negotiate(path, name, meta),
-                selection: Selection::Whole,
-                repr_digest: None,
-            },
         }
     }
 }

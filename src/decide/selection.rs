@@ -24,6 +24,15 @@ impl<F: FileLookup> Decision<'_, F> {
         role: FileRole,
     ) -> Plan {
         let file = self.negotiate(path, name, meta);
+        if role != FileRole::Requested {
+            // An error page: no validators to honour, no ranges to cut.
+            return Plan::File {
+                role,
+                file,
+                selection: Selection::Whole,
+                repr_digest: None,
+            };
+        }
         let etag = file.etag();
         let validators = Validators {
             etag: &etag,

@@ -22,6 +22,15 @@ impl Sha256Digest {
         Some(Sha256Digest(bytes))
     }
 
+    /// Lowercase hex, as `sha256sum` prints it.
+    pub fn hex(&self) -> String {
+        let mut hex = String::with_capacity(64);
+        for byte in self.0 {
+            let _ = write!(hex, "{byte:02x}");
+        }
+        hex
+    }
+
     /// A strong ETag from the content alone: the same on every copy of the
     /// site, whatever its files' times. 128 bits of the hash are plenty to
     /// tell versions of one file apart.

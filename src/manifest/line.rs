@@ -62,6 +62,35 @@ impl ManifestLine<'_> {
     }
 }
 
+/// The lines of one entry as `host-test manifest` writes them, which
+/// `ManifestLine::parse` reads back: `sha256sum`'s line for `path` (with its
+/// escapes for `\`, `\n` and `\r`, as coreutils 9 writes them), then, with
+/// `size`, the size comment.
+pub fn entry_lines(digest: &Sha256Digest, path: &[u8], size: Option<u64>) -> Vec<u8> {
+    let escape = path
+        .iter()
+        .any(|byte| matches!(byte, b'\\' | b'\n' | b'\r'));
+    let mut out = Vec::with_capacity(path.len().saturating_add(96));
+    if escape {
+        out.push(b'\\');
+    }
+    out.extend_from_slice(digest.hex().as_bytes());
+    out.extend_from_slice(b"  ");
+    for &byte in path {
+        match byte {
+            b'\\' if escape => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            other => out.push(other),
+        }
+    }
+    out.push(b'\n');
+    if let Some(size) = size {
+        out.extend_from_slice(format!("# size {size}\n").as_bytes());
+    }
+    out
+}
+
 /// `sha256sum`'s escapes: `\\`, `\n` and `\r`; any other is malformed.
 fn unescape(path: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(path.len());
@@ -120,6 +149,40 @@ mod tests {
             Some(b"back\\slash\nline".to_vec())
         );
         assert_eq!(entry_path(&format!("\\{HASH}  bad\\q")), None);
+    }
+
+    #[test]
+    fn what_entry_lines_writes_parses_back() {
+        let digest = Sha256Digest::from_hex(HASH.as_bytes()).unwrap();
+        for path in [
+            &b"a/b.txt"[..],
+            b"back\\slash",
+            b"new\nline\r",
+            b"\\\n",
+            b"sp ace",
+        ] {
+            let written = entry_lines(&digest, path, Some(42));
+            let mut lines = written.split(|&b| b == b'\n');
+            let entry = ManifestLine::parse(lines.next().unwrap());
+            assert_eq!(
+                entry,
+                ManifestLine::Entry {
+                    digest,
+                    path: Cow::Borrowed(path)
+                },
+                "{:?}",
+                String::from_utf8_lossy(&written)
+            );
+            assert_eq!(
+                ManifestLine::parse(lines.next().unwrap()),
+                ManifestLine::Size(42)
+            );
+            assert_eq!(lines.next(), Some(&b""[..]));
+        }
+        assert_eq!(
+            entry_lines(&digest, b"a", None),
+            format!("{HASH}  a\n").into_bytes()
+        );
     }
 
     #[test]

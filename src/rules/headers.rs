@@ -14,7 +14,20 @@
 use std::borrow::Cow;
 
 use super::pattern::{cannot_match, Captures, Pattern, PatternError};
-use super::scrutiny::Scrutiny;
+
+/// How closely a scan reads a rule file (`_headers` here, `_redirects` in
+/// `scan.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scrutiny {
+    /// The first read of this version of the file in this instance: every
+    /// line is parsed and checked, and its mistakes are reported (once).
+    EveryLine,
+    /// Later reads: a rule whose path cannot match the request's
+    /// (`cannot_match`) is skipped unparsed, with the lines of its header
+    /// block; what applies is the same, since a skipped line (malformed or
+    /// not) would not have applied either.
+    ApplicableOnly,
+}
 
 /// Headers a rule may not set or remove: framing, validators and
 /// negotiation the server computes (a wrong one corrupts downloads or

@@ -9,4 +9,3 @@ pub mod lines;
 pub mod pattern;
 pub mod redirects;
 pub mod scan;
-pub mod scrutiny;

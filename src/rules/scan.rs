@@ -5,11 +5,10 @@
 
 use std::cell::RefCell;
 
-use super::headers::{HeaderOp, HeaderRules};
+use super::headers::{HeaderOp, HeaderRules, Scrutiny};
 use super::lines::{Flow, Line, LineSplitter, MAX_LINE};
 use super::pattern::cannot_match;
 use super::redirects::{parse_line, redirect_source, target, RuleKind};
-use super::scrutiny::Scrutiny;
 use crate::decide::file_meta::FileMeta;
 use crate::request::path::ResolvedPath;
 
@@ -97,14 +96,6 @@ enum Work<'p> {
         found: Option<RedirectMatch>,
     },
     Headers(HeaderRules<'p>),
-}
-
-/// What to do with a rule file of this size and version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Admission {
-    Read,
-    /// Over `MAX_RULES_FILE` (reported once): served without these rules.
-    TooLarge,
 }
 
 impl<'p> FileScan<'p> {

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use host_test::{Server, ServerConfig};
 use sha2::{Digest, Sha256};
+use wasi_fileserver_core::manifest::digest::Sha256Digest;
+use wasi_fileserver_core::manifest::line::entry_lines;
 
 pub const KIB: u64 = 1024;
 pub const MIB: u64 = 1024 * KIB;
@@ -176,22 +178,14 @@ pub fn sha256_file(path: &Path) -> [u8; 32] {
 pub fn sha256sum_manifest(root: &Path, paths: &[&str], sizes: bool) -> String {
     let mut paths: Vec<&str> = paths.to_vec();
     paths.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-    let mut out = String::new();
+    let mut out = Vec::new();
     for path in paths {
         let file = root.join(path);
-        let hex: String = sha256_file(&file)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        out.push_str(&format!("{hex}  {path}\n"));
-        if sizes {
-            out.push_str(&format!(
-                "# size {}\n",
-                std::fs::metadata(&file).unwrap().len()
-            ));
-        }
+        let digest = Sha256Digest(sha256_file(&file));
+        let size = sizes.then(|| std::fs::metadata(&file).unwrap().len());
+        out.extend(entry_lines(&digest, path.as_bytes(), size));
     }
-    out
+    String::from_utf8(out).unwrap()
 }
 
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {

@@ -7,12 +7,12 @@
 
 use std::fmt::Write as _;
 
-use super::bench_report::BenchReport;
-use super::labels::signed_bytes_label;
-use super::results::{Client, Row};
-use super::schedule::{Mode, ServerSpec, PEERS_AND_DEFAULT};
-use super::site::{size_label, KIB, MIB};
-use super::turns::{TurnFigure, Turns};
+use crate::bench_report::BenchReport;
+use crate::labels::signed_bytes_label;
+use crate::results::{Client, Row};
+use crate::schedule::{Mode, ServerSpec, PEERS_AND_DEFAULT};
+use crate::site::{size_label, KIB, MIB};
+use crate::turns::{TurnFigure, Turns};
 
 /// One line: how to find its rows, and how to print their figure.
 struct Line {

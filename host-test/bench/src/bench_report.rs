@@ -2,13 +2,13 @@
 //! peers, the targets judged against them, and the settings they were
 //! measured with. `markdown.rs` and `json.rs` print it.
 
-use super::labels::{bytes_label, signed_bytes_label};
+use crate::labels::{bytes_label, signed_bytes_label};
 use host_test::Build;
 
-use super::results::{Client, Row};
-use super::schedule::{self, Mode, Schedule, ServerSpec};
-use super::site::{GIB, KIB};
-use super::turns::{TurnFigure, Turns};
+use crate::results::{Client, Row};
+use crate::schedule::{self, Mode, Schedule, ServerSpec};
+use crate::site::{GIB, KIB};
+use crate::turns::{TurnFigure, Turns};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetVerdict {
@@ -234,7 +234,7 @@ fn default_targets(report: &BenchReport) -> Vec<Target> {
     let turns_download = report
         .turns
         .as_ref()
-        .filter(|turns| turns.plan.download_size == 512 * super::site::MIB)
+        .filter(|turns| turns.plan.download_size == 512 * crate::site::MIB)
         .and_then(|_| turns_target(report, TurnFigure::Download, Mode::Nginx));
     targets.push(match turns_download {
         Some((speed, to_nginx, _)) => Target {
@@ -243,7 +243,7 @@ fn default_targets(report: &BenchReport) -> Vec<Target> {
             measured: format!("{speed:.0} MB/s ({to_nginx:.2} x nginx; in turns)"),
             verdict: TargetVerdict::judge(to_nginx >= 0.95),
         },
-        None => match find(Client::FullSpeed, 512 * super::site::MIB, None) {
+        None => match find(Client::FullSpeed, 512 * crate::site::MIB, None) {
             Some((row, ratios)) => match (row.throughput, ratios.nginx) {
                 (Some(speed), Some(to_nginx)) => Target {
                     name,
@@ -456,7 +456,7 @@ fn settings(schedule: &Schedule, open_files: u64) -> Vec<(String, String)> {
             "native baseline".into(),
             format!(
                 "hyper http1 + tokio::fs, {} reads, same max_buf_size and TCP_NODELAY",
-                bytes_label(super::native_baseline::READ_SIZE as u64)
+                bytes_label(crate::native_baseline::READ_SIZE as u64)
             ),
         ),
         (
@@ -465,10 +465,10 @@ fn settings(schedule: &Schedule, open_files: u64) -> Vec<(String, String)> {
                 "full speed: new connection per download, MB/s and TTFB are medians; \
                  slow: {} per second, SO_RCVBUF {}; stalled: SO_RCVBUF {}, read {} of the body, \
                  then stop; request loops: {rate_connections} keep-alive connections",
-                bytes_label(super::clients::SLOW_RATE),
-                bytes_label(super::clients::SLOW_RECEIVE_BUFFER as u64),
-                bytes_label(super::clients::STALLED_RECEIVE_BUFFER as u64),
-                bytes_label(super::clients::STALLED_READ),
+                bytes_label(crate::clients::SLOW_RATE),
+                bytes_label(crate::clients::SLOW_RECEIVE_BUFFER as u64),
+                bytes_label(crate::clients::STALLED_RECEIVE_BUFFER as u64),
+                bytes_label(crate::clients::STALLED_READ),
             ),
         ),
         (

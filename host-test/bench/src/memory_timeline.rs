@@ -19,10 +19,10 @@ use anyhow::Context as _;
 use host_test::Build;
 use tokio::task::JoinSet;
 
-use super::clients;
-use super::schedule::{file_for, Mode, ServerSpec, TimelineSchedule};
-use super::server_process::{Launch, ServerProcess};
-use super::site::Site;
+use crate::clients;
+use crate::schedule::{file_for, Mode, ServerSpec, TimelineSchedule};
+use crate::server_process::{Launch, ServerProcess};
+use crate::site::Site;
 
 #[derive(Clone, Debug)]
 pub struct Point {

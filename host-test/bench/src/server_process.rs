@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _};
 
-use super::process_memory::{self, ProcessMemory};
-use super::request_log::{self, LogEntry};
+use crate::process_memory::{self, ProcessMemory};
+use crate::request_log::{self, LogEntry};
 
 /// How long a server may take to start (it compiles the component).
 const START_TIMEOUT: Duration = Duration::from_secs(120);

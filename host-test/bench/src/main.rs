@@ -1,10 +1,11 @@
-//! `host-test bench`: one command that measures the fileserver component,
+//! `host-test-bench`: one command that measures the fileserver component,
 //! both its WASI 0.2 (p2) and 0.3 (p3) builds, under `host-test serve` beside a native hyper + tokio baseline, on the same
 //! machine in the same run, and prints a markdown table (`--json` for
 //! machines, `--plot` for linear memory over time).
 //!
 //! Every server under test runs in its own child process (this binary
-//! re-executed as `host-test serve ...` or `host-test native-serve ...`), and
+//! re-executed as `host-test-bench serve ...`, which is `host-test serve`, or
+//! `host-test-bench native-serve ...`), and
 //! the clients run here, so the server's RSS is the server's alone. Peak
 //! linear memory comes from the per-request lines `host-test serve` logs on
 //! stderr (its ResourceLimiter's peak).
@@ -50,15 +51,57 @@ mod turns;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use clap::{Parser, Subcommand};
 
+use self::native_baseline::NativeServeArgs;
+use self::options::BenchOptions;
 use self::progress::Progress;
 
-pub use self::native_baseline::NativeServeArgs;
-pub use self::options::BenchOptions;
+#[derive(Parser)]
+#[command(
+    name = "host-test-bench",
+    version,
+    about = "Measures the wasi-fileserver component under host-test serve beside nginx, Go and a native baseline"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(flatten)]
+    options: BenchOptions,
+    #[command(subcommand)]
+    server: Option<ServerCommand>,
+}
 
-/// `host-test bench`.
-pub fn run_bench(options: BenchOptions) -> ExitCode {
-    let runtime = match crate::async_runtime() {
+/// The servers under test, each run as this binary in a child process.
+#[derive(Subcommand)]
+enum ServerCommand {
+    /// `host-test serve`, exactly.
+    #[command(hide = true)]
+    Serve(host_test::serve_command::ServeArgs),
+    /// The native baseline.
+    #[command(hide = true)]
+    NativeServe(NativeServeArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.server {
+        Some(ServerCommand::Serve(args)) => host_test::serve_command::run(args),
+        Some(ServerCommand::NativeServe(args)) => native_baseline::main(args),
+        None => run_bench(cli.options),
+    }
+}
+
+/// The tokio runtime the bench and the native baseline run on; a failure to
+/// start it is reported once, here.
+fn async_runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Runtime::new().map_err(|error| {
+        eprintln!("error: starting the async runtime: {error}");
+        ExitCode::FAILURE
+    })
+}
+
+fn run_bench(options: BenchOptions) -> ExitCode {
+    let runtime = match async_runtime() {
         Ok(runtime) => runtime,
         Err(exit) => return exit,
     };
@@ -73,11 +116,6 @@ pub fn run_bench(options: BenchOptions) -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The hidden `host-test native-serve`: the native baseline's server process.
-pub fn run_native_serve(args: NativeServeArgs) -> ExitCode {
-    native_baseline::main(args)
 }
 
 /// Runs every planned scenario; `Ok(false)` when one of them failed.

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use anyhow::{ensure, Context as _};
 
-use super::server_process::{Address, Launch};
+use crate::server_process::{Address, Launch};
 
 /// The Go peer's source, shipped in the repository.
 const GO_SOURCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/go-fileserver");
@@ -85,7 +85,7 @@ impl Peers {
                 "Go".into(),
                 describe(
                     &self.go,
-                    "net/http FileServer(http.Dir), host-test/peers/go-fileserver",
+                    "net/http FileServer(http.Dir), host-test/bench/peers/go-fileserver",
                 ),
             ),
         ]

@@ -1,4 +1,4 @@
-//! `host-test bench` flags.
+//! `host-test-bench` flags.
 
 use std::path::PathBuf;
 

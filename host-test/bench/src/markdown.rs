@@ -3,19 +3,19 @@
 
 use std::fmt::Write as _;
 
-use super::bench_report::BenchReport;
-use super::labels::{peak_label, signed_bytes_label};
-use super::site::size_label;
+use crate::bench_report::BenchReport;
+use crate::labels::{peak_label, signed_bytes_label};
+use crate::site::size_label;
 
 pub fn markdown(report: &BenchReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "## host-test bench{}\n",
+        "## host-test-bench{}\n",
         if report.quick { " --quick" } else { "" }
     );
-    out.push_str(&super::peer_table::markdown(report));
-    out.push_str(&super::side_by_side::markdown(report));
+    out.push_str(&crate::peer_table::markdown(report));
+    out.push_str(&crate::side_by_side::markdown(report));
     out.push_str("### Every row\n\n");
     out.push_str(
         "| server | build | file | client | conns | peak linear memory / instance | host memory / conn | MB/s | req/s | x native | x nginx | x Go | TTFB | result |\n\

@@ -1,4 +1,4 @@
-//! Smoke test of `host-test bench --quick`: the built binary runs the quick
+//! Smoke test of `host-test-bench --quick`: the built binary runs the quick
 //! subset (servers in child processes, clients here), prints the markdown
 //! tables and writes the JSON; peak linear memory must be flat across file
 //! sizes and clients in each mode of each build, p2 and p3 (the same for
@@ -15,15 +15,14 @@ use serde_json::Value;
 fn quick_bench_prints_the_table_and_memory_is_flat() {
     let dir = tempfile::tempdir().unwrap();
     let json_path = dir.path().join("bench.json");
-    let output = Command::new(env!("CARGO_BIN_EXE_host-test"))
-        .arg("bench")
+    let output = Command::new(env!("CARGO_BIN_EXE_host-test-bench"))
         .arg("--quick")
         .arg("--json")
         .arg(&json_path)
         .arg("--work-dir")
         .arg(dir.path())
         .output()
-        .expect("running host-test bench");
+        .expect("running host-test-bench");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -7,16 +7,16 @@ use anyhow::{bail, ensure, Context as _};
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
-use super::clients;
-use super::labels::bytes_label;
-use super::peers::Peers;
-use super::process_memory::ProcessMemory;
-use super::progress::Progress;
-use super::request_log::LogEntry;
-use super::results::{median, Client, HostMemory, PeakLinear, Row};
-use super::schedule::{file_for, Schedule, ServerSpec, Task};
-use super::server_process::ServerProcess;
-use super::site::{Site, GIB, KIB, MIB};
+use crate::clients;
+use crate::labels::bytes_label;
+use crate::peers::Peers;
+use crate::process_memory::ProcessMemory;
+use crate::progress::Progress;
+use crate::request_log::LogEntry;
+use crate::results::{median, Client, HostMemory, PeakLinear, Row};
+use crate::schedule::{file_for, Schedule, ServerSpec, Task};
+use crate::server_process::ServerProcess;
+use crate::site::{Site, GIB, KIB, MIB};
 
 /// Bound on one download at full speed (1 GiB in splice mode takes seconds).
 pub const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);

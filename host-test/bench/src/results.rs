@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use super::process_memory::ProcessMemory;
-use super::request_log::LogEntry;
-use super::schedule::ServerSpec;
+use crate::process_memory::ProcessMemory;
+use crate::request_log::LogEntry;
+use crate::schedule::ServerSpec;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Client {

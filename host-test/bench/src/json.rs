@@ -2,10 +2,10 @@
 
 use serde_json::{json, Value};
 
-use super::bench_report::{BenchReport, Ratios};
-use super::memory_timeline::Timeline;
-use super::process_memory::ProcessMemory;
-use super::results::Row;
+use crate::bench_report::{BenchReport, Ratios};
+use crate::memory_timeline::Timeline;
+use crate::process_memory::ProcessMemory;
+use crate::results::Row;
 
 fn memory_json(memory: &ProcessMemory) -> Value {
     json!({

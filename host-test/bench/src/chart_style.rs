@@ -5,7 +5,7 @@ use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::schedule::Mode;
+use crate::schedule::Mode;
 
 /// A server's colour, the same in every figure.
 pub fn color(mode: Mode) -> RGBColor {

@@ -11,14 +11,14 @@
 use anyhow::{ensure, Context as _};
 use tokio::time::timeout;
 
-use super::clients;
-use super::peers::Peers;
-use super::progress::Progress;
-use super::results::median;
-use super::scenarios::{request_rate, DOWNLOAD_TIMEOUT};
-use super::schedule::{file_for, Mode, ServerSpec, TurnsPlan, PEERS_AND_DEFAULT};
-use super::server_process::ServerProcess;
-use super::site::{Site, KIB};
+use crate::clients;
+use crate::peers::Peers;
+use crate::progress::Progress;
+use crate::results::median;
+use crate::scenarios::{request_rate, DOWNLOAD_TIMEOUT};
+use crate::schedule::{file_for, Mode, ServerSpec, TurnsPlan, PEERS_AND_DEFAULT};
+use crate::server_process::ServerProcess;
+use crate::site::{Site, KIB};
 
 /// One of the two figures a round takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

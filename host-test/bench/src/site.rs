@@ -59,7 +59,7 @@ impl Site {
             let path = dir.path().join(file.url_path().trim_start_matches('/'));
             write_file(&path, *file).with_context(|| format!("writing {}", path.display()))?;
         }
-        super::site_rules::write(dir.path())?;
+        crate::site_rules::write(dir.path())?;
         Ok(Self { dir })
     }
 

@@ -7,11 +7,11 @@ use std::fmt::Write as _;
 
 use host_test::Build;
 
-use super::bench_report::BenchReport;
-use super::labels::{peak_label, signed_bytes_label};
-use super::results::{Client, Row};
-use super::schedule::{Mode, ServerSpec};
-use super::site::size_label;
+use crate::bench_report::BenchReport;
+use crate::labels::{peak_label, signed_bytes_label};
+use crate::results::{Client, Row};
+use crate::schedule::{Mode, ServerSpec};
+use crate::site::size_label;
 
 const MODES: [Mode; 2] = [Mode::Chunked, Mode::Splice];
 
@@ -135,8 +135,8 @@ fn cell(row: &Row, ratio: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::results::PeakLinear;
-    use crate::bench::site::MIB;
+    use crate::results::PeakLinear;
+    use crate::site::MIB;
 
     fn row(server: ServerSpec, throughput: f64, peak: u64) -> Row {
         let mut row = Row::new(&server, MIB, Client::FullSpeed, 1);
@@ -158,13 +158,7 @@ mod tests {
             row(chunked.on(Build::P3), 250.0, 128 * 1024),
             row(ServerSpec::plain(Mode::Naive), 100.0, 2 * MIB),
         ];
-        let report = BenchReport::new(
-            &crate::bench::schedule::schedule(true),
-            rows,
-            None,
-            0,
-            Vec::new(),
-        );
+        let report = BenchReport::new(&crate::schedule::schedule(true), rows, None, 0, Vec::new());
         let table = markdown(&report);
         assert!(
             table.contains(

@@ -12,12 +12,12 @@ use anyhow::Context as _;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
-use super::clients;
-use super::peers::Peers;
-use super::progress::Progress;
-use super::schedule::{file_for, Mode, ServerSpec};
-use super::server_process::ServerProcess;
-use super::site::{Site, GIB, KIB, MIB};
+use crate::clients;
+use crate::peers::Peers;
+use crate::progress::Progress;
+use crate::schedule::{file_for, Mode, ServerSpec};
+use crate::server_process::ServerProcess;
+use crate::site::{Site, GIB, KIB, MIB};
 
 /// Stalled clients at which RSS is read.
 const CHECKPOINTS: [u32; 10] = [0, 100, 250, 500, 1000, 2000, 4000, 6000, 8000, 10_000];

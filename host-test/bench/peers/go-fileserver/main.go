@@ -1,4 +1,4 @@
-// The Go peer of `host-test bench`: net/http's FileServer, as a Go user
+// The Go peer of `host-test-bench`: net/http's FileServer, as a Go user
 // would write it, serving one directory. It prints the same
 // "serving DIR on http://ADDR/" line as `host-test serve`, so the bench
 // finds its address the same way.

@@ -15,10 +15,10 @@ use std::time::Duration;
 
 use host_test::Build;
 
-use super::peers::Peers;
-use super::server_process::Launch;
-use super::site::{size_label, Content, SiteFile, GIB, KIB, MIB};
-use super::site_rules;
+use crate::peers::Peers;
+use crate::server_process::Launch;
+use crate::site::{size_label, Content, SiteFile, GIB, KIB, MIB};
+use crate::site_rules;
 
 /// The guest's `STALL_TIMEOUT` in every run: far beyond any measurement, so a
 /// stalled client's host memory is read while it is still being held.
