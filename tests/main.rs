@@ -24,6 +24,7 @@ mod over_tcp;
 mod p3_concurrency;
 mod parser_properties;
 mod ranges_and_conditionals;
+mod readme;
 mod site_rules;
 mod slow_clients;
 mod spin_manifest;

@@ -20,7 +20,7 @@ const REQUESTS: usize = 10_000;
 /// Clients sending requests at once, and requests one instance may run at
 /// once (`wasmtime serve`'s default for WASIp3).
 const CLIENTS: usize = 16;
-const IN_FLIGHT: u32 = 16;
+pub(crate) const IN_FLIGHT: u32 = 16;
 /// Far above what the load needs (18-19 pages), far below what a leak of
 /// one chunk per request would reach over 10,000 requests.
 const MEMORY_CAP: usize = 8 * 1024 * 1024;
@@ -30,7 +30,7 @@ const MEMORY_CAP: usize = 8 * 1024 * 1024;
 /// heap's fragmentation) take about one page more than the base's spare room:
 /// the load peaks at base + 16 chunks (18 pages) in most runs, one page more
 /// in some.
-const REQUEST_STATE: u64 = 4 * KIB;
+pub(crate) const REQUEST_STATE: u64 = 4 * KIB;
 /// Growth allowed after the first hundred requests: one page, which the
 /// heap's fragmentation takes at a random moment in some runs (it never
 /// took two in 40 runs). A leak of a dozen bytes per request would take more

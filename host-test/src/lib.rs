@@ -61,9 +61,11 @@
 pub use host_test_core::*;
 
 mod cli_values;
+pub mod process_memory;
 /// `host-test serve`'s flags and its run, for the `host-test` binary and the
 /// bench (which runs the server as a child process of its own).
 pub mod serve_command;
+pub mod server_process;
 
 /// The WASI 0.3 build against WASI 0.3.0-rc-2026-03-15 (`p3-rc/`: exports
 /// `wasi:http/handler@0.3.0-rc-2026-03-15`, for Spin 4.0.x and wasmtime

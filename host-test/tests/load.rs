@@ -20,7 +20,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::server_process::ServerProcess;
+use crate::common::{rss_kib, serve_process};
+use host_test::server_process::ServerProcess;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -179,18 +180,12 @@ async fn wave(server: &ServerProcess, clients: usize, medium_sha: [u8; 32]) -> (
     let peak = Arc::new(Mutex::new(0u64));
     let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let sampler = {
-        let (peak, sampling, pid_rss) = (peak.clone(), sampling.clone(), server.pid());
+        let (peak, sampling, pid) = (peak.clone(), sampling.clone(), server.pid());
         tokio::spawn(async move {
             while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid_rss}/status")) {
-                    if let Some(kib) = status
-                        .lines()
-                        .find_map(|l| l.strip_prefix("VmRSS:"))
-                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                    {
-                        let mut p = peak.lock().unwrap();
-                        *p = (*p).max(kib);
-                    }
+                if let Ok(memory) = host_test::process_memory::read(pid) {
+                    let mut p = peak.lock().unwrap();
+                    *p = (*p).max(memory.rss / 1024);
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
@@ -306,16 +301,16 @@ async fn two_waves(
     clients: usize,
     medium_sha: [u8; 32],
 ) {
-    let server = ServerProcess::start(root, extra);
-    let idle = server.rss_kib();
+    let (server, log) = serve_process(root, extra);
+    let idle = rss_kib(&server);
     let started = Instant::now();
     let (first, first_peak) = wave(&server, clients, medium_sha).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let between = server.rss_kib();
+    let between = rss_kib(&server);
     let (second, second_peak) = wave(&server, clients, medium_sha).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let after = server.rss_kib();
-    let log = server.log.lock().unwrap().clone();
+    let after = rss_kib(&server);
+    let log = log.all();
     let traps = log.iter().filter(|l| l.contains("trapped")).count();
     let requests = log.iter().filter(|l| l.starts_with("GET ")).count();
     let instances: std::collections::BTreeSet<&str> = log

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::server_process::ServerProcess;
+use crate::common::serve_process;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -41,7 +41,7 @@ async fn a_bad_rule_line_is_logged_once_per_server() {
         ),
         ("serve's defaults", vec![]),
     ] {
-        let server = ServerProcess::start(dir.path(), &extra);
+        let (server, log) = serve_process(dir.path(), &extra);
         for i in 0..REQUESTS {
             let target = if i % 2 == 0 { "/old" } else { "/a.txt" };
             let response = get(server.addr, target).await;
@@ -55,12 +55,11 @@ async fn a_bad_rule_line_is_logged_once_per_server() {
         // The access log lines come in batches: wait for all of them.
         let deadline = Instant::now() + Duration::from_secs(10);
         let said = loop {
-            let log = server.log.lock().unwrap().clone();
-            let requests = log.iter().filter(|l| l.contains(" GET /")).count();
+            let said = log.all();
+            let requests = said.iter().filter(|l| l.contains(" GET /")).count();
             if requests >= REQUESTS || Instant::now() > deadline {
-                break log;
+                break said;
             }
-            drop(log);
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
         let reports: Vec<_> = said

@@ -1,14 +1,14 @@
 //! The real `wasmtime serve` (wasmtime-cli 48.0.8) as a child process, and a
 //! small HTTP/1.1 client to drive it over loopback TCP.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::process::Command;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
+use host_test::server_process::{Address, Lines, ServerProcess};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
@@ -123,20 +123,16 @@ pub fn serve_command(
     for (key, value) in env {
         command.arg("--env").arg(format!("{key}={value}"));
     }
-    command
-        .arg(component)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    command.arg(component);
     command
 }
 
 /// A running `wasmtime serve -Scli --dir ROOT::/ -W max-memory-size=CAP
 /// --addr 127.0.0.1:0 [--env K=V]... [extra]... fileserver.wasm`, killed on drop.
 pub struct WasmtimeServe {
-    child: Child,
+    process: ServerProcess,
     pub addr: SocketAddr,
-    stderr: Arc<Mutex<String>>,
+    stderr: Lines,
 }
 
 impl WasmtimeServe {
@@ -174,102 +170,53 @@ impl WasmtimeServe {
     }
 
     /// Runs a `serve_command` (of any wasmtime) until it prints the address
-    /// it serves on.
-    pub fn spawn(mut command: Command) -> WasmtimeServe {
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
-
-        // Drain stderr for the whole life of the process (a full pipe would
-        // block wasmtime), and report the "Serving HTTP on" line.
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (addr_tx, addr_rx) = mpsc::channel();
-        let pipe = child.stderr.take().expect("piped stderr");
-        std::thread::spawn({
-            let stderr = stderr.clone();
-            move || {
-                let mut addr_tx = Some(addr_tx);
-                for line in BufReader::new(pipe).lines() {
-                    let Ok(line) = line else { break };
-                    if let Some(addr) = parse_serving_line(&line) {
-                        if let Some(tx) = addr_tx.take() {
-                            let _ = tx.send(addr);
-                        }
-                    }
-                    let mut all = stderr.lock().unwrap();
-                    all.push_str(&line);
-                    all.push('\n');
-                }
-            }
-        });
-        // The first start compiles the component: allow for a loaded machine.
-        let addr = match addr_rx.recv_timeout(Duration::from_secs(120)) {
-            Ok(addr) => addr,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "{command:?} did not print \"Serving HTTP on ...\"; its stderr:\n{}",
-                    stderr.lock().unwrap()
-                );
-            }
-        };
+    /// it serves on (`Serving HTTP on http://...`).
+    pub fn spawn(command: Command) -> WasmtimeServe {
+        let (process, stderr) = ServerProcess::spawn_collecting(command, Address::Announced)
+            .unwrap_or_else(|error| panic!("wasmtime serve: {error:#}"));
         WasmtimeServe {
-            child,
-            addr,
+            addr: process.addr,
+            process,
             stderr,
         }
     }
 
     /// Everything wasmtime and the guest wrote to stderr so far.
     pub fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.stderr.text()
     }
 
     /// Lines the guest wrote to stderr that contain `needle` (wasmtime
     /// prefixes them with `stderr [instance] :: `).
     pub fn guest_lines(&self, needle: &str) -> Vec<String> {
-        self.stderr()
-            .lines()
-            .filter(|l| l.starts_with("stderr [") && l.contains(needle))
-            .map(str::to_string)
+        self.stderr
+            .containing(needle)
+            .into_iter()
+            .filter(|l| l.starts_with("stderr ["))
             .collect()
     }
 
     /// The guest's stderr lines containing `needle`, waiting up to 5 s for
     /// the first (wasmtime relays them after the response may have ended).
     pub async fn await_guest_lines(&self, needle: &str) -> Vec<String> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
         loop {
             let lines = self.guest_lines(needle);
             if !lines.is_empty() || std::time::Instant::now() > deadline {
                 return lines;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
     pub fn assert_running(&mut self) {
-        if let Ok(Some(status)) = self.child.try_wait() {
+        if let Some(status) = self.process.exited() {
             panic!(
                 "wasmtime serve exited ({status}); stderr:\n{}",
                 self.stderr()
             );
         }
     }
-}
-
-impl Drop for WasmtimeServe {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `Serving HTTP on http://127.0.0.1:PORT/` -> the address.
-fn parse_serving_line(line: &str) -> Option<SocketAddr> {
-    let rest = line.strip_prefix("Serving HTTP on http://")?;
-    rest.trim_end_matches('/').parse().ok()
 }
 
 /// One HTTP/1.1 keep-alive connection.

@@ -5,9 +5,9 @@
 use crate::labels::{bytes_label, signed_bytes_label};
 use host_test::Build;
 
+use crate::bench_site::{GIB, KIB};
 use crate::results::{Client, Row};
 use crate::schedule::{self, Mode, Schedule, ServerSpec};
-use crate::site::{GIB, KIB};
 use crate::turns::{TurnFigure, Turns};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,7 +234,7 @@ fn default_targets(report: &BenchReport) -> Vec<Target> {
     let turns_download = report
         .turns
         .as_ref()
-        .filter(|turns| turns.plan.download_size == 512 * crate::site::MIB)
+        .filter(|turns| turns.plan.download_size == 512 * crate::bench_site::MIB)
         .and_then(|_| turns_target(report, TurnFigure::Download, Mode::Nginx));
     targets.push(match turns_download {
         Some((speed, to_nginx, _)) => Target {
@@ -243,7 +243,7 @@ fn default_targets(report: &BenchReport) -> Vec<Target> {
             measured: format!("{speed:.0} MB/s ({to_nginx:.2} x nginx; in turns)"),
             verdict: TargetVerdict::judge(to_nginx >= 0.95),
         },
-        None => match find(Client::FullSpeed, 512 * crate::site::MIB, None) {
+        None => match find(Client::FullSpeed, 512 * crate::bench_site::MIB, None) {
             Some((row, ratios)) => match (row.throughput, ratios.nginx) {
                 (Some(speed), Some(to_nginx)) => Target {
                     name,
@@ -437,7 +437,7 @@ fn settings(schedule: &Schedule, open_files: u64) -> Vec<(String, String)> {
             format!(
                 "hyper max_buf_size {}, response body channel {} + 1 writes of at most {} \
                  (host_test::config defaults), a fresh instance per request unless --reuse {}",
-                bytes_label(host_test::serve::MAX_BUF_SIZE as u64),
+                bytes_label(host_test::listener::MAX_BUF_SIZE as u64),
                 host_test::config::DEFAULT_BODY_BUFFER_CHUNKS,
                 bytes_label(host_test::config::DEFAULT_BODY_CHUNK_SIZE as u64),
                 schedule::REUSE_COUNT,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::site::MIB;
+use crate::bench_site::MIB;
 
 /// Largest response head accepted.
 const MAX_HEAD: usize = 64 * 1024;

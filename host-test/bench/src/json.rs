@@ -4,8 +4,8 @@ use serde_json::{json, Value};
 
 use crate::bench_report::{BenchReport, Ratios};
 use crate::memory_timeline::Timeline;
-use crate::process_memory::ProcessMemory;
 use crate::results::Row;
+use host_test::process_memory::ProcessMemory;
 
 fn memory_json(memory: &ProcessMemory) -> Value {
     json!({

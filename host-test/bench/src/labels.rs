@@ -1,7 +1,7 @@
 //! How figures read in the tables: byte counts with units.
 
+use crate::bench_site::{GIB, KIB, MIB};
 use crate::results::PeakLinear;
-use crate::site::{GIB, KIB, MIB};
 
 /// "64 KiB", or "64 KiB - 128 KiB" when the row's requests differ.
 pub fn peak_label(peak: PeakLinear) -> String {

@@ -14,19 +14,21 @@
 //! - `scenarios`: how each task is measured
 //! - `memory_timeline`: the measurement behind `--plot`; `plot` draws it
 //! - `peers`: nginx and Go's http.FileServer, the real baselines
-//! - `clients`, `server_process`, `request_log`, `process_memory`,
-//!   `native_baseline`, `site`: the parts they use
+//! - `clients`, `measured_server`, `request_log`,
+//!   `native_baseline`, `bench_site`: the parts they use
 //! - `results` (one row's figures), `bench_report` (rows, ratios, targets),
 //!   `labels`, then how they are printed: `markdown` (with `peer_table`: the
 //!   README default against nginx and Go, `side_by_side`: p2 against p3) and
 //!   `json`
 
 mod bench_report;
+mod bench_site;
 mod chart_style;
 mod clients;
 mod json;
 mod labels;
 mod markdown;
+mod measured_server;
 mod memory_timeline;
 mod native_baseline;
 mod open_files_limit;
@@ -34,15 +36,12 @@ mod options;
 mod peer_table;
 mod peers;
 mod plot;
-mod process_memory;
 mod progress;
 mod request_log;
 mod results;
 mod scenarios;
 mod schedule;
-mod server_process;
 mod side_by_side;
-mod site;
 mod site_rules;
 mod stall_curve;
 mod stall_plot;
@@ -160,16 +159,16 @@ async fn bench(options: BenchOptions) -> anyhow::Result<bool> {
     let mut files = schedule.site_files();
     if options.stall_plot.is_some() {
         for file in [
-            schedule::file_for(site::GIB, false),
+            schedule::file_for(bench_site::GIB, false),
             schedule::file_for(stall_curve::NAIVE_FILE, false),
-            schedule::file_for(site::KIB, true),
+            schedule::file_for(bench_site::KIB, true),
         ] {
             if !files.contains(&file) {
                 files.push(file);
             }
         }
     }
-    let site = site::Site::create(options.work_dir.as_deref(), &files)?;
+    let site = bench_site::BenchSite::create(options.work_dir.as_deref(), &files)?;
     progress.note("building the Go peer, looking for nginx");
     // Beside the served files, not among them.
     let peer_dir = match options.work_dir.as_deref() {

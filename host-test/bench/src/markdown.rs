@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use crate::bench_report::BenchReport;
+use crate::bench_site::size_label;
 use crate::labels::{peak_label, signed_bytes_label};
-use crate::site::size_label;
 
 pub fn markdown(report: &BenchReport) -> String {
     let mut out = String::new();

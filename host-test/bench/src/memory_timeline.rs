@@ -19,10 +19,10 @@ use anyhow::Context as _;
 use host_test::Build;
 use tokio::task::JoinSet;
 
+use crate::bench_site::BenchSite;
 use crate::clients;
+use crate::measured_server::{Launch, MeasuredServer};
 use crate::schedule::{file_for, Mode, ServerSpec, TimelineSchedule};
-use crate::server_process::{Launch, ServerProcess};
-use crate::site::Site;
 
 #[derive(Clone, Debug)]
 pub struct Point {
@@ -56,12 +56,12 @@ pub fn servers() -> Vec<ServerSpec> {
     servers
 }
 
-pub async fn measure(site: &Site, timeline: &TimelineSchedule) -> anyhow::Result<Timeline> {
+pub async fn measure(site: &BenchSite, timeline: &TimelineSchedule) -> anyhow::Result<Timeline> {
     // All servers at once: the slow clients barely use the CPU.
     let specs = servers();
     let mut servers = Vec::new();
     for spec in &specs {
-        servers.push(ServerProcess::spawn(&Launch::this_binary(
+        servers.push(MeasuredServer::spawn(&Launch::this_binary(
             spec.args(&site.dir()),
         )?)?);
     }

@@ -68,12 +68,12 @@ async fn serve(dir: PathBuf, addr: SocketAddr) -> anyhow::Result<()> {
     );
     let dir = Arc::new(dir);
     loop {
-        let stream = host_test::serve::accept_connection(&listener).await;
+        let stream = host_test::listener::accept_connection(&listener).await;
         let dir = dir.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| answer(dir.clone(), request));
             let _ = http1::Builder::new()
-                .max_buf_size(host_test::serve::MAX_BUF_SIZE)
+                .max_buf_size(host_test::listener::MAX_BUF_SIZE)
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;

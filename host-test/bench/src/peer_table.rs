@@ -8,10 +8,10 @@
 use std::fmt::Write as _;
 
 use crate::bench_report::BenchReport;
+use crate::bench_site::{size_label, KIB, MIB};
 use crate::labels::signed_bytes_label;
 use crate::results::{Client, Row};
 use crate::schedule::{Mode, ServerSpec, PEERS_AND_DEFAULT};
-use crate::site::{size_label, KIB, MIB};
 use crate::turns::{TurnFigure, Turns};
 
 /// One line: how to find its rows, and how to print their figure.

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use anyhow::{ensure, Context as _};
 
-use crate::server_process::{Address, Launch};
+use crate::measured_server::{Address, Launch};
 
 /// The Go peer's source, shipped in the repository.
 const GO_SOURCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/go-fileserver");

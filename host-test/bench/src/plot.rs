@@ -9,10 +9,10 @@ use host_test::Build;
 use plotters::coord::combinators::{BindKeyPoints as _, IntoLogRange as _};
 use plotters::prelude::*;
 
+use crate::bench_site::{size_label, KIB};
 use crate::chart_style::{color, finish, plotters_error};
 use crate::labels::bytes_label;
 use crate::memory_timeline::Timeline;
-use crate::site::{size_label, KIB};
 
 const SIZE: (u32, u32) = (960, 560);
 

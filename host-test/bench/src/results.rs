@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use crate::process_memory::ProcessMemory;
 use crate::request_log::LogEntry;
 use crate::schedule::ServerSpec;
+use host_test::process_memory::ProcessMemory;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Client {

@@ -7,16 +7,16 @@ use anyhow::{bail, ensure, Context as _};
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
+use crate::bench_site::{BenchSite, GIB, KIB, MIB};
 use crate::clients;
 use crate::labels::bytes_label;
+use crate::measured_server::MeasuredServer;
 use crate::peers::Peers;
-use crate::process_memory::ProcessMemory;
 use crate::progress::Progress;
 use crate::request_log::LogEntry;
 use crate::results::{median, Client, HostMemory, PeakLinear, Row};
 use crate::schedule::{file_for, Schedule, ServerSpec, Task};
-use crate::server_process::ServerProcess;
-use crate::site::{Site, GIB, KIB, MIB};
+use host_test::process_memory::ProcessMemory;
 
 /// Bound on one download at full speed (1 GiB in splice mode takes seconds).
 pub const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
@@ -38,7 +38,7 @@ pub struct Limits {
 
 pub async fn run(
     schedule: &Schedule,
-    site: &Site,
+    site: &BenchSite,
     peers: &Peers,
     limits: Limits,
     progress: &mut Progress,
@@ -60,7 +60,7 @@ pub async fn run(
                 continue;
             }
         };
-        let server = ServerProcess::spawn(&launch);
+        let server = MeasuredServer::spawn(&launch);
         for task in &session.tasks {
             progress.begin(&format!("{}: {}", session.server.label(), task.describe()));
             let measured = match &server {
@@ -110,7 +110,7 @@ fn empty_rows(server: &ServerSpec, task: &Task) -> Vec<Row> {
 }
 
 async fn run_task(
-    server: &ServerProcess,
+    server: &MeasuredServer,
     spec: &ServerSpec,
     task: &Task,
     limits: Limits,
@@ -165,7 +165,7 @@ fn outcomes(entries: &[LogEntry]) -> String {
 }
 
 async fn full_speed(
-    server: &ServerProcess,
+    server: &MeasuredServer,
     spec: &ServerSpec,
     size: u64,
     repetitions: u32,
@@ -219,7 +219,7 @@ async fn full_speed(
 }
 
 async fn slow(
-    server: &ServerProcess,
+    server: &MeasuredServer,
     sizes: &[u64],
     limit: Duration,
     rows: &mut [Row],
@@ -266,7 +266,7 @@ async fn slow(
 }
 
 async fn rate(
-    server: &ServerProcess,
+    server: &MeasuredServer,
     spec: &ServerSpec,
     size: u64,
     connections: u32,
@@ -341,7 +341,7 @@ pub async fn request_rate(
 }
 
 async fn stalled(
-    server: &ServerProcess,
+    server: &MeasuredServer,
     spec: &ServerSpec,
     size: u64,
     connections: u32,
@@ -445,7 +445,7 @@ async fn stalled(
 }
 
 async fn capped(
-    server: &ServerProcess,
+    server: &MeasuredServer,
     spec: &ServerSpec,
     size: u64,
     row: &mut Row,

@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use host_test::Build;
 
+use crate::bench_site::{size_label, Content, SiteFile, GIB, KIB, MIB};
+use crate::measured_server::Launch;
 use crate::peers::Peers;
-use crate::server_process::Launch;
-use crate::site::{size_label, Content, SiteFile, GIB, KIB, MIB};
 use crate::site_rules;
 
 /// The guest's `STALL_TIMEOUT` in every run: far beyond any measurement, so a

@@ -8,10 +8,10 @@ use std::fmt::Write as _;
 use host_test::Build;
 
 use crate::bench_report::BenchReport;
+use crate::bench_site::size_label;
 use crate::labels::{peak_label, signed_bytes_label};
 use crate::results::{Client, Row};
 use crate::schedule::{Mode, ServerSpec};
-use crate::site::size_label;
 
 const MODES: [Mode; 2] = [Mode::Chunked, Mode::Splice];
 
@@ -135,8 +135,8 @@ fn cell(row: &Row, ratio: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bench_site::MIB;
     use crate::results::PeakLinear;
-    use crate::site::MIB;
 
     fn row(server: ServerSpec, throughput: f64, peak: u64) -> Row {
         let mut row = Row::new(&server, MIB, Client::FullSpeed, 1);

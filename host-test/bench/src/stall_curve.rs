@@ -12,12 +12,12 @@ use anyhow::Context as _;
 use tokio::task::JoinSet;
 use tokio::time::timeout;
 
+use crate::bench_site::{BenchSite, GIB, KIB, MIB};
 use crate::clients;
+use crate::measured_server::MeasuredServer;
 use crate::peers::Peers;
 use crate::progress::Progress;
 use crate::schedule::{file_for, Mode, ServerSpec};
-use crate::server_process::ServerProcess;
-use crate::site::{Site, GIB, KIB, MIB};
 
 /// Stalled clients at which RSS is read.
 const CHECKPOINTS: [u32; 10] = [0, 100, 250, 500, 1000, 2000, 4000, 6000, 8000, 10_000];
@@ -48,7 +48,12 @@ pub fn servers() -> Vec<ServerSpec> {
     ]
 }
 
-pub async fn measure(site: &Site, peers: &Peers, most: u32, progress: &mut Progress) -> Vec<Curve> {
+pub async fn measure(
+    site: &BenchSite,
+    peers: &Peers,
+    most: u32,
+    progress: &mut Progress,
+) -> Vec<Curve> {
     let mut curves = Vec::new();
     for server in servers() {
         progress.begin(&format!("stall curve: {}", server.label()));
@@ -69,7 +74,7 @@ pub async fn measure(site: &Site, peers: &Peers, most: u32, progress: &mut Progr
 }
 
 async fn curve(
-    site: &Site,
+    site: &BenchSite,
     peers: &Peers,
     spec: &ServerSpec,
     most: u32,
@@ -88,7 +93,7 @@ async fn curve(
     let launch = spec
         .launch(&site.dir(), peers)
         .map_err(|why| anyhow::anyhow!("not measured: {why}"))?;
-    let server = ServerProcess::spawn(&launch)?;
+    let server = MeasuredServer::spawn(&launch)?;
     let target = file_for(if naive { NAIVE_FILE } else { GIB }, false).url_path();
     let small = file_for(KIB, true).url_path();
     for _ in 0..3 {

@@ -6,9 +6,9 @@ use std::path::Path;
 use plotters::coord::combinators::IntoLogRange as _;
 use plotters::prelude::*;
 
+use crate::bench_site::MIB;
 use crate::chart_style::{color, finish, plotters_error};
 use crate::schedule::Mode;
-use crate::site::MIB;
 use crate::stall_curve::{Curve, NAIVE_FILE};
 
 const SIZE: (u32, u32) = (960, 600);

@@ -11,14 +11,14 @@
 use anyhow::{ensure, Context as _};
 use tokio::time::timeout;
 
+use crate::bench_site::{BenchSite, KIB};
 use crate::clients;
+use crate::measured_server::MeasuredServer;
 use crate::peers::Peers;
 use crate::progress::Progress;
 use crate::results::median;
 use crate::scenarios::{request_rate, DOWNLOAD_TIMEOUT};
 use crate::schedule::{file_for, Mode, ServerSpec, TurnsPlan, PEERS_AND_DEFAULT};
-use crate::server_process::ServerProcess;
-use crate::site::{Site, KIB};
 
 /// One of the two figures a round takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,7 +103,7 @@ impl Turns {
 
 /// Starts the default and the installed peers, then runs the rounds.
 pub async fn measure(
-    site: &Site,
+    site: &BenchSite,
     peers: &Peers,
     plan: &TurnsPlan,
     progress: &mut Progress,
@@ -115,7 +115,7 @@ pub async fn measure(
         let started = ServerSpec::plain(mode)
             .launch(&site.dir(), peers)
             .map_err(|why| format!("not measured: {why}"))
-            .and_then(|launch| ServerProcess::spawn(&launch).map_err(|e| format!("error: {e:#}")));
+            .and_then(|launch| MeasuredServer::spawn(&launch).map_err(|e| format!("error: {e:#}")));
         match started {
             Ok(server) => running.push((mode, server, Series::default())),
             Err(why) => servers.push((mode, Err(why))),
@@ -174,7 +174,7 @@ pub async fn measure(
 }
 
 /// One server's turn: the download's MB/s, then the request loops' rate.
-async fn one_turn(server: &ServerProcess, plan: &TurnsPlan) -> anyhow::Result<(f64, f64)> {
+async fn one_turn(server: &MeasuredServer, plan: &TurnsPlan) -> anyhow::Result<(f64, f64)> {
     let target = file_for(plan.download_size, true).url_path();
     let download = timeout(DOWNLOAD_TIMEOUT, clients::download(server.addr, &target))
         .await

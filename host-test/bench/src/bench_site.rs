@@ -1,6 +1,6 @@
 //! The directory both servers serve: files of real bytes (for throughput)
 //! and sparse ones (for memory scenarios, where only the server's buffers
-//! matter), removed when the `Site` is dropped.
+//! matter), removed when the `BenchSite` is dropped.
 
 use std::fs::File;
 use std::io::Write as _;
@@ -39,11 +39,11 @@ impl SiteFile {
     }
 }
 
-pub struct Site {
+pub struct BenchSite {
     dir: tempfile::TempDir,
 }
 
-impl Site {
+impl BenchSite {
     /// Creates `files` in a new directory under `parent` (default: the temp dir).
     pub fn create(parent: Option<&Path>, files: &[SiteFile]) -> anyhow::Result<Self> {
         let dir = match parent {

@@ -1,0 +1,60 @@
+//! The caps and bounds the README quotes are the ones the tests use: the
+//! `-W max-memory-size` of each `wasmtime serve` command, and the bound for
+//! one WASI 0.3 instance running 16 requests at once.
+
+use crate::common::wasmtime_cli::{MEMORY_CAP, P3_MEMORY_CAP};
+use crate::common::{CHUNK, PAGE};
+use crate::p3_concurrency::{IN_FLIGHT, REQUEST_STATE};
+
+const README: &str = include_str!("../README.md");
+
+/// `1245184` -> `1,245,184`.
+fn with_commas(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// The `-W max-memory-size` of the README command that serves `wasm`.
+fn readme_cap(wasm: &str) -> u64 {
+    let lines: Vec<&str> = README.lines().collect();
+    let at = lines
+        .iter()
+        .position(|line| line.trim_end().ends_with(wasm))
+        .unwrap_or_else(|| panic!("no README command serves {wasm}"));
+    let command = format!("{} {}", lines[at.saturating_sub(1)], lines[at]);
+    command
+        .split("max-memory-size=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|cap| cap.parse().ok())
+        .unwrap_or_else(|| panic!("no max-memory-size in {command:?}"))
+}
+
+#[test]
+fn readme_caps_are_the_end_to_end_tests_caps() {
+    assert_eq!(readme_cap("release/wasi_fileserver.wasm"), MEMORY_CAP);
+    assert_eq!(readme_cap("release/wasi_fileserver_p3.wasm"), P3_MEMORY_CAP);
+    let pages = |cap: u64| format!("{} pages", cap / PAGE);
+    assert!(README.contains(&pages(MEMORY_CAP)), "{}", pages(MEMORY_CAP));
+    assert!(
+        README.contains(&pages(P3_MEMORY_CAP)),
+        "{}",
+        pages(P3_MEMORY_CAP)
+    );
+}
+
+#[test]
+fn readme_bound_for_requests_in_flight_is_the_concurrency_tests() {
+    // The one-request base of the WASI 0.3 build (chunked) is 2 pages.
+    let bound = 2 * PAGE + u64::from(IN_FLIGHT) * (CHUNK + REQUEST_STATE);
+    let quoted = format!("{} B", with_commas(bound));
+    assert!(README.contains(&quoted), "README does not say {quoted}");
+    assert!(README.contains(&format!("{} KiB of request state", REQUEST_STATE / 1024)));
+}
