@@ -133,8 +133,8 @@ fn require_wasm_target() {
     match added {
         Ok(status) if status.success() && has_target(&sysroot) => {
             println!(
-                "cargo:warning=added the {TARGET} target to {} (`rustup target add {TARGET}`): \
-                 the components are built for it",
+                "cargo:warning=this build added the {TARGET} target to {} \
+                 (`rustup target add {TARGET}`): the components are built for it",
                 sysroot.display()
             );
         }

@@ -405,6 +405,13 @@ fn parse_transfer(v: &str) -> Result<Transfer, &'static str> {
 mod tests {
     use super::*;
 
+    /// Settings that must all be valid.
+    fn valid(pairs: &[(&str, &str)]) -> Settings {
+        let (settings, warnings) = from(pairs);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        settings
+    }
+
     fn from(pairs: &[(&str, &str)]) -> (Settings, Vec<Warning>) {
         let map: std::collections::HashMap<String, String> = pairs
             .iter()
@@ -427,13 +434,12 @@ mod tests {
 
     #[test]
     fn valid_values_are_used() {
-        let (s, w) = from(&[
+        let s = valid(&[
             ("ROOT", "/public/"),
             ("CHUNK_SIZE", "1024"),
             ("STALL_TIMEOUT", "500ms"),
             ("TRANSFER", "SPLICE"),
         ]);
-        assert!(w.is_empty(), "{w:?}");
         assert_eq!(s.root, "/public");
         assert_eq!(s.chunk_size, 1024);
         assert_eq!(
@@ -466,7 +472,7 @@ mod tests {
 
     #[test]
     fn site_settings() {
-        let (s, w) = from(&[
+        let s = valid(&[
             ("CACHE_CONTROL", "public, max-age=60"),
             ("INDEX_FILE", "home.htm"),
             ("DIRECTORY_LISTING", "1"),
@@ -474,7 +480,6 @@ mod tests {
             ("FALLBACK_PATH", "/app/index.html"),
             ("CUSTOM_404_PATH", "404.html"),
         ]);
-        assert!(w.is_empty(), "{w:?}");
         assert_eq!(s.cache_control.as_deref(), Some("public, max-age=60"));
         assert_eq!(s.index_file, "home.htm");
         assert!(s.directory_listing && s.serve_hidden);
@@ -494,12 +499,11 @@ mod tests {
 
     #[test]
     fn download_settings() {
-        let (s, w) = from(&[
+        let s = valid(&[
             ("MANIFEST", "/SHA256SUMS"),
             ("LIMIT_RATE", "512k"),
             ("LIMIT_RATE_AFTER", "1M"),
         ]);
-        assert!(w.is_empty(), "{w:?}");
         assert_eq!(s.manifest.as_deref(), Some("SHA256SUMS"));
         assert_eq!(
             s.rate_limit,
@@ -522,13 +526,12 @@ mod tests {
 
     #[test]
     fn rule_settings() {
-        let (s, w) = from(&[
+        let s = valid(&[
             ("HEADERS_FILE", "/config/_headers"),
             ("REDIRECTS_FILE", "off"),
             ("CLEAN_URLS", "true"),
             ("TRAILING_SLASH", "Always"),
         ]);
-        assert!(w.is_empty(), "{w:?}");
         assert_eq!(s.headers_file.as_deref(), Some("config/_headers"));
         assert_eq!(s.redirects_file, None);
         assert!(s.clean_urls);
@@ -541,8 +544,7 @@ mod tests {
     #[test]
     fn the_path_source_is_the_request_target_unless_set() {
         assert_eq!(Settings::default().path_source, PathSource::RequestTarget);
-        let (s, w) = from(&[("PATH_SOURCE", "Spin-Path-Info")]);
-        assert!(w.is_empty(), "{w:?}");
+        let s = valid(&[("PATH_SOURCE", "Spin-Path-Info")]);
         assert_eq!(s.path_source, PathSource::SpinPathInfo);
         let (s, w) = from(&[("PATH_SOURCE", "x-original-uri")]);
         assert_eq!((s.path_source, w.len()), (PathSource::RequestTarget, 1));

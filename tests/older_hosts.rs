@@ -31,7 +31,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use common::wasmtime_cli::{
-    fetch, serve_command, Connection, WasmtimeServe, MEMORY_CAP, P3_MEMORY_CAP,
+    download_intact, fetch, serve_command, Connection, WasmtimeServe, MEMORY_CAP, P3_MEMORY_CAP,
 };
 use common::*;
 use host_test::read_hash;
@@ -130,9 +130,6 @@ fn wasmtime_36() -> PathBuf {
     WASMTIME_36.path()
 }
 
-/// Generous bound for any single request on a loaded 2-core machine.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// The flags wasmtime 44 needs for a WASI 0.3 component: without `-Sp3` it
 /// links no 0.3 interface, without `-Wcomponent-model-async` it cannot even
 /// parse the component ("failed to parse WebAssembly module"). wasmtime 48
@@ -168,38 +165,6 @@ fn run_to_exit(mut command: Command) -> (bool, String) {
         std::thread::sleep(Duration::from_millis(100));
     };
     (status.success(), reader.join().unwrap())
-}
-
-/// GET of a whole file over a fresh connection: status 200, Content-Length and
-/// the file's SHA-256, streamed (not kept in memory).
-async fn download_intact(server: &WasmtimeServe, target: &str, path: &Path, what: &str) {
-    let started = Instant::now();
-    let mut connection = Connection::open(server.addr).await;
-    let response = connection.send(Method::GET, target, &[]).await.unwrap();
-    assert_eq!(response.status(), 200, "{what} {target}");
-    let size = std::fs::metadata(path).unwrap().len();
-    assert_eq!(
-        header(response.headers(), "content-length"),
-        Some(size.to_string().as_str()),
-        "{what} {target}"
-    );
-    let (summary, hash) = tokio::time::timeout(REQUEST_TIMEOUT, read_hash(response.into_body()))
-        .await
-        .expect("download finishes");
-    assert!(
-        summary.is_clean(),
-        "{what} {target}: {summary:?}\n{}",
-        server.stderr()
-    );
-    assert_eq!(
-        (summary.bytes, hash),
-        (size, sha256_file(path)),
-        "{what} {target}"
-    );
-    eprintln!(
-        "{what}: {target} ({size} bytes) intact in {:.1?}",
-        started.elapsed()
-    );
 }
 
 /// HEAD, 304 on If-None-Match, a single Range (206) and a 404.

@@ -11,14 +11,13 @@
 use std::time::{Duration, Instant};
 
 use crate::common::request_mix::{MixSite, Read, Step, BIG, MIX_ENV, READ_BEFORE_LEAVING};
-use crate::common::wasmtime_cli::{fetch, memory_cap, Connection, WasmtimeServe};
+use crate::common::wasmtime_cli::{
+    download_intact, fetch, memory_cap, Connection, WasmtimeServe, REQUEST_TIMEOUT,
+};
 use crate::common::*;
 use host_test::{read_hash, read_then_stall, StreamEnd};
 use http::Method;
 use http_body_util::BodyExt;
-
-/// Generous bound for any single request on a loaded 2-core machine.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
@@ -38,33 +37,7 @@ async fn full_downloads_are_intact_in_both_modes() {
             &[],
         );
         for (target, path) in &files {
-            let started = Instant::now();
-            let mut connection = Connection::open(server.addr).await;
-            let response = connection.send(Method::GET, target, &[]).await.unwrap();
-            assert_eq!(response.status(), 200, "{mode} {target}");
-            let size = std::fs::metadata(path).unwrap().len();
-            assert_eq!(
-                header(response.headers(), "content-length"),
-                Some(size.to_string().as_str())
-            );
-            let (summary, hash) =
-                tokio::time::timeout(REQUEST_TIMEOUT, read_hash(response.into_body()))
-                    .await
-                    .expect("download finishes");
-            assert!(
-                summary.is_clean(),
-                "{mode} {target}: {summary:?}\n{}",
-                server.stderr()
-            );
-            assert_eq!(
-                (summary.bytes, hash),
-                (size, sha256_file(path)),
-                "{mode} {target}"
-            );
-            eprintln!(
-                "{mode}: {target} ({size} bytes) intact in {:.1?}",
-                started.elapsed()
-            );
+            download_intact(&server, target, path, &mode).await;
         }
     }
 }
@@ -304,68 +277,76 @@ async fn stalled_clients_are_cut_off(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
 async fn a_full_p3_instance_answers_503_instead_of_trapping() {
-    // wasmtime serve sends up to 16 requests at once to one WASI 0.3
-    // instance; under a 4-page cap, stalled downloads (a 64 KiB chunk each)
-    // use the memory up. The next body must get a clear 503, not a trap that
-    // would end every response in the instance, and the instance serves again
-    // once the stalls are cut.
+    // wasmtime serve sends one WASI 0.3 instance up to 128 requests, 16 at
+    // once in its handler; a download's body outlives the handler, so the
+    // stalled downloads of an instance (a 64 KiB chunk each) can use its
+    // memory up: under a 4-page cap after a few, under 40 pages after about
+    // 36, where small allocations once failed and trapped. Each next request
+    // must get a clear 503, never a trap that would end every response in the
+    // instance, and the instance serves again once the stalls are cut.
     let site = Site::new();
     let data = site.file("data.bin", MIB);
     site.sparse("big.bin", 256 * MIB);
-    let server = WasmtimeServe::start_capped(
-        host_test::P3_COMPONENT,
-        4 * 65_536,
-        &site.root(),
-        &[("STALL_TIMEOUT", "2s")],
-        &[],
-    );
-    let mut statuses = Vec::new();
-    let mut stalled = Vec::new();
-    for _ in 0..8 {
-        let mut connection = Connection::open(server.addr).await;
-        let response = connection.send(Method::GET, "/big.bin", &[]).await.unwrap();
-        let status = response.status().as_u16();
-        if status == 503 {
-            assert_eq!(header(response.headers(), "retry-after"), Some("1"));
+    for (pages, downloads) in [(4, 8), (40, 60)] {
+        let server = WasmtimeServe::start_capped(
+            host_test::P3_COMPONENT,
+            pages * 65_536,
+            &site.root(),
+            &[("STALL_TIMEOUT", "3s")],
+            &[],
+        );
+        let mut statuses = Vec::new();
+        let mut stalled = Vec::new();
+        for _ in 0..downloads {
+            let mut connection = Connection::open(server.addr).await;
+            let response = connection.send(Method::GET, "/big.bin", &[]).await.unwrap();
+            let status = response.status().as_u16();
+            if status == 503 {
+                assert_eq!(header(response.headers(), "retry-after"), Some("1"));
+            }
+            statuses.push(status);
+            let (_, body) = read_then_stall(response.into_body(), 4 * KIB).await;
+            stalled.push((connection, body));
         }
-        statuses.push(status);
-        let (_, body) = read_then_stall(response.into_body(), 4 * KIB).await;
-        stalled.push((connection, body));
-    }
-    eprintln!("8 stalled downloads in one 4-page WASI 0.3 instance: statuses {statuses:?}");
-    assert!(
-        statuses.iter().all(|s| *s == 200 || *s == 503),
-        "{statuses:?}\n{}",
-        tail(&server.stderr(), 20)
-    );
-    assert!(
-        statuses.contains(&200) && statuses.contains(&503),
-        "{statuses:?}"
-    );
+        eprintln!(
+            "{downloads} stalled downloads in a {pages}-page WASI 0.3 instance: {statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 503),
+            "{pages} pages: {statuses:?}\n{}",
+            tail(&server.stderr(), 20)
+        );
+        assert!(
+            statuses.contains(&200) && statuses.contains(&503),
+            "{pages} pages: {statuses:?}"
+        );
 
-    // The stall timeout frees the chunks; then the instance serves whole files.
-    tokio::time::sleep(Duration::from_secs(4)).await;
-    for (connection, body) in stalled {
-        let _ = tokio::time::timeout(REQUEST_TIMEOUT, read_hash(body))
+        // The stall timeout frees the chunks; then the instance serves whole files.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        for (connection, body) in stalled {
+            let _ = tokio::time::timeout(REQUEST_TIMEOUT, read_hash(body))
+                .await
+                .expect("stalled body ends");
+            drop(connection);
+        }
+        for _ in 0..3 {
+            let (status, _, body) = tokio::time::timeout(
+                REQUEST_TIMEOUT,
+                fetch(server.addr, Method::GET, "/data.bin", &[]),
+            )
             .await
-            .expect("stalled body ends");
-        drop(connection);
+            .expect("download after the stalls");
+            assert_eq!((status, sha256(&body)), (200, sha256_file(&data)));
+        }
+        let stderr = server.stderr();
+        assert!(
+            !stderr.contains("wasm trap")
+                && !stderr.contains("memory allocation")
+                && !stderr.contains("worker failed"),
+            "{pages} pages: a trap:\n{}",
+            tail(&stderr, 20)
+        );
     }
-    for _ in 0..3 {
-        let (status, _, body) = tokio::time::timeout(
-            REQUEST_TIMEOUT,
-            fetch(server.addr, Method::GET, "/data.bin", &[]),
-        )
-        .await
-        .expect("download after the stalls");
-        assert_eq!((status, sha256(&body)), (200, sha256_file(&data)));
-    }
-    let stderr = server.stderr();
-    assert!(
-        !stderr.contains("wasm trap") && !stderr.contains("memory allocation"),
-        "a trap:\n{}",
-        tail(&stderr, 20)
-    );
 }
 
 /// Runs one step of the mix over `connection` (replaced when closed).

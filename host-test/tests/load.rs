@@ -99,14 +99,8 @@ async fn client(addr: SocketAddr, n: usize, medium_sha: [u8; 32], tally: Arc<Mut
         }
         // Slow reader: 256 KiB at about 1 MiB/s, then it has what it wanted.
         2 => {
-            let (mut stream, status, _, mut got) = open(addr, "/big.bin", false).await;
-            let mut chunk = vec![0u8; 16 * 1024];
-            while got.len() < 256 * 1024 {
-                tokio::time::sleep(Duration::from_millis(16)).await;
-                let n = stream.read(&mut chunk).await.unwrap();
-                assert!(n > 0, "slow reader cut");
-                got.extend_from_slice(&chunk[..n]);
-            }
+            let (mut stream, status, _, got) = open(addr, "/big.bin", false).await;
+            read_to(&mut stream, got, 256 * 1024, Duration::from_millis(16)).await;
             let mut t = tally.lock().unwrap();
             t.slow_ok += u64::from(status == 200);
             t.server_errors += u64::from(status >= 500);
@@ -138,12 +132,8 @@ async fn client(addr: SocketAddr, n: usize, medium_sha: [u8; 32], tally: Arc<Mut
         }
         // Leaves after 64 KiB.
         4 => {
-            let (mut stream, status, _, mut got) = open(addr, "/big.bin", false).await;
-            let mut chunk = vec![0u8; 16 * 1024];
-            while got.len() < 64 * 1024 {
-                let n = stream.read(&mut chunk).await.unwrap();
-                got.extend_from_slice(&chunk[..n]);
-            }
+            let (mut stream, status, _, got) = open(addr, "/big.bin", false).await;
+            read_to(&mut stream, got, 64 * 1024, Duration::ZERO).await;
             drop(stream);
             let mut t = tally.lock().unwrap();
             t.left += 1;
@@ -174,6 +164,18 @@ const HOSTILE: [&str; 4] = [
     "/a%00b",
     "//secret.txt",
 ];
+
+/// Reads on after `got` until `want` bytes came, 16 KiB at a time with a
+/// `pause` before each read.
+async fn read_to(stream: &mut TcpStream, mut got: Vec<u8>, want: usize, pause: Duration) {
+    let mut chunk = vec![0u8; 16 * 1024];
+    while got.len() < want {
+        tokio::time::sleep(pause).await;
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "cut after {} bytes", got.len());
+        got.extend_from_slice(&chunk[..n]);
+    }
+}
 
 async fn wave(server: &ServerProcess, clients: usize, medium_sha: [u8; 32]) -> (Tally, u64) {
     let tally = Arc::new(Mutex::new(Tally::default()));

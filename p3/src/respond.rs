@@ -10,6 +10,7 @@
 use wasi_fileserver_core::decide::plan::{lookup_failure, Failure};
 use wasi_fileserver_core::render::listing::{ListedEntry, ListingRows};
 use wasi_fileserver_core::render::reply::{failure_reply, unavailable_reply, Reply, ReplyBody};
+use wasi_fileserver_core::request::incoming::has_headroom;
 use wasi_fileserver_core::send::segment::{BodyEnd, Segment};
 use wasi_fileserver_core::settings::{Settings, Transfer};
 use wasip3::filesystem::types::Descriptor;
@@ -118,7 +119,9 @@ fn whole_file(reply: &Reply, file: Descriptor) -> Response {
 /// file. Taken before the response commits to a status, and fallibly: an
 /// instance that serves many requests at once needs a chunk per request in
 /// flight, and a failed allocation must answer 503 rather than trap, which
-/// would end every request in the instance.
+/// would end every request in the instance. With it taken, the heap must
+/// still have a request's headroom for what this body and the others in
+/// flight allocate while they stream.
 fn pump_buffer(segments: &[Segment], settings: &Settings) -> Option<Vec<u8>> {
     let largest = segments
         .iter()
@@ -139,7 +142,7 @@ fn pump_buffer(segments: &[Segment], settings: &Settings) -> Option<Vec<u8>> {
     buffer
         .try_reserve_exact(usize::try_from(largest).ok()?)
         .ok()?;
-    Some(buffer)
+    has_headroom().then_some(buffer)
 }
 
 /// A body produced by `produce` through the pump, after the response is returned.

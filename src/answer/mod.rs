@@ -15,8 +15,8 @@ use std::time::SystemTime;
 use crate::decide::decide;
 use crate::decide::request_facts::RequestFacts;
 use crate::render::multipart::boundary;
-use crate::render::reply::{no_root_reply, oversize_reply, render, Reply};
-use crate::request::incoming::{IncomingRequest, Oversize};
+use crate::render::reply::{no_root_reply, render, unreadable_reply, Reply};
+use crate::request::incoming::{IncomingRequest, Unreadable};
 use crate::request::method::Method;
 use crate::settings::Settings;
 use lookups::Lookups;
@@ -27,14 +27,14 @@ use site_rules::read_site_rules;
 /// boundary's bits.
 pub async fn answer(
     method: Method,
-    incoming: Result<IncomingRequest, Oversize>,
+    incoming: Result<IncomingRequest, Unreadable>,
     root: Option<&impl Root>,
     settings: &Settings,
     random: impl FnMut() -> u64,
 ) -> Reply {
     let incoming = match incoming {
         Ok(incoming) => incoming,
-        Err(oversize) => return oversize_reply(oversize, method),
+        Err(unreadable) => return unreadable_reply(unreadable, method),
     };
     let Some(root) = root else {
         return no_root_reply(method, settings);

@@ -87,8 +87,13 @@ fn facts(method: Method, target: &str) -> RequestFacts<'_> {
     }
 }
 
+/// A GET of `target` with these settings.
+fn get_with(target: &str, settings: &Settings) -> Plan {
+    decide(&facts(Method::Get, target), &fs(), settings)
+}
+
 fn get(target: &str) -> Plan {
-    decide(&facts(Method::Get, target), &fs(), &Settings::default())
+    get_with(target, &Settings::default())
 }
 
 fn served_path(plan: Plan) -> String {
@@ -228,10 +233,7 @@ fn hidden_files() {
         serve_hidden: true,
         ..Settings::default()
     };
-    assert_eq!(
-        served_path(decide(&facts(Method::Get, "/.env"), &fs(), &settings)),
-        ".env"
-    );
+    assert_eq!(served_path(get_with("/.env", &settings)), ".env");
 }
 
 #[test]
@@ -241,7 +243,7 @@ fn site_fallbacks() {
         custom_404_path: Some("404.html".into()),
         ..Settings::default()
     };
-    let plan = decide(&facts(Method::Get, "/deep/link"), &fs(), &spa);
+    let plan = get_with("/deep/link", &spa);
     assert!(
         matches!(&plan, Plan::File { role: FileRole::Requested, file, .. } if file.path == "spa.html"),
         "{plan:?}"
@@ -250,7 +252,7 @@ fn site_fallbacks() {
         custom_404_path: Some("404.html".into()),
         ..Settings::default()
     };
-    let plan = decide(&facts(Method::Get, "/nope.txt"), &fs(), &custom);
+    let plan = get_with("/nope.txt", &custom);
     let Plan::File {
         role: FileRole::NotFoundPage,
         file,
@@ -266,7 +268,7 @@ fn site_fallbacks() {
     );
     // Hidden paths fall back too, and a missing fallback file is a plain 404.
     assert!(matches!(
-        decide(&facts(Method::Get, "/.env"), &fs(), &custom),
+        get_with("/.env", &custom),
         Plan::File {
             role: FileRole::NotFoundPage,
             ..
@@ -276,15 +278,9 @@ fn site_fallbacks() {
         fallback_path: Some("gone.html".into()),
         ..Settings::default()
     };
-    assert_eq!(
-        decide(&facts(Method::Get, "/x"), &fs(), &broken),
-        Plan::Fail(Failure::NotFound)
-    );
+    assert_eq!(get_with("/x", &broken), Plan::Fail(Failure::NotFound));
     // Bad requests stay bad requests.
-    assert_eq!(
-        decide(&facts(Method::Get, "/../x"), &fs(), &spa),
-        Plan::Fail(Failure::BadRequest)
-    );
+    assert_eq!(get_with("/../x", &spa), Plan::Fail(Failure::BadRequest));
 }
 
 #[test]
@@ -294,7 +290,7 @@ fn directory_listing() {
         ..Settings::default()
     };
     assert_eq!(
-        decide(&facts(Method::Get, "/empty/"), &fs(), &listing),
+        get_with("/empty/", &listing),
         Plan::Listing {
             path: "empty".into(),
             title: "/empty/".into(),
@@ -302,20 +298,14 @@ fn directory_listing() {
         }
     );
     assert!(
-        matches!(
-            decide(&facts(Method::Get, "/docs/"), &fs(), &listing),
-            Plan::File { .. }
-        ),
+        matches!(get_with("/docs/", &listing), Plan::File { .. }),
         "index wins"
     );
     let index = Settings {
         index_file: "a.txt".into(),
         ..Settings::default()
     };
-    assert_eq!(
-        served_path(decide(&facts(Method::Get, "/"), &fs(), &index)),
-        "a.txt"
-    );
+    assert_eq!(served_path(get_with("/", &index)), "a.txt");
 }
 
 #[test]

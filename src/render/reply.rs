@@ -6,7 +6,7 @@ use crate::decide::plan::{Failure, FileRole, Plan, Representation, Selection, Va
 use crate::render::http_date;
 use crate::render::listing::listing_head;
 use crate::render::multipart::{multipart_content_type, multipart_segments, total_len};
-use crate::request::incoming::Oversize;
+use crate::request::incoming::Unreadable;
 use crate::request::method::Method;
 use crate::rules::headers::{apply, HeaderOp};
 use crate::send::segment::Segment;
@@ -276,11 +276,12 @@ pub fn failure_reply(failure: Failure) -> Reply {
     }
 }
 
-/// A request too large to read on (`read_request`).
-pub fn oversize_reply(oversize: Oversize, method: Method) -> Reply {
-    let reply = match oversize {
-        Oversize::Target => text_reply(414, "414 URI Too Long\n"),
-        Oversize::Headers => text_reply(431, "431 Request Header Fields Too Large\n"),
+/// A request not read on (`read_request`).
+pub fn unreadable_reply(unreadable: Unreadable, method: Method) -> Reply {
+    let reply = match unreadable {
+        Unreadable::Target => text_reply(414, "414 URI Too Long\n"),
+        Unreadable::Headers => text_reply(431, "431 Request Header Fields Too Large\n"),
+        Unreadable::Memory => unavailable_reply(),
     };
     without_body_unless(method.wants_body(), reply)
 }
@@ -445,10 +446,10 @@ mod tests {
 
     #[test]
     fn oversize_requests() {
-        let r = oversize_reply(Oversize::Target, Method::Get);
+        let r = unreadable_reply(Unreadable::Target, Method::Get);
         assert_eq!(r.status, 414);
         assert!(matches!(r.body, ReplyBody::Text(_)));
-        let r = oversize_reply(Oversize::Headers, Method::Head);
+        let r = unreadable_reply(Unreadable::Headers, Method::Head);
         assert_eq!((r.status, r.body), (431, ReplyBody::None));
     }
 

@@ -3,7 +3,7 @@
 //! only up to the limits, so that no request can make an instance hold more
 //! than a few KiB of it across a wait.
 
-use super::headers::{HeadersTooLarge, RequestHeaders};
+use super::headers::{HeadersTooLarge, RequestHeaders, MAX_HEADER_BYTES};
 use super::method::Method;
 use super::path::{request_target, MAX_TARGET_BYTES};
 use crate::settings::Settings;
@@ -18,19 +18,53 @@ pub struct IncomingRequest {
     pub headers: RequestHeaders,
 }
 
-/// A request too large to read on; answered without a decision.
+/// A request not read on; answered without a decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Oversize {
+pub enum Unreadable {
     /// The target is longer than `MAX_TARGET_BYTES`: 414.
     Target,
     /// The headers the decision reads exceed `MAX_HEADER_BYTES`: 431.
     Headers,
+    /// The instance has no room for another request (`REQUEST_HEADROOM`):
+    /// 503, until requests in flight end.
+    Memory,
 }
 
-impl From<HeadersTooLarge> for Oversize {
-    fn from(_: HeadersTooLarge) -> Oversize {
-        Oversize::Headers
+impl From<HeadersTooLarge> for Unreadable {
+    fn from(_: HeadersTooLarge) -> Unreadable {
+        Unreadable::Headers
     }
+}
+
+/// What a request may allocate besides its body buffer: the header copies
+/// (up to `MAX_HEADER_BYTES`), the decision, the response's state. Those
+/// allocations cannot fail without a trap, which in an instance serving many
+/// requests at once ends them all; so the room is asked for first, and
+/// fallibly. A block freed at once stays in the instance's heap for the
+/// small allocations that follow.
+const REQUEST_HEADROOM: usize = 2 * MAX_HEADER_BYTES;
+
+/// The pages one request needs at most (the memory guarantee's bound):
+/// an instance still within them has room for a request, and probing there
+/// would itself raise the peak the guarantee bounds.
+const ONE_REQUEST_PAGES: usize = 2;
+
+/// Whether the instance can still allocate `REQUEST_HEADROOM`: always while
+/// its memory is within one request's pages, else by asking for it.
+pub fn has_headroom() -> bool {
+    memory_pages() <= ONE_REQUEST_PAGES
+        || Vec::<u8>::new().try_reserve_exact(REQUEST_HEADROOM).is_ok()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn memory_pages() -> usize {
+    core::arch::wasm32::memory_size::<0>()
+}
+
+/// Native builds (unit tests, fuzzing) have no linear memory to fill.
+#[cfg(not(target_arch = "wasm32"))]
+fn memory_pages() -> usize {
+    0
 }
 
 /// Reads a request through the glue's accessors: `path_with_query` as the
@@ -42,10 +76,13 @@ pub fn read_request(
     has: impl Fn(&str) -> bool,
     get: impl Fn(&str) -> Vec<Vec<u8>>,
     settings: &Settings,
-) -> Result<IncomingRequest, Oversize> {
+) -> Result<IncomingRequest, Unreadable> {
+    if !has_headroom() {
+        return Err(Unreadable::Memory);
+    }
     let path_with_query = path_with_query.unwrap_or_default();
     if path_with_query.len() > MAX_TARGET_BYTES {
-        return Err(Oversize::Target);
+        return Err(Unreadable::Target);
     }
     let headers = RequestHeaders::read(has, get, settings)?;
     let target = request_target(&path_with_query, headers.path_info.as_deref());
@@ -59,7 +96,6 @@ pub fn read_request(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::headers::MAX_HEADER_BYTES;
     use crate::request::path::PathSource;
 
     fn plain() -> Settings {
@@ -73,7 +109,7 @@ mod tests {
         let long = format!("/{}", "a".repeat(MAX_TARGET_BYTES));
         assert_eq!(
             read_request(Method::Get, Some(long), none, nothing, &plain()),
-            Err(Oversize::Target)
+            Err(Unreadable::Target)
         );
         let huge = |name: &str| {
             if name == "if-none-match" {
@@ -84,7 +120,7 @@ mod tests {
         };
         assert_eq!(
             read_request(Method::Get, Some("/".into()), |_| true, huge, &plain()),
-            Err(Oversize::Headers)
+            Err(Unreadable::Headers)
         );
         let ok = read_request(Method::Head, None, none, nothing, &plain()).unwrap();
         assert_eq!((ok.method, ok.target.as_str()), (Method::Head, ""));
