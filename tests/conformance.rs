@@ -16,6 +16,11 @@ fn site() -> Site {
     site.text("style.css", "a{}");
     site.text("style.css.gz", "CSS-GZ");
     site.text("orphan.txt.gz", "no original");
+    site.text("data.json", "{}");
+    site.text("data.json.zst", "ZST-BYTES");
+    site.text("data.json.gz", "JSON-GZ");
+    site.text("photo.jpg", "JPEG");
+    site.text("photo.jpg.gz", "never served");
     site.text("docs/home.htm", "<h1>alt index</h1>");
     site.text("list/a.txt", "a");
     site.text("list/b <c>&.txt", "b");

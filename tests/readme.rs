@@ -1,12 +1,14 @@
-//! The caps and bounds the README quotes are the ones the tests use: the
-//! `-W max-memory-size` of each `wasmtime serve` command, and the bound for
-//! one WASI 0.3 instance running 16 requests at once.
+//! The caps and bounds the README and the deployment guide quote are the
+//! ones the tests use: the `-W max-memory-size` of each `wasmtime serve`
+//! command and the pages the guide's arithmetic arrives at, and the bound
+//! for one WASI 0.3 instance running 16 requests at once.
 
 use crate::common::wasmtime_cli::{MEMORY_CAP, P3_MEMORY_CAP};
 use crate::common::{CHUNK, PAGE};
 use crate::p3_concurrency::{IN_FLIGHT, REQUEST_STATE};
 
 const README: &str = include_str!("../README.md");
+const DEPLOYMENT: &str = include_str!("../docs/deployment.md");
 
 /// `1245184` -> `1,245,184`.
 fn with_commas(n: u64) -> String {
@@ -21,14 +23,19 @@ fn with_commas(n: u64) -> String {
     out
 }
 
-/// The `-W max-memory-size` of the README command that serves `wasm`.
+/// The `-W max-memory-size` of the README command that serves `wasm`: the
+/// command's lines end at the one naming `wasm`, continued with `\\`.
 fn readme_cap(wasm: &str) -> u64 {
     let lines: Vec<&str> = README.lines().collect();
-    let at = lines
+    let last = lines
         .iter()
         .position(|line| line.trim_end().ends_with(wasm))
         .unwrap_or_else(|| panic!("no README command serves {wasm}"));
-    let command = format!("{} {}", lines[at.saturating_sub(1)], lines[at]);
+    let mut first = last;
+    while first > 0 && lines[first - 1].trim_end().ends_with('\\') {
+        first -= 1;
+    }
+    let command = lines[first..=last].join(" ");
     command
         .split("max-memory-size=")
         .nth(1)
@@ -42,12 +49,9 @@ fn readme_caps_are_the_end_to_end_tests_caps() {
     assert_eq!(readme_cap("release/wasi_fileserver.wasm"), MEMORY_CAP);
     assert_eq!(readme_cap("release/wasi_fileserver_p3.wasm"), P3_MEMORY_CAP);
     let pages = |cap: u64| format!("{} pages", cap / PAGE);
-    assert!(README.contains(&pages(MEMORY_CAP)), "{}", pages(MEMORY_CAP));
-    assert!(
-        README.contains(&pages(P3_MEMORY_CAP)),
-        "{}",
-        pages(P3_MEMORY_CAP)
-    );
+    for cap in [MEMORY_CAP, P3_MEMORY_CAP] {
+        assert!(DEPLOYMENT.contains(&pages(cap)), "{}", pages(cap));
+    }
 }
 
 #[test]
@@ -57,4 +61,34 @@ fn readme_bound_for_requests_in_flight_is_the_concurrency_tests() {
     let quoted = format!("{} B", with_commas(bound));
     assert!(README.contains(&quoted), "README does not say {quoted}");
     assert!(README.contains(&format!("{} KiB of request state", REQUEST_STATE / 1024)));
+}
+
+#[test]
+fn host_chooser_figures_are_the_benchmark_pages() {
+    // The README's host chooser quotes figures whose one home is the
+    // benchmark page's host-memory tables, with their commands.
+    const BENCHMARKS: &str = include_str!("../docs/benchmarks.md");
+    let host_memory = BENCHMARKS
+        .split("## Host memory per stalled client, by host")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("benchmarks.md has its host-memory section");
+    let chooser = README
+        .split("## Choosing a host")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README has its host chooser");
+    let rows: Vec<&str> = chooser
+        .lines()
+        .filter(|line| line.starts_with("| ") && !line.starts_with("| host,"))
+        .collect();
+    assert_eq!(rows.len(), 6, "{chooser}");
+    for row in rows {
+        let figure = row.split('|').nth(4).expect("a memory column").trim();
+        assert!(figure.ends_with(" KiB"), "{row}");
+        assert!(
+            host_memory.contains(&format!("| {figure} |")),
+            "benchmarks.md has no {figure} for {row}"
+        );
+    }
 }

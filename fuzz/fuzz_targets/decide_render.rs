@@ -26,7 +26,7 @@ use wasi_fileserver_core::send::segment::Segment;
 
 /// Names the targets and entries are made of, so that they meet.
 const NAMES: &[&str] = &[
-    "a.txt", "a.txt.gz", "a.txt.br", "dir", "index.html", "404.html", "spa.html", ".env",
+    "a.txt", "a.txt.gz", "a.txt.br", "a.txt.zst", "p.jpg", "p.jpg.gz", "dir", "index.html", "404.html", "spa.html", ".env",
     ".well-known", "x", "é", "a:b", "big.iso", "%2e", "..", ".", "a%2fb", "file.js",
 ];
 

@@ -4,7 +4,7 @@
 //! notes every other path; `answer` then looks those up and runs `decide`
 //! again. `decide` is pure, so each run asks the same questions up to the
 //! first unknown one, and a run with no unknown path is the real decision (a
-//! handful of `stat` calls: the path, an index file, `.br`/`.gz` variants,
+//! handful of `stat` calls: the path, an index file, its precompressed variants,
 //! the fallback pages).
 
 use std::cell::RefCell;

@@ -73,6 +73,34 @@ const TYPES: &[(&str, &str)] = &[
     ("zst", "application/zstd"),
 ];
 
+/// Whether a file of this type may have precompressed variants worth looking
+/// for: not one whose bytes are compressed already (images but SVG, BMP and
+/// icons; audio; video; web fonts; archives). For those `decide` looks up no
+/// `.br`/`.zst`/`.gz` beside the file, and the response does not vary.
+pub fn is_precompressible(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or(content_type);
+    let compressed_image = essence.starts_with("image/")
+        && !matches!(
+            essence,
+            "image/svg+xml" | "image/bmp" | "image/vnd.microsoft.icon"
+        );
+    !(compressed_image
+        || essence.starts_with("audio/")
+        || essence.starts_with("video/")
+        || matches!(
+            essence,
+            "font/woff"
+                | "font/woff2"
+                | "application/zip"
+                | "application/gzip"
+                | "application/zstd"
+                | "application/x-7z-compressed"
+                | "application/x-bzip2"
+                | "application/epub+zip"
+                | "application/vnd.debian.binary-package"
+        ))
+}
+
 /// The Content-Type for a file name (the last path segment).
 pub fn content_type_for(file_name: &str) -> &'static str {
     let Some((stem, ext)) = file_name.rsplit_once('.') else {
@@ -115,6 +143,17 @@ mod tests {
         assert!(TYPES
             .iter()
             .all(|(e, _)| e.len() <= 12 && *e == e.to_ascii_lowercase()));
+    }
+
+    #[test]
+    fn which_types_may_have_variants() {
+        let may = |name| is_precompressible(content_type_for(name));
+        for name in ["a.html", "a.css", "a.js", "a.json", "a.svg", "a.wasm", "a.txt", "a.ico", "a", "a.unknown"] {
+            assert!(may(name), "{name}");
+        }
+        for name in ["a.jpg", "a.png", "a.webp", "a.mp4", "a.mp3", "a.woff2", "a.zip", "a.gz", "a.zst", "a.7z"] {
+            assert!(!may(name), "{name}");
+        }
     }
 
     #[test]

@@ -89,7 +89,8 @@ pub struct Representation {
 pub enum Variants {
     /// Only the file itself: the same bytes for every request.
     None,
-    /// A `.br` or `.gz` beside it: every response says `Vary: Accept-Encoding`.
+    /// A `.br`, `.zst` or `.gz` beside it: every response says
+    /// `Vary: Accept-Encoding`.
     Negotiable,
 }
 

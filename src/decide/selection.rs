@@ -6,7 +6,7 @@ use crate::decide::file_meta::FileMeta;
 use crate::decide::plan::{Failure, FileRole, Plan};
 
 use super::Decision;
-use crate::decide::content_type::content_type_for;
+use crate::decide::content_type::{content_type_for, is_precompressible};
 use crate::decide::plan::{Representation, Selection, Variants};
 use crate::render::http_date;
 use crate::request::accept_encoding::{choose, Encoding};
@@ -75,14 +75,21 @@ impl<F: FileLookup> Decision<'_, F> {
         }
     }
 
-    /// Picks a precompressed variant (`name.br`, `name.gz`) the client prefers.
-    /// Both variants are looked up even when the client accepts neither, because
-    /// every response for a negotiable resource must say `Vary: Accept-Encoding`.
+    /// Picks a precompressed variant (`name.br`, `name.zst`, `name.gz`) the
+    /// client prefers. Every variant `probed_encodings` allows is looked up,
+    /// even those the client does not accept, because every response for a
+    /// negotiable resource must say `Vary: Accept-Encoding`.
     pub(super) fn negotiate(&self, path: String, name: &str, meta: FileMeta) -> Representation {
         let content_type = content_type_for(name);
-        let found = Encoding::ALL.map(|e| match self.fs.stat(&e.variant_path(&path)) {
-            Ok(Entry::File(meta)) => Some((e, meta)),
-            _ => None,
+        let probed: Vec<Encoding> = probed_encodings(&path).collect();
+        let found = Encoding::ALL.map(|e| {
+            if !probed.contains(&e) {
+                return None;
+            }
+            match self.fs.stat(&e.variant_path(&path)) {
+                Ok(Entry::File(meta)) => Some((e, meta)),
+                _ => None,
+            }
         });
         let variants = if found.iter().any(Option::is_some) {
             Variants::Negotiable
@@ -114,9 +121,22 @@ impl<F: FileLookup> Decision<'_, F> {
     }
 }
 
+/// The encodings whose variants of the file at `path` `decide` looks up:
+/// all, in preference order, for a type that may have variants
+/// (`is_precompressible`); none for a type compressed already.
+fn probed_encodings(path: &str) -> impl Iterator<Item = Encoding> {
+    let precompressible = is_precompressible(content_type_for(last_segment(path)));
+    Encoding::ALL.into_iter().filter(move |_| precompressible)
+}
+
+fn last_segment(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
 /// The other paths `decide` asks about once `path` turned out to be a file
-/// (its precompressed variants, for `Vary`, whatever the request accepts): a
-/// glue that looks paths up ahead of the decision can fetch them with it.
+/// (the variants `probed_encodings` allows, for `Vary`, whatever the request
+/// accepts): a glue that looks paths up ahead of the decision can fetch them
+/// with it.
 pub fn companion_paths(path: &str) -> impl Iterator<Item = String> + '_ {
-    Encoding::ALL.iter().map(move |e| e.variant_path(path))
+    probed_encodings(path).map(move |e| e.variant_path(path))
 }

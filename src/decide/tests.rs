@@ -61,6 +61,11 @@ fn fs() -> FakeFs {
         ("app.js.br", Ok(Entry::File(BR))),
         ("style.css", Ok(Entry::File(META))),
         ("style.css.gz", Ok(Entry::File(GZ))),
+        ("data.json", Ok(Entry::File(META))),
+        ("data.json.zst", Ok(Entry::File(BR))),
+        ("data.json.gz", Ok(Entry::File(GZ))),
+        ("photo.jpg", Ok(Entry::File(META))),
+        ("photo.jpg.gz", Ok(Entry::File(GZ))),
         ("spa.html", Ok(Entry::File(META))),
         ("404.html", Ok(Entry::File(META))),
     ])
@@ -309,6 +314,36 @@ fn directory_listing() {
 }
 
 #[test]
+fn variants_are_looked_up_only_for_types_that_may_have_them() {
+    let asked = |target: &'static str| {
+        let facts = RequestFacts {
+            accept_encoding: Some("br, zstd, gzip"),
+            ..facts(Method::Get, target)
+        };
+        let fs = fs();
+        decide(&facts, &fs, &Settings::default());
+        // Each path once (the chosen file's digest asks it again).
+        let mut paths = fs.asked();
+        let mut seen = Vec::new();
+        paths.retain(|path| !seen.contains(path) && {
+            seen.push(path.clone());
+            true
+        });
+        paths
+    };
+    assert_eq!(
+        asked("/app.js"),
+        ["app.js", "app.js.br", "app.js.zst", "app.js.gz"]
+    );
+    assert_eq!(asked("/photo.jpg"), ["photo.jpg"]);
+    // The glues look up what `decide` will ask, and no more.
+    for (target, name) in [("/app.js", "app.js"), ("/photo.jpg", "photo.jpg")] {
+        let companions: Vec<String> = crate::decide::companion_paths(name).collect();
+        assert_eq!(asked(target)[1..], companions[..], "{name}");
+    }
+}
+
+#[test]
 fn precompressed_variants() {
     let with = |ae: &'static str, target: &'static str| {
         let facts = RequestFacts {
@@ -346,6 +381,21 @@ fn precompressed_variants() {
         ("app.js", Variants::Negotiable)
     );
     assert_eq!(with("gzip", "/a.txt").variants, Variants::None);
+    let zstd = with("gzip, zstd, br", "/data.json");
+    assert_eq!(
+        (zstd.path.as_str(), zstd.encoding),
+        ("data.json.zst", Some(Encoding::Zstd))
+    );
+    assert_eq!(
+        with("gzip, zstd;q=0.5", "/data.json").encoding,
+        Some(Encoding::Gzip)
+    );
+    // A type compressed already: no variant served, none looked up, no Vary.
+    let photo = with("gzip, br, zstd", "/photo.jpg");
+    assert_eq!(
+        (photo.path.as_str(), photo.encoding, photo.variants),
+        ("photo.jpg", None, Variants::None)
+    );
     // Distinct ETags even when a variant's size and time equal another's.
     assert_ne!(
         with("br", "/app.js").etag(),

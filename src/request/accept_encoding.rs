@@ -1,10 +1,11 @@
 //! `Accept-Encoding` (RFC 9110 section 12.5.3): which precompressed variant,
 //! if any, the client takes.
 //!
-//! Only `br` and `gzip` variants exist on disk (`name.br`, `name.gz`); this
-//! server never compresses on the fly. q-values are honoured, `q=0` excludes,
-//! `*` covers codings not named (identity included), and on a tie br is
-//! preferred over gzip, and both over identity. Identity that the header does
+//! Only `br`, `zstd` and `gzip` variants exist on disk (`name.br`,
+//! `name.zst`, `name.gz`); this server never compresses on the fly. q-values
+//! are honoured, `q=0` excludes, `*` covers codings not named (identity
+//! included), and on a tie br is preferred over zstd, zstd over gzip (as
+//! Caddy orders them: smallest first), and all over identity. Identity that the header does
 //! not weigh (neither `identity` nor `*` named) is acceptable but comes last;
 //! when nothing else is acceptable it is sent even if the header refuses it
 //! (RFC 9110 section 12.5.3 allows that instead of a 406, as Go and nginx do).
@@ -12,17 +13,19 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
     Brotli,
+    Zstd,
     Gzip,
 }
 
 impl Encoding {
     /// In order of preference on equal q.
-    pub const ALL: [Encoding; 2] = [Encoding::Brotli, Encoding::Gzip];
+    pub const ALL: [Encoding; 3] = [Encoding::Brotli, Encoding::Zstd, Encoding::Gzip];
 
     /// The `Content-Encoding` token.
     pub fn token(self) -> &'static str {
         match self {
             Encoding::Brotli => "br",
+            Encoding::Zstd => "zstd",
             Encoding::Gzip => "gzip",
         }
     }
@@ -31,6 +34,7 @@ impl Encoding {
     pub fn file_suffix(self) -> &'static str {
         match self {
             Encoding::Brotli => ".br",
+            Encoding::Zstd => ".zst",
             Encoding::Gzip => ".gz",
         }
     }
@@ -149,6 +153,15 @@ mod tests {
     #[test]
     fn preference_order() {
         assert_eq!(pick("gzip, br"), Some(Brotli), "tie: br first");
+        assert_eq!(pick("gzip, zstd, br"), Some(Brotli));
+        assert_eq!(pick("gzip, zstd"), Some(Zstd), "tie: zstd before gzip");
+        assert_eq!(pick("zstd;q=0.5, gzip"), Some(Gzip));
+        assert_eq!(pick("br;q=0.4, zstd;q=0.6, gzip;q=0.5"), Some(Zstd));
+        assert_eq!(
+            choose(Some("br, zstd, gzip"), |e| e != Brotli),
+            Some(Zstd),
+            "br missing on disk"
+        );
         assert_eq!(pick("br;q=0.5, gzip"), Some(Gzip));
         assert_eq!(pick("br;q=0, gzip"), Some(Gzip));
         assert_eq!(pick("br;q=0, gzip;q=0"), None);
@@ -174,7 +187,9 @@ mod tests {
         assert_eq!(pick("gzip, identity;q=0"), Some(Gzip));
         // `*` weighs identity when identity is not named.
         assert_eq!(pick("gzip;q=0.4, *;q=0.5"), Some(Brotli));
-        assert_eq!(pick("gzip;q=0.4, br;q=0.3, *;q=0.5"), None);
+        assert_eq!(pick("gzip;q=0.4, br;q=0.3, zstd;q=0.2, *;q=0.5"), None);
+        // `*` also weighs the codings not named: zstd here, which wins the tie.
+        assert_eq!(pick("gzip;q=0.4, br;q=0.3, *;q=0.5"), Some(Zstd));
         // Refused identity with no acceptable variant: identity anyway.
         assert_eq!(pick("identity;q=0"), None);
     }
