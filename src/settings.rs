@@ -75,6 +75,9 @@ pub struct Settings {
     pub rate_limit: Option<RateLimit>,
     /// Where the path to serve comes from (`PATH_SOURCE`).
     pub path_source: PathSource,
+    /// A path (`/healthz`) answered `200 ok` before any file lookup, for
+    /// probes: it says the instance runs, whatever the root holds.
+    pub health_path: Option<String>,
 }
 
 /// Which paths end in `/`: requests are redirected (308) to that form.
@@ -117,6 +120,7 @@ impl Default for Settings {
             manifest: None,
             rate_limit: None,
             path_source: PathSource::RequestTarget,
+            health_path: None,
         }
     }
 }
@@ -238,6 +242,9 @@ impl Settings {
         read("MANIFEST", &mut |v| {
             parse_site_path(v).map(|x| s.manifest = x)
         });
+        read("HEALTH_PATH", &mut |v| {
+            parse_health_path(v).map(|x| s.health_path = x)
+        });
         read("PATH_SOURCE", &mut |v| {
             parse_path_source(v).map(|x| s.path_source = x)
         });
@@ -349,6 +356,19 @@ fn parse_file_name(v: &str) -> Result<String, &'static str> {
 
 /// A path below the root such as `/index.html` (a leading `/` is optional);
 /// stored relative to the root. Empty means unset.
+/// An absolute request path without a query; empty: none.
+fn parse_health_path(v: &str) -> Result<Option<String>, &'static str> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let visible = v.bytes().all(|b| b.is_ascii_graphic());
+    if !v.starts_with('/') || !visible || v.contains(['?', '#']) {
+        return Err("must be an absolute path without a query, such as /healthz");
+    }
+    Ok(Some(v.to_string()))
+}
+
 fn parse_site_path(v: &str) -> Result<Option<String>, &'static str> {
     const ERR: &str = "must be a path below the root such as /index.html";
     let v = v.trim();
@@ -548,6 +568,17 @@ mod tests {
         assert_eq!(s.path_source, PathSource::SpinPathInfo);
         let (s, w) = from(&[("PATH_SOURCE", "x-original-uri")]);
         assert_eq!((s.path_source, w.len()), (PathSource::RequestTarget, 1));
+    }
+
+    #[test]
+    fn health_path() {
+        assert_eq!(Settings::default().health_path, None);
+        let s = valid(&[("HEALTH_PATH", " /healthz ")]);
+        assert_eq!(s.health_path.as_deref(), Some("/healthz"));
+        for bad in ["healthz", "/health?x=1", "/a b", "/#x"] {
+            let (s, w) = from(&[("HEALTH_PATH", bad)]);
+            assert_eq!((s.health_path, w.len()), (None, 1), "{bad}");
+        }
     }
 
     #[test]

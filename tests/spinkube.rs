@@ -872,3 +872,32 @@ fn validator() {
     assert_eq!(quantity_value(&json!(2)), Some(2.0));
     assert_eq!(quantity_value(&json!("64MB")), None);
 }
+
+#[test]
+fn probes_ask_for_the_health_path_the_image_sets() {
+    // The image is spin.toml's app: its component's HEALTH_PATH is what
+    // the SpinApps' liveness and readiness probes must ask for.
+    let manifest: toml::Table = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("spin.toml"),
+    )
+    .unwrap()
+    .parse()
+    .unwrap();
+    let health = manifest["component"]["fileserver"]["environment"]["HEALTH_PATH"]
+        .as_str()
+        .expect("spin.toml sets HEALTH_PATH");
+    let mut apps = 0;
+    for (file, docs) in deploy_files() {
+        for doc in docs.iter().filter(|doc| kind(doc) == "SpinApp") {
+            apps += 1;
+            for probe in ["liveness", "readiness"] {
+                assert_eq!(
+                    doc["spec"]["checks"][probe]["httpGet"]["path"].as_str(),
+                    Some(health),
+                    "{file}: {probe}"
+                );
+            }
+        }
+    }
+    assert!(apps >= 2, "{apps} SpinApps");
+}

@@ -1,7 +1,8 @@
 //! `host-test serve` says each of a component's messages once: a rule file's
 //! bad line is found again by every instance (the WASI 0.2 build's are fresh
 //! per request), but the log names it once per process, while the rest of
-//! the file keeps applying.
+//! the file keeps applying. Probes of the component's `HEALTH_PATH` are
+//! answered and not logged.
 
 use std::time::{Duration, Instant};
 
@@ -68,4 +69,28 @@ async fn a_bad_rule_line_is_logged_once_per_server() {
             .collect();
         assert_eq!(reports.len(), 1, "{name}: {said:#?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_probes_are_answered_and_not_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "a").unwrap();
+    let (server, log) = serve_process(dir.path(), &["--env", "HEALTH_PATH=/healthz"]);
+    for _ in 0..5 {
+        let response = get(server.addr, "/healthz").await;
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.ends_with("\r\n\r\nok\n"), "{response}");
+    }
+    let response = get(server.addr, "/a.txt").await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let said = loop {
+        let said = log.all();
+        if said.iter().any(|l| l.contains("GET /a.txt 200")) || Instant::now() > deadline {
+            break said;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(said.iter().any(|l| l.contains("GET /a.txt 200")), "{said:#?}");
+    assert!(!said.iter().any(|l| l.contains("/healthz")), "{said:#?}");
 }

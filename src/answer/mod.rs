@@ -15,7 +15,7 @@ use std::time::SystemTime;
 use crate::decide::decide;
 use crate::decide::request_facts::RequestFacts;
 use crate::render::multipart::boundary;
-use crate::render::reply::{no_root_reply, render, unreadable_reply, Reply};
+use crate::render::reply::{health_reply, no_root_reply, render, unreadable_reply, Reply};
 use crate::request::incoming::{IncomingRequest, Unreadable};
 use crate::request::method::Method;
 use crate::settings::Settings;
@@ -36,6 +36,9 @@ pub async fn answer(
         Ok(incoming) => incoming,
         Err(unreadable) => return unreadable_reply(unreadable, method),
     };
+    if is_health_check(&incoming.target, settings) {
+        return health_reply(method);
+    }
     let Some(root) = root else {
         return no_root_reply(method, settings);
     };
@@ -52,4 +55,10 @@ pub async fn answer(
         }
     };
     render(plan, method, settings, &rules.headers, || boundary(random))
+}
+
+/// Whether `target` (path and query) asks for `HEALTH_PATH`.
+fn is_health_check(target: &str, settings: &Settings) -> bool {
+    let path = target.split('?').next().unwrap_or(target);
+    settings.health_path.as_deref() == Some(path)
 }

@@ -143,11 +143,7 @@ pub fn render(
             ],
             body: ReplyBody::None,
         },
-        Plan::Options => Reply {
-            status: 204,
-            headers: vec![(Cow::Borrowed("allow"), ALLOW.to_string())],
-            body: ReplyBody::None,
-        },
+        Plan::Options => options_reply(),
         Plan::Fail(failure) => failure_reply(failure),
     };
     let mut reply = without_body_unless(method.wants_body(), reply);
@@ -273,6 +269,27 @@ pub fn failure_reply(failure: Failure) -> Reply {
         Failure::PreconditionFailed => text_reply(412, "412 Precondition Failed\n"),
         Failure::Gone => text_reply(410, "410 Gone\n"),
         Failure::Internal => text_reply(500, "500 Internal Server Error\n"),
+    }
+}
+
+/// The answer at `HEALTH_PATH`: `ok` to GET and HEAD, never cached.
+pub fn health_reply(method: Method) -> Reply {
+    let mut reply = match method {
+        Method::Get | Method::Head => text_reply(200, "ok\n"),
+        Method::Options => options_reply(),
+        Method::Other => failure_reply(Failure::MethodNotAllowed),
+    };
+    reply
+        .headers
+        .push((Cow::Borrowed("cache-control"), "no-store".to_string()));
+    without_body_unless(method.wants_body(), reply)
+}
+
+fn options_reply() -> Reply {
+    Reply {
+        status: 204,
+        headers: vec![(Cow::Borrowed("allow"), ALLOW.to_string())],
+        body: ReplyBody::None,
     }
 }
 

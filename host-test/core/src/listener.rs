@@ -326,11 +326,22 @@ async fn answer(
     };
     let reuse = server.config().reuse.is_some();
     let concurrent = server.config().concurrent_reuse.is_some();
+    // Probes of the component's HEALTH_PATH would fill the log: not logged.
+    let probe = server
+        .config()
+        .env
+        .iter()
+        .rev()
+        .find(|(name, _)| name == "HEALTH_PATH")
+        .is_some_and(|(_, path)| path.trim() == request.uri().path());
     // The log line is written when the report comes (the instance gone or
     // idle again, the body ended), by whoever delivers it: no task waits.
     let log_of_errors = log.clone();
     let log_line = move |report: Report| {
         drop(slot);
+        if probe {
+            return;
+        }
         // With reuse, which instance (on which serving thread) and its
         // how-manieth request (peak_mem is then the instance's peak so far).
         let instance = if reuse {
