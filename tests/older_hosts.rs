@@ -4,8 +4,10 @@
 //! 0.3.0-rc-2026-03-15 build (`host_test::P3_RC_COMPONENT`, p3's
 //! `rc-2026-03-15` feature), and refuses the 0.3.2 build; `wasmtime serve` 48
 //! refuses the rc build; `wasmtime serve` 36 (wasmtime-cli 36.0.x, the engine
-//! of Spin 3.4) runs the WASI 0.2 build and refuses both WASI 0.3 builds.
-//! docs/hosts.md has the table these checks fill.
+//! of Spin 3.4) runs the WASI 0.2 build and refuses both WASI 0.3 builds; a
+//! newer `wasmtime serve` (49 or 50, `WASMTIME_NEW`) runs the WASI 0.2 and
+//! 0.3.2 builds and refuses the rc build. docs/hosts.md has the table these
+//! checks fill.
 //!
 //! How to run: `scripts/host-check` (it needs `WASMTIME_44=/path/to/wasmtime`,
 //! a wasmtime-cli 44 binary, and/or `WASMTIME_36=...`, a wasmtime-cli 36
@@ -41,8 +43,8 @@ use http::Method;
 struct OlderWasmtime {
     /// The environment variable that holds its path.
     var: &'static str,
-    /// The major version its `--version` must report.
-    major: &'static str,
+    /// The major versions its `--version` may report.
+    majors: &'static [&'static str],
     /// The `cargo install` version requirement, its root, and the build time
     /// on 2 cores, for the message that says how to get one.
     install: &'static str,
@@ -53,7 +55,7 @@ struct OlderWasmtime {
 /// wasmtime-cli 44.x: the engine of Spin 4.0.2.
 const WASMTIME_44: OlderWasmtime = OlderWasmtime {
     var: "WASMTIME_44",
-    major: "44",
+    majors: &["44"],
     install: "44.0.3",
     root: "/tmp/wt44",
     minutes: 20,
@@ -62,21 +64,32 @@ const WASMTIME_44: OlderWasmtime = OlderWasmtime {
 /// wasmtime-cli 36.x (36.0.20 measured): the engine of Spin 3.4.
 const WASMTIME_36: OlderWasmtime = OlderWasmtime {
     var: "WASMTIME_36",
-    major: "36",
+    majors: &["36"],
     install: "'~36.0'",
     root: "/tmp/wt36",
     minutes: 20,
+};
+
+/// A wasmtime-cli newer than the workspace's 48: 49.x or 50.x (50.0.1
+/// measured), which need rustc 1.96 and 1.97 to build.
+const WASMTIME_NEW: OlderWasmtime = OlderWasmtime {
+    var: "WASMTIME_NEW",
+    majors: &["49", "50"],
+    install: "50.0.1",
+    root: "/tmp/wt50",
+    minutes: 23,
 };
 
 impl OlderWasmtime {
     fn how_to_get_one(&self) -> String {
         let OlderWasmtime {
             var,
-            major,
+            majors,
             install,
             root,
             minutes,
         } = self;
+        let major = majors.join(" or ");
         format!(
             "set {var} to a wasmtime-cli {major} binary, e.g. \
              `cargo install wasmtime-cli --version {install} --locked --root {root}` \
@@ -105,11 +118,11 @@ impl OlderWasmtime {
             .split_whitespace()
             .nth(1)
             .and_then(|v| v.split('.').next());
-        if major != Some(self.major) {
+        if !major.is_some_and(|major| self.majors.contains(&major)) {
             return Err(format!(
                 "{var}={} says {version:?}, not wasmtime {}.x: {how}",
                 path.display(),
-                self.major
+                self.majors.join(".x or ")
             ));
         }
         Ok(path)
@@ -130,6 +143,11 @@ fn wasmtime_36() -> PathBuf {
     WASMTIME_36.path()
 }
 
+/// `$WASMTIME_NEW`, checked to say `wasmtime 49.x` or `50.x`.
+fn wasmtime_new() -> PathBuf {
+    WASMTIME_NEW.path()
+}
+
 /// The flags wasmtime 44 needs for a WASI 0.3 component: without `-Sp3` it
 /// links no 0.3 interface, without `-Wcomponent-model-async` it cannot even
 /// parse the component ("failed to parse WebAssembly module"). wasmtime 48
@@ -140,6 +158,8 @@ const P3_FLAGS_44: [&str; 2] = ["-Sp3", "-Wcomponent-model-async"];
 /// whether it succeeded and its stderr.
 fn run_to_exit(mut command: Command) -> (bool, String) {
     let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("starting {command:?}: {e}"));
     let mut pipe = child.stderr.take().expect("piped stderr");
@@ -344,5 +364,45 @@ fn rc_build_is_refused_by_wasmtime_48() {
             "matching implementation was not found",
         ],
         "the rc build on wasmtime 48",
+    );
+}
+
+/// A newer wasmtime (49, 50) links the WASI 0.2 build and the WASI 0.3.2
+/// build as 48 does: each serves a 1 MiB and a 64 MiB file intact under the
+/// README's caps, with HEAD, 304, Range and 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_builds_serve_on_wasmtime_new() {
+    let wasmtime = wasmtime_new();
+    p2_build_serves(&wasmtime, "0.2 build on a newer wasmtime", true).await;
+    let site = Site::new();
+    let one = site.file("one.bin", MIB);
+    let big = site.file("big.bin", 64 * MIB);
+    let data = std::fs::read(&one).unwrap();
+    let what = "0.3.2 build on a newer wasmtime";
+    let server = WasmtimeServe::spawn(serve_command(
+        &wasmtime,
+        &[],
+        host_test::P3_COMPONENT,
+        &site.root(),
+        P3_MEMORY_CAP,
+        &[],
+    ));
+    download_intact(&server, "/one.bin", &one, what).await;
+    head_304_range_404(&server, &data, what).await;
+    download_intact(&server, "/big.bin", &big, what).await;
+}
+
+/// Like 48, a newer wasmtime implements WASI 0.3.0 and refuses the rc build.
+#[test]
+fn rc_build_is_refused_by_wasmtime_new() {
+    assert_refused(
+        &wasmtime_new(),
+        &[],
+        host_test::P3_RC_COMPONENT,
+        &[
+            "wasi:http/types@0.3.0-rc-2026-03-15",
+            "matching implementation was not found",
+        ],
+        "the rc build on a newer wasmtime",
     );
 }
