@@ -236,32 +236,19 @@ async fn two_waves_of_mixed_clients() {
     let medium_sha: [u8; 32] = Sha256::digest(&medium).into();
 
     let guest_stall_timeout = format!("STALL_TIMEOUT={STALL_TIMEOUT_SECS}s");
-    let p2: &[&str] = &[
-        "--component",
-        host_test::FILESERVER_COMPONENT,
-        "--reuse",
-        "1",
-        "--threads",
-        "1",
-        "--write-timeout",
-        "0",
-        "--env",
-        &guest_stall_timeout,
-    ];
-    let p3: &[&str] = &[
+    // One thread, the component's own stall timeout (no host write timeout).
+    let guest_timed = ["--threads", "1", "--write-timeout", "0", "--env", &guest_stall_timeout];
+    let p2_build = ["--component", host_test::FILESERVER_COMPONENT, "--reuse", "1"];
+    let p2 = &[&p2_build[..], &guest_timed[..]].concat();
+    let p3_build = [
         "--component",
         host_test::P3_COMPONENT,
         "--reuse",
         "1000",
         "--concurrent-reuse",
         "16",
-        "--threads",
-        "1",
-        "--write-timeout",
-        "0",
-        "--env",
-        &guest_stall_timeout,
     ];
+    let p3 = &[&p3_build[..], &guest_timed[..]].concat();
     let host_write_timeout = format!("{STALL_TIMEOUT_SECS}s");
     let defaults: &[&str] = &["--write-timeout", &host_write_timeout];
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

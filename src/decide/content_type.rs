@@ -75,8 +75,10 @@ const TYPES: &[(&str, &str)] = &[
 
 /// Whether a file of this type may have precompressed variants worth looking
 /// for: not one whose bytes are compressed already (images but SVG, BMP and
-/// icons; audio; video; web fonts; archives). For those `decide` looks up no
-/// `.br`/`.zst`/`.gz` beside the file, and the response does not vary.
+/// icons; audio; video; web fonts; archives), nor one of no known type
+/// (`application/octet-stream`: downloads such as `.bin` and `.iso`). For
+/// those `decide` looks up no `.br`/`.zst`/`.gz` beside the file, and the
+/// response does not vary.
 pub fn is_precompressible(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or(content_type);
     let compressed_image = essence.starts_with("image/")
@@ -89,7 +91,8 @@ pub fn is_precompressible(content_type: &str) -> bool {
         || essence.starts_with("video/")
         || matches!(
             essence,
-            "font/woff"
+            DEFAULT
+                | "font/woff"
                 | "font/woff2"
                 | "application/zip"
                 | "application/gzip"
@@ -98,6 +101,7 @@ pub fn is_precompressible(content_type: &str) -> bool {
                 | "application/x-bzip2"
                 | "application/epub+zip"
                 | "application/vnd.debian.binary-package"
+                | "application/x-iso9660-image"
         ))
 }
 
@@ -148,10 +152,10 @@ mod tests {
     #[test]
     fn which_types_may_have_variants() {
         let may = |name| is_precompressible(content_type_for(name));
-        for name in ["a.html", "a.css", "a.js", "a.json", "a.svg", "a.wasm", "a.txt", "a.ico", "a", "a.unknown"] {
+        for name in ["a.html", "a.css", "a.js", "a.json", "a.svg", "a.wasm", "a.txt", "a.ico", "a.tar"] {
             assert!(may(name), "{name}");
         }
-        for name in ["a.jpg", "a.png", "a.webp", "a.mp4", "a.mp3", "a.woff2", "a.zip", "a.gz", "a.zst", "a.7z"] {
+        for name in ["a.jpg", "a.png", "a.webp", "a.mp4", "a.mp3", "a.woff2", "a.zip", "a.gz", "a.zst", "a.7z", "a.bin", "a.iso", "LICENSE"] {
             assert!(!may(name), "{name}");
         }
     }
