@@ -354,8 +354,6 @@ fn parse_file_name(v: &str) -> Result<String, &'static str> {
     Ok(v.to_string())
 }
 
-/// A path below the root such as `/index.html` (a leading `/` is optional);
-/// stored relative to the root. Empty means unset.
 /// An absolute request path without a query; empty: none.
 fn parse_health_path(v: &str) -> Result<Option<String>, &'static str> {
     let v = v.trim();
@@ -369,6 +367,8 @@ fn parse_health_path(v: &str) -> Result<Option<String>, &'static str> {
     Ok(Some(v.to_string()))
 }
 
+/// A path below the root such as `/index.html` (a leading `/` is optional);
+/// stored relative to the root. Empty means unset.
 fn parse_site_path(v: &str) -> Result<Option<String>, &'static str> {
     const ERR: &str = "must be a path below the root such as /index.html";
     let v = v.trim();

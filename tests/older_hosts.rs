@@ -10,9 +10,9 @@
 //! checks fill.
 //!
 //! How to run: `scripts/host-check` (it needs `WASMTIME_44=/path/to/wasmtime`,
-//! a wasmtime-cli 44 binary, and/or `WASMTIME_36=...`, a wasmtime-cli 36
-//! binary), which is
-//! `WASMTIME_44=... WASMTIME_36=... cargo test --release -p wasi-fileserver-core --test older_hosts`.
+//! a wasmtime-cli 44 binary, `WASMTIME_36=...`, a wasmtime-cli 36 binary,
+//! and/or `WASMTIME_NEW=...`, a wasmtime-cli 49 or 50 binary), which is
+//! `WASMTIME_44=... cargo test --release -p wasi-fileserver-core --test older_hosts`.
 //! The script skips (`--skip wasmtime_36`) the tests of a version it was not
 //! given, and says so.
 //!
@@ -81,6 +81,8 @@ const WASMTIME_NEW: OlderWasmtime = OlderWasmtime {
 };
 
 impl OlderWasmtime {
+    /// wasmtime 49 and 50 need rustc 1.96 and 1.97: `+1.97` in the hint
+    /// for them, and no toolchain for the older ones.
     fn how_to_get_one(&self) -> String {
         let OlderWasmtime {
             var,
@@ -90,9 +92,10 @@ impl OlderWasmtime {
             minutes,
         } = self;
         let major = majors.join(" or ");
+        let toolchain = if majors.contains(&"50") { "+1.97 " } else { "" };
         format!(
             "set {var} to a wasmtime-cli {major} binary, e.g. \
-             `cargo install wasmtime-cli --version {install} --locked --root {root}` \
+             `cargo {toolchain}install wasmtime-cli --version {install} --locked --root {root}` \
              (about {minutes} minutes on 2 cores), then `{var}={root}/bin/wasmtime scripts/host-check`"
         )
     }
@@ -220,7 +223,7 @@ async fn head_304_range_404(server: &WasmtimeServe, data: &[u8], what: &str) {
 }
 
 /// The rc build on wasmtime 44 in every way its body can travel, capped at
-/// the README's 40 pages (2.5 MiB) for the WASI 0.3 build: a 1 MiB file
+/// the WASI 0.3 build's cap (docs/deployment.md, "Memory caps"): a 1 MiB file
 /// intact, HEAD, 304, Range, 404, and a 64 MiB file intact under the cap.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rc_build_serves_on_wasmtime_44_within_the_memory_cap() {
@@ -245,19 +248,19 @@ async fn rc_build_serves_on_wasmtime_44_within_the_memory_cap() {
     }
 }
 
-/// The WASI 0.2 build under `wasmtime` (plain `-Scli`, the README's 16-page
-/// cap): a 1 MiB file intact, HEAD, 304, Range, 404, and, with `big`, a
-/// 64 MiB file intact under the cap.
-async fn p2_build_serves(wasmtime: &Path, what: &str, big: bool) {
+/// `component` under `wasmtime` (plain `-Scli`, capped at `cap`): a 1 MiB
+/// file intact, HEAD, 304, Range, 404, and, with `big`, a 64 MiB file intact
+/// under the cap.
+async fn build_serves(wasmtime: &Path, component: &str, cap: u64, what: &str, big: bool) {
     let site = Site::new();
     let one = site.file("one.bin", MIB);
     let data = std::fs::read(&one).unwrap();
     let server = WasmtimeServe::spawn(serve_command(
         wasmtime,
         &[],
-        host_test::FILESERVER_COMPONENT,
+        component,
         &site.root(),
-        MEMORY_CAP,
+        cap,
         &[],
     ));
     download_intact(&server, "/one.bin", &one, what).await;
@@ -266,6 +269,11 @@ async fn p2_build_serves(wasmtime: &Path, what: &str, big: bool) {
         let big = site.file("big.bin", 64 * MIB);
         download_intact(&server, "/big.bin", &big, what).await;
     }
+}
+
+/// The WASI 0.2 build at the README's 16-page cap.
+async fn p2_build_serves(wasmtime: &Path, what: &str, big: bool) {
+    build_serves(wasmtime, host_test::FILESERVER_COMPONENT, MEMORY_CAP, what, big).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -374,22 +382,8 @@ fn rc_build_is_refused_by_wasmtime_48() {
 async fn both_builds_serve_on_wasmtime_new() {
     let wasmtime = wasmtime_new();
     p2_build_serves(&wasmtime, "0.2 build on a newer wasmtime", true).await;
-    let site = Site::new();
-    let one = site.file("one.bin", MIB);
-    let big = site.file("big.bin", 64 * MIB);
-    let data = std::fs::read(&one).unwrap();
     let what = "0.3.2 build on a newer wasmtime";
-    let server = WasmtimeServe::spawn(serve_command(
-        &wasmtime,
-        &[],
-        host_test::P3_COMPONENT,
-        &site.root(),
-        P3_MEMORY_CAP,
-        &[],
-    ));
-    download_intact(&server, "/one.bin", &one, what).await;
-    head_304_range_404(&server, &data, what).await;
-    download_intact(&server, "/big.bin", &big, what).await;
+    build_serves(&wasmtime, host_test::P3_COMPONENT, P3_MEMORY_CAP, what, true).await;
 }
 
 /// Like 48, a newer wasmtime implements WASI 0.3.0 and refuses the rc build.

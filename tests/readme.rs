@@ -3,8 +3,11 @@
 //! command and the pages the guide's arithmetic arrives at, and the bound
 //! for one WASI 0.3 instance running 16 requests at once.
 
-use crate::common::wasmtime_cli::{MEMORY_CAP, P3_MEMORY_CAP};
-use crate::common::{CHUNK, PAGE};
+use crate::common::wasmtime_cli::{
+    download_intact, fetch, wasmtime_cli, WasmtimeServe, MEMORY_CAP, P3_MEMORY_CAP,
+};
+use crate::common::{Site, CHUNK, MIB, PAGE};
+use http::Method;
 use crate::p3_concurrency::{IN_FLIGHT, REQUEST_STATE};
 
 const README: &str = include_str!("../README.md");
@@ -23,9 +26,9 @@ fn with_commas(n: u64) -> String {
     out
 }
 
-/// The `-W max-memory-size` of the README command that serves `wasm`: the
-/// command's lines end at the one naming `wasm`, continued with `\\`.
-fn readme_cap(wasm: &str) -> u64 {
+/// The README command that serves `wasm`, as words: its lines end at the one
+/// naming `wasm`, continued with `\\`.
+fn readme_command(wasm: &str) -> Vec<String> {
     let lines: Vec<&str> = README.lines().collect();
     let last = lines
         .iter()
@@ -35,11 +38,20 @@ fn readme_cap(wasm: &str) -> u64 {
     while first > 0 && lines[first - 1].trim_end().ends_with('\\') {
         first -= 1;
     }
-    let command = lines[first..=last].join(" ");
+    lines[first..=last]
+        .iter()
+        .flat_map(|line| line.split_whitespace())
+        .filter(|word| *word != "\\")
+        .map(str::to_string)
+        .collect()
+}
+
+/// The `-W max-memory-size` of the README command that serves `wasm`.
+fn readme_cap(wasm: &str) -> u64 {
+    let command = readme_command(wasm);
     command
-        .split("max-memory-size=")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
+        .iter()
+        .find_map(|word| word.strip_prefix("max-memory-size="))
         .and_then(|cap| cap.parse().ok())
         .unwrap_or_else(|| panic!("no max-memory-size in {command:?}"))
 }
@@ -86,9 +98,45 @@ fn host_chooser_figures_are_the_benchmark_pages() {
     for row in rows {
         let figure = row.split('|').nth(4).expect("a memory column").trim();
         assert!(figure.ends_with(" KiB"), "{row}");
-        assert!(
-            host_memory.contains(&format!("| {figure} |")),
-            "benchmarks.md has no {figure} for {row}"
-        );
+        // The figure's row there is a configuration the README ships.
+        let cell = format!("| {figure} |");
+        let source = host_memory
+            .lines()
+            .find(|line| line.contains(&cell))
+            .unwrap_or_else(|| panic!("benchmarks.md has no {figure} for {row}"));
+        assert!(source.contains("*shipped*"), "{figure}: {source}");
+    }
+}
+
+/// The README's `wasmtime serve` commands, word for word but for the
+/// directory, the address and the component's path, serve 64 MiB intact and
+/// many small requests in a row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
+async fn the_readme_commands_serve() {
+    let site = Site::new();
+    let big = site.file("big.bin", 64 * MIB);
+    site.text("small.txt", "small");
+    for (wasm, component) in [
+        ("release/wasi_fileserver.wasm", host_test::FILESERVER_COMPONENT),
+        ("release/wasi_fileserver_p3.wasm", host_test::P3_COMPONENT),
+    ] {
+        let words = readme_command(wasm);
+        assert_eq!(words[..2], ["wasmtime", "serve"], "{words:?}");
+        let mut command = std::process::Command::new(wasmtime_cli());
+        for word in &words[1..words.len() - 1] {
+            command.arg(match word.as_str() {
+                "./public::/" => format!("{}::/", site.root().display()),
+                "127.0.0.1:8080" => "127.0.0.1:0".to_string(),
+                other => other.to_string(),
+            });
+        }
+        command.arg(component);
+        let server = WasmtimeServe::spawn(command);
+        download_intact(&server, "/big.bin", &big, wasm).await;
+        for _ in 0..50 {
+            let (status, _, body) = fetch(server.addr, Method::GET, "/small.txt", &[]).await;
+            assert_eq!((status, body.as_slice()), (200, &b"small"[..]), "{wasm}");
+        }
     }
 }

@@ -32,7 +32,7 @@ impl Guest for Component {
         let fields = request.headers();
         let incoming = read_request(
             method,
-            request.path_with_query(),
+            || request.path_with_query(),
             |name| fields.has(name),
             |name| fields.get(name),
             settings,

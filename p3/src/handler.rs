@@ -29,7 +29,7 @@ impl Guest for Component {
         // requests at once holds at most the limits' worth of each.
         let incoming = read_request(
             method,
-            request.get_path_with_query(),
+            || request.get_path_with_query(),
             |name| fields.has(name),
             |name| fields.get(name),
             settings,

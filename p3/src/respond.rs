@@ -75,9 +75,13 @@ pub async fn respond(
                 Ok(dir) => dir,
                 Err(e) => return Ok(simple(&failure_reply(lookup_failure(e)))),
             };
+            // Rows are small literals: no pump buffer, but their strings
+            // need the room a request needs.
+            if !has_headroom() {
+                return Ok(simple(&unavailable_reply()));
+            }
             let head = head.clone();
             let mut rows = ListingRows::new(settings.serve_hidden, hidden.clone());
-            // Rows are small literals: no pump buffer.
             Ok(streamed(
                 &reply,
                 settings,

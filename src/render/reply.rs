@@ -468,6 +468,24 @@ mod tests {
         assert!(matches!(r.body, ReplyBody::Text(_)));
         let r = unreadable_reply(Unreadable::Headers, Method::Head);
         assert_eq!((r.status, r.body), (431, ReplyBody::None));
+        let r = unreadable_reply(Unreadable::Memory, Method::Get);
+        assert_eq!((r.status, header(&r, "retry-after")), (503, Some("1")));
+        let r = unreadable_reply(Unreadable::Memory, Method::Head);
+        assert_eq!((r.status, r.body), (503, ReplyBody::None));
+    }
+
+    #[test]
+    fn health_replies() {
+        let r = health_reply(Method::Get);
+        assert_eq!((r.status, header(&r, "cache-control")), (200, Some("no-store")));
+        assert!(matches!(r.body, ReplyBody::Text("ok\n")));
+        let r = health_reply(Method::Head);
+        assert_eq!((r.status, header(&r, "content-length")), (200, Some("3")));
+        assert_eq!(r.body, ReplyBody::None);
+        let r = health_reply(Method::Options);
+        assert_eq!((r.status, header(&r, "allow")), (204, Some(ALLOW)));
+        let r = health_reply(Method::Other);
+        assert_eq!((r.status, header(&r, "allow")), (405, Some(ALLOW)));
     }
 
     #[test]

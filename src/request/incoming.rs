@@ -50,7 +50,9 @@ const REQUEST_HEADROOM: usize = 2 * MAX_HEADER_BYTES;
 const ONE_REQUEST_PAGES: usize = 2;
 
 /// Whether the instance can still allocate `REQUEST_HEADROOM`: always while
-/// its memory is within one request's pages, else by asking for it.
+/// its memory is within one request's pages, else by asking for it. The
+/// answer reserves nothing, so requests that run at once can still share
+/// the room.
 pub fn has_headroom() -> bool {
     memory_pages() <= ONE_REQUEST_PAGES
         || Vec::<u8>::new().try_reserve_exact(REQUEST_HEADROOM).is_ok()
@@ -67,12 +69,13 @@ fn memory_pages() -> usize {
     0
 }
 
-/// Reads a request through the glue's accessors: `path_with_query` as the
-/// host gave it, `has` and `get` over the request's header fields; the
-/// settings say which headers count (`RequestHeaders::read`).
+/// Reads a request through the glue's accessors: `path_with_query` copies
+/// the target out of the host, `has` and `get` read the request's header
+/// fields; the settings say which headers count (`RequestHeaders::read`).
+/// Nothing is copied before `has_headroom` says there is room.
 pub fn read_request(
     method: Method,
-    path_with_query: Option<String>,
+    path_with_query: impl FnOnce() -> Option<String>,
     has: impl Fn(&str) -> bool,
     get: impl Fn(&str) -> Vec<Vec<u8>>,
     settings: &Settings,
@@ -80,7 +83,7 @@ pub fn read_request(
     if !has_headroom() {
         return Err(Unreadable::Memory);
     }
-    let path_with_query = path_with_query.unwrap_or_default();
+    let path_with_query = path_with_query().unwrap_or_default();
     if path_with_query.len() > MAX_TARGET_BYTES {
         return Err(Unreadable::Target);
     }
@@ -108,7 +111,7 @@ mod tests {
         let nothing = |_: &str| Vec::new();
         let long = format!("/{}", "a".repeat(MAX_TARGET_BYTES));
         assert_eq!(
-            read_request(Method::Get, Some(long), none, nothing, &plain()),
+            read_request(Method::Get, || Some(long), none, nothing, &plain()),
             Err(Unreadable::Target)
         );
         let huge = |name: &str| {
@@ -119,10 +122,10 @@ mod tests {
             }
         };
         assert_eq!(
-            read_request(Method::Get, Some("/".into()), |_| true, huge, &plain()),
+            read_request(Method::Get, || Some("/".into()), |_| true, huge, &plain()),
             Err(Unreadable::Headers)
         );
-        let ok = read_request(Method::Head, None, none, nothing, &plain()).unwrap();
+        let ok = read_request(Method::Head, || None, none, nothing, &plain()).unwrap();
         assert_eq!((ok.method, ok.target.as_str()), (Method::Head, ""));
     }
 
@@ -138,7 +141,7 @@ mod tests {
         let read = |settings: &Settings| {
             read_request(
                 Method::Get,
-                Some("/static/a.txt?v=1".into()),
+                || Some("/static/a.txt?v=1".into()),
                 |_| true,
                 info,
                 settings,
@@ -163,7 +166,7 @@ mod tests {
             name == "want-repr-digest"
         };
         let get = |_: &str| vec![b"sha-256=0".to_vec()];
-        let unoffered = read_request(Method::Get, None, has, get, &plain()).unwrap();
+        let unoffered = read_request(Method::Get, || None, has, get, &plain()).unwrap();
         assert_eq!(
             unoffered.headers.want_repr_digest,
             DigestPreference::Unstated
@@ -173,7 +176,7 @@ mod tests {
             manifest: Some("SHA256SUMS".into()),
             ..plain()
         };
-        let offered = read_request(Method::Get, None, has, get, &with_manifest).unwrap();
+        let offered = read_request(Method::Get, || None, has, get, &with_manifest).unwrap();
         assert_eq!(offered.headers.want_repr_digest, DigestPreference::Refused);
     }
 }

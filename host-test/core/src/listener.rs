@@ -326,7 +326,8 @@ async fn answer(
     };
     let reuse = server.config().reuse.is_some();
     let concurrent = server.config().concurrent_reuse.is_some();
-    // Probes of the component's HEALTH_PATH would fill the log: not logged.
+    // Probes of the component's HEALTH_PATH would fill the log: their
+    // answers are not logged unless they are not 200.
     let probe = server
         .config()
         .env
@@ -339,7 +340,7 @@ async fn answer(
     let log_of_errors = log.clone();
     let log_line = move |report: Report| {
         drop(slot);
-        if probe {
+        if probe && report.status == 200 {
             return;
         }
         // With reuse, which instance (on which serving thread) and its
