@@ -6,10 +6,10 @@
 //! whenever RUSTFLAGS or CARGO_ENCODED_RUSTFLAGS is set, as in the nested cargo
 //! call that builds the component for the host. Rust's default 1 MiB stack
 //! alone is 17 pages of linear memory; this server needs a few KiB (the
-//! measured high-water mark is in docs/design.md), and every KiB of stack is a
-//! KiB less heap in the first page.
+//! margin measured is in docs/design.md), and every KiB of stack is a KiB
+//! less heap in the first page.
 
-const STACK_SIZE: u32 = 12 * 1024;
+const STACK_SIZE: u32 = 10 * 1024;
 
 fn main() {
     // Not `rerun-if-changed=build.rs`: the path would be relative to each

@@ -78,6 +78,26 @@ pub struct Settings {
     /// A path (`/healthz`) answered `200 ok` before any file lookup, for
     /// probes: it says the instance runs, whatever the root holds.
     pub health_path: Option<String>,
+    /// Cross-origin reads (`CORS_ALLOW_ORIGINS` and the rest); none: off.
+    pub cors: Option<Cors>,
+}
+
+/// Which origins may read the site, and what a preflight is told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cors {
+    pub origins: CorsOrigins,
+    /// `Access-Control-Allow-Headers` for preflights (`CORS_ALLOW_HEADERS`).
+    pub allow_headers: Option<String>,
+    /// `Access-Control-Max-Age` in seconds (`CORS_MAX_AGE`).
+    pub max_age: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// `*`: any origin, without credentials.
+    Any,
+    /// These origins (`https://app.example`), each answered with itself.
+    List(Vec<String>),
 }
 
 /// Which paths end in `/`: requests are redirected (308) to that form.
@@ -121,6 +141,7 @@ impl Default for Settings {
             rate_limit: None,
             path_source: PathSource::RequestTarget,
             health_path: None,
+            cors: None,
         }
     }
 }
@@ -245,6 +266,26 @@ impl Settings {
         read("HEALTH_PATH", &mut |v| {
             parse_health_path(v).map(|x| s.health_path = x)
         });
+        let mut origins = None;
+        let mut allow_headers = None;
+        let mut max_age = None;
+        read("CORS_ALLOW_ORIGINS", &mut |v| {
+            parse_cors_origins(v).map(|x| origins = x)
+        });
+        read("CORS_ALLOW_HEADERS", &mut |v| {
+            parse_header_value(v).map(|x| allow_headers = x)
+        });
+        read("CORS_MAX_AGE", &mut |v| {
+            v.trim()
+                .parse::<u32>()
+                .map(|x| max_age = Some(x))
+                .map_err(|_| "must be a number of seconds such as 600")
+        });
+        s.cors = origins.map(|origins| Cors {
+            origins,
+            allow_headers,
+            max_age,
+        });
         read("PATH_SOURCE", &mut |v| {
             parse_path_source(v).map(|x| s.path_source = x)
         });
@@ -352,6 +393,33 @@ fn parse_file_name(v: &str) -> Result<String, &'static str> {
         return Err("must be a plain file name such as index.html");
     }
     Ok(v.to_string())
+}
+
+/// `*`, or origins separated by commas (`https://a.example, http://b:8080`):
+/// a scheme, `://` and a host, without a path; empty: none.
+fn parse_cors_origins(v: &str) -> Result<Option<CorsOrigins>, &'static str> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if v == "*" {
+        return Ok(Some(CorsOrigins::Any));
+    }
+    let mut list = Vec::new();
+    for origin in v.split(',').map(str::trim) {
+        let host = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        match host {
+            Some(host) if !host.is_empty() && !host.contains(['/', ' ', '*']) => {
+                list.push(origin.to_string())
+            }
+            _ => {
+                return Err("must be * or origins such as https://app.example, separated by commas")
+            }
+        }
+    }
+    Ok(Some(CorsOrigins::List(list)))
 }
 
 /// An absolute request path without a query; empty: none.
@@ -568,6 +636,47 @@ mod tests {
         assert_eq!(s.path_source, PathSource::SpinPathInfo);
         let (s, w) = from(&[("PATH_SOURCE", "x-original-uri")]);
         assert_eq!((s.path_source, w.len()), (PathSource::RequestTarget, 1));
+    }
+
+    #[test]
+    fn cors_settings() {
+        assert_eq!(Settings::default().cors, None);
+        let s = valid(&[
+            (
+                "CORS_ALLOW_ORIGINS",
+                "https://a.example, http://b.example:8080",
+            ),
+            ("CORS_ALLOW_HEADERS", "content-type, range"),
+            ("CORS_MAX_AGE", "600"),
+        ]);
+        assert_eq!(
+            s.cors,
+            Some(Cors {
+                origins: CorsOrigins::List(vec![
+                    "https://a.example".into(),
+                    "http://b.example:8080".into()
+                ]),
+                allow_headers: Some("content-type, range".into()),
+                max_age: Some(600),
+            })
+        );
+        assert_eq!(
+            valid(&[("CORS_ALLOW_ORIGINS", "*")])
+                .cors
+                .map(|c| c.origins),
+            Some(CorsOrigins::Any)
+        );
+        // The other settings alone turn nothing on.
+        assert_eq!(valid(&[("CORS_MAX_AGE", "600")]).cors, None);
+        for bad in [
+            "a.example",
+            "https://a.example/path",
+            "https://*.example",
+            "ftp://a",
+        ] {
+            let (s, w) = from(&[("CORS_ALLOW_ORIGINS", bad)]);
+            assert_eq!((s.cors, w.len()), (None, 1), "{bad}");
+        }
     }
 
     #[test]

@@ -21,6 +21,11 @@ fn site() -> Site {
     site.text("data.json.gz", "JSON-GZ");
     site.text("photo.jpg", "JPEG");
     site.text("photo.jpg.gz", "never served");
+    site.text("cors-rule.txt", "rule");
+    site.text(
+        "_headers",
+        "/cors-rule.txt\n  Access-Control-Allow-Origin: https://rule.example\n",
+    );
     site.text("docs/home.htm", "<h1>alt index</h1>");
     site.text("list/a.txt", "a");
     site.text("list/b <c>&.txt", "b");

@@ -273,7 +273,14 @@ async fn build_serves(wasmtime: &Path, component: &str, cap: u64, what: &str, bi
 
 /// The WASI 0.2 build at the README's 16-page cap.
 async fn p2_build_serves(wasmtime: &Path, what: &str, big: bool) {
-    build_serves(wasmtime, host_test::FILESERVER_COMPONENT, MEMORY_CAP, what, big).await;
+    build_serves(
+        wasmtime,
+        host_test::FILESERVER_COMPONENT,
+        MEMORY_CAP,
+        what,
+        big,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -383,7 +390,14 @@ async fn both_builds_serve_on_wasmtime_new() {
     let wasmtime = wasmtime_new();
     p2_build_serves(&wasmtime, "0.2 build on a newer wasmtime", true).await;
     let what = "0.3.2 build on a newer wasmtime";
-    build_serves(&wasmtime, host_test::P3_COMPONENT, P3_MEMORY_CAP, what, true).await;
+    build_serves(
+        &wasmtime,
+        host_test::P3_COMPONENT,
+        P3_MEMORY_CAP,
+        what,
+        true,
+    )
+    .await;
 }
 
 /// Like 48, a newer wasmtime implements WASI 0.3.0 and refuses the rc build.

@@ -7,8 +7,8 @@ use crate::common::wasmtime_cli::{
     download_intact, fetch, wasmtime_cli, WasmtimeServe, MEMORY_CAP, P3_MEMORY_CAP,
 };
 use crate::common::{Site, CHUNK, MIB, PAGE};
-use http::Method;
 use crate::p3_concurrency::{IN_FLIGHT, REQUEST_STATE};
+use http::Method;
 
 const README: &str = include_str!("../README.md");
 const DEPLOYMENT: &str = include_str!("../docs/deployment.md");
@@ -118,7 +118,10 @@ async fn the_readme_commands_serve() {
     let big = site.file("big.bin", 64 * MIB);
     site.text("small.txt", "small");
     for (wasm, component) in [
-        ("release/wasi_fileserver.wasm", host_test::FILESERVER_COMPONENT),
+        (
+            "release/wasi_fileserver.wasm",
+            host_test::FILESERVER_COMPONENT,
+        ),
         ("release/wasi_fileserver_p3.wasm", host_test::P3_COMPONENT),
     ] {
         let words = readme_command(wasm);

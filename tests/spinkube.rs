@@ -877,12 +877,11 @@ fn validator() {
 fn probes_ask_for_the_health_path_the_image_sets() {
     // The image is spin.toml's app: its component's HEALTH_PATH is what
     // the SpinApps' liveness and readiness probes must ask for.
-    let manifest: toml::Table = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("spin.toml"),
-    )
-    .unwrap()
-    .parse()
-    .unwrap();
+    let manifest: toml::Table =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("spin.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
     let health = manifest["component"]["fileserver"]["environment"]["HEALTH_PATH"]
         .as_str()
         .expect("spin.toml sets HEALTH_PATH");

@@ -237,8 +237,20 @@ async fn two_waves_of_mixed_clients() {
 
     let guest_stall_timeout = format!("STALL_TIMEOUT={STALL_TIMEOUT_SECS}s");
     // One thread, the component's own stall timeout (no host write timeout).
-    let guest_timed = ["--threads", "1", "--write-timeout", "0", "--env", &guest_stall_timeout];
-    let p2_build = ["--component", host_test::FILESERVER_COMPONENT, "--reuse", "1"];
+    let guest_timed = [
+        "--threads",
+        "1",
+        "--write-timeout",
+        "0",
+        "--env",
+        &guest_stall_timeout,
+    ];
+    let p2_build = [
+        "--component",
+        host_test::FILESERVER_COMPONENT,
+        "--reuse",
+        "1",
+    ];
     let p2 = &[&p2_build[..], &guest_timed[..]].concat();
     let p3_build = [
         "--component",

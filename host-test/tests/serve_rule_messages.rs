@@ -91,6 +91,9 @@ async fn health_probes_are_answered_and_not_logged() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    assert!(said.iter().any(|l| l.contains("GET /a.txt 200")), "{said:#?}");
+    assert!(
+        said.iter().any(|l| l.contains("GET /a.txt 200")),
+        "{said:#?}"
+    );
     assert!(!said.iter().any(|l| l.contains("/healthz")), "{said:#?}");
 }

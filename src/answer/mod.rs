@@ -14,6 +14,7 @@ use std::time::SystemTime;
 
 use crate::decide::decide;
 use crate::decide::request_facts::RequestFacts;
+use crate::render::cors::{add_cors_headers, preflight_reply};
 use crate::render::multipart::boundary;
 use crate::render::reply::{health_reply, no_root_reply, render, unreadable_reply, Reply};
 use crate::request::incoming::{IncomingRequest, Unreadable};
@@ -39,6 +40,10 @@ pub async fn answer(
     if is_health_check(&incoming.target, settings) {
         return health_reply(method);
     }
+    let cors = settings.cors.as_ref();
+    if let Some(reply) = preflight_reply(method, &incoming.headers, cors) {
+        return reply;
+    }
     let Some(root) = root else {
         return no_root_reply(method, settings);
     };
@@ -54,7 +59,9 @@ pub async fn answer(
             break plan;
         }
     };
-    render(plan, method, settings, &rules.headers, || boundary(random))
+    let mut reply = render(plan, method, settings, &rules.headers, || boundary(random));
+    add_cors_headers(&mut reply, &incoming.headers, cors);
+    reply
 }
 
 /// Whether `target` (path and query) asks for `HEALTH_PATH`.

@@ -152,10 +152,15 @@ mod tests {
     #[test]
     fn which_types_may_have_variants() {
         let may = |name| is_precompressible(content_type_for(name));
-        for name in ["a.html", "a.css", "a.js", "a.json", "a.svg", "a.wasm", "a.txt", "a.ico", "a.tar"] {
+        for name in [
+            "a.html", "a.css", "a.js", "a.json", "a.svg", "a.wasm", "a.txt", "a.ico", "a.tar",
+        ] {
             assert!(may(name), "{name}");
         }
-        for name in ["a.jpg", "a.png", "a.webp", "a.mp4", "a.mp3", "a.woff2", "a.zip", "a.gz", "a.zst", "a.7z", "a.bin", "a.iso", "LICENSE"] {
+        for name in [
+            "a.jpg", "a.png", "a.webp", "a.mp4", "a.mp3", "a.woff2", "a.zip", "a.gz", "a.zst",
+            "a.7z", "a.bin", "a.iso", "LICENSE",
+        ] {
             assert!(!may(name), "{name}");
         }
     }

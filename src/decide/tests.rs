@@ -325,9 +325,11 @@ fn variants_are_looked_up_only_for_types_that_may_have_them() {
         // Each path once (the chosen file's digest asks it again).
         let mut paths = fs.asked();
         let mut seen = Vec::new();
-        paths.retain(|path| !seen.contains(path) && {
-            seen.push(path.clone());
-            true
+        paths.retain(|path| {
+            !seen.contains(path) && {
+                seen.push(path.clone());
+                true
+            }
         });
         paths
     };

@@ -315,7 +315,7 @@ pub fn unavailable_reply() -> Reply {
     reply
 }
 
-fn text_reply(status: u16, text: &'static str) -> Reply {
+pub fn text_reply(status: u16, text: &'static str) -> Reply {
     Reply {
         status,
         headers: vec![
@@ -477,7 +477,10 @@ mod tests {
     #[test]
     fn health_replies() {
         let r = health_reply(Method::Get);
-        assert_eq!((r.status, header(&r, "cache-control")), (200, Some("no-store")));
+        assert_eq!(
+            (r.status, header(&r, "cache-control")),
+            (200, Some("no-store"))
+        );
         assert!(matches!(r.body, ReplyBody::Text("ok\n")));
         let r = health_reply(Method::Head);
         assert_eq!((r.status, header(&r, "content-length")), (200, Some("3")));

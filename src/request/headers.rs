@@ -26,6 +26,10 @@ pub struct RequestHeaders {
     /// read where the deployment trusts it (untrusted, like the path itself).
     pub path_info: Option<String>,
     pub want_repr_digest: DigestPreference,
+    /// `Origin` and `Access-Control-Request-Method`: read only where the
+    /// settings turn CORS on.
+    pub origin: Option<String>,
+    pub cors_request_method: Option<String>,
 }
 
 /// The header values the decision needs add up to more than `MAX_HEADER_BYTES`.
@@ -56,6 +60,7 @@ impl RequestHeaders {
             budget = budget.checked_sub(size).ok_or(HeadersTooLarge)?;
             Ok(values)
         };
+        let cors = settings.cors.is_some();
         Ok(RequestHeaders {
             preconditions: Preconditions {
                 if_match: list(read("if-match")?),
@@ -78,6 +83,12 @@ impl RequestHeaders {
                     DigestPreference::parse(list(read("want-repr-digest")?).as_deref())
                 }
                 DigestOffer::None => DigestPreference::Unstated,
+            },
+            origin: if cors { single(read("origin")?) } else { None },
+            cors_request_method: if cors {
+                single(read("access-control-request-method")?)
+            } else {
+                None
             },
         })
     }

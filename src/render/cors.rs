@@ -1,0 +1,274 @@
+//! Cross-origin requests (the Fetch standard's CORS protocol), when
+//! `CORS_ALLOW_ORIGINS` names the origins that may read the site: a preflight
+//! (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered
+//! here, before any file lookup; every other response gets
+//! `Access-Control-Allow-Origin` for an allowed origin, unless the site's
+//! `_headers` rules already set it (the rules win).
+
+use std::borrow::Cow;
+
+use crate::render::reply::{text_reply, Reply, ReplyBody, ALLOW};
+use crate::request::headers::RequestHeaders;
+use crate::request::method::Method;
+use crate::settings::{Cors, CorsOrigins};
+
+/// The answer to a preflight, or `None` when the request is not one (or
+/// CORS is off): 204 with the allow headers for an allowed origin, 403 for
+/// another.
+pub fn preflight_reply(
+    method: Method,
+    headers: &RequestHeaders,
+    cors: Option<&Cors>,
+) -> Option<Reply> {
+    let cors = cors?;
+    let origin = headers.origin.as_deref()?;
+    if method != Method::Options || headers.cors_request_method.is_none() {
+        return None;
+    }
+    let mut reply = match allowed_origin(cors, origin) {
+        Some(allowed) => {
+            let mut headers = vec![
+                (Cow::Borrowed("access-control-allow-origin"), allowed),
+                (
+                    Cow::Borrowed("access-control-allow-methods"),
+                    ALLOW.to_string(),
+                ),
+            ];
+            if let Some(allow_headers) = &cors.allow_headers {
+                headers.push((
+                    Cow::Borrowed("access-control-allow-headers"),
+                    allow_headers.clone(),
+                ));
+            }
+            if let Some(max_age) = cors.max_age {
+                headers.push((Cow::Borrowed("access-control-max-age"), max_age.to_string()));
+            }
+            Reply {
+                status: 204,
+                headers,
+                body: ReplyBody::None,
+            }
+        }
+        None => text_reply(403, "403 Forbidden\n"),
+    };
+    add_vary_origin(&mut reply, cors);
+    Some(reply)
+}
+
+/// Adds `Access-Control-Allow-Origin` to `reply` for an allowed `Origin`
+/// (unless a `_headers` rule set it), and `Vary: Origin` wherever the answer
+/// depends on the origin.
+pub fn add_cors_headers(reply: &mut Reply, headers: &RequestHeaders, cors: Option<&Cors>) {
+    let Some(cors) = cors else { return };
+    let set_by_rules = reply
+        .headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("access-control-allow-origin"));
+    if set_by_rules {
+        return;
+    }
+    if let Some(allowed) = headers
+        .origin
+        .as_deref()
+        .and_then(|o| allowed_origin(cors, o))
+    {
+        reply
+            .headers
+            .push((Cow::Borrowed("access-control-allow-origin"), allowed));
+    }
+    add_vary_origin(reply, cors);
+}
+
+/// The `Access-Control-Allow-Origin` value for `origin`: `*` when any origin
+/// may read, else the origin itself when listed (ASCII case ignored in the
+/// scheme and host, as origins compare).
+fn allowed_origin(cors: &Cors, origin: &str) -> Option<String> {
+    match &cors.origins {
+        CorsOrigins::Any => Some("*".to_string()),
+        CorsOrigins::List(list) => list
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+            .then(|| origin.to_string()),
+    }
+}
+
+/// With a list of origins the answer depends on `Origin`: caches must keep
+/// the answers apart.
+fn add_vary_origin(reply: &mut Reply, cors: &Cors) {
+    if cors.origins == CorsOrigins::Any {
+        return;
+    }
+    match reply
+        .headers
+        .iter_mut()
+        .find(|(name, _)| name.eq_ignore_ascii_case("vary"))
+    {
+        Some((_, value)) => value.push_str(", origin"),
+        None => reply
+            .headers
+            .push((Cow::Borrowed("vary"), "origin".to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cors(origins: CorsOrigins) -> Cors {
+        Cors {
+            origins,
+            allow_headers: Some("content-type".into()),
+            max_age: Some(600),
+        }
+    }
+
+    fn request(origin: Option<&str>, method: Option<&str>) -> RequestHeaders {
+        RequestHeaders {
+            origin: origin.map(str::to_string),
+            cors_request_method: method.map(str::to_string),
+            ..RequestHeaders::default()
+        }
+    }
+
+    fn header<'a>(r: &'a Reply, name: &str) -> Option<&'a str> {
+        r.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn preflights() {
+        let listed = cors(CorsOrigins::List(vec!["https://a.example".into()]));
+        let ok = preflight_reply(
+            Method::Options,
+            &request(Some("https://a.example"), Some("GET")),
+            Some(&listed),
+        )
+        .unwrap();
+        assert_eq!(ok.status, 204);
+        assert_eq!(
+            header(&ok, "access-control-allow-origin"),
+            Some("https://a.example")
+        );
+        assert_eq!(header(&ok, "access-control-allow-methods"), Some(ALLOW));
+        assert_eq!(
+            header(&ok, "access-control-allow-headers"),
+            Some("content-type")
+        );
+        assert_eq!(header(&ok, "access-control-max-age"), Some("600"));
+        assert_eq!(header(&ok, "vary"), Some("origin"));
+        let refused = preflight_reply(
+            Method::Options,
+            &request(Some("https://evil.example"), Some("GET")),
+            Some(&listed),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                refused.status,
+                header(&refused, "access-control-allow-origin")
+            ),
+            (403, None)
+        );
+        // Not a preflight: no Origin, no request method, another method, CORS off.
+        let cases = [
+            (Method::Options, request(None, Some("GET")), Some(&listed)),
+            (
+                Method::Options,
+                request(Some("https://a.example"), None),
+                Some(&listed),
+            ),
+            (
+                Method::Get,
+                request(Some("https://a.example"), Some("GET")),
+                Some(&listed),
+            ),
+            (
+                Method::Options,
+                request(Some("https://a.example"), Some("GET")),
+                None,
+            ),
+        ];
+        for (method, headers, cors) in cases {
+            assert!(
+                preflight_reply(method, &headers, cors).is_none(),
+                "{headers:?}"
+            );
+        }
+        let any = cors(CorsOrigins::Any);
+        let ok = preflight_reply(
+            Method::Options,
+            &request(Some("https://b.example"), Some("GET")),
+            Some(&any),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                header(&ok, "access-control-allow-origin"),
+                header(&ok, "vary")
+            ),
+            (Some("*"), None)
+        );
+    }
+
+    #[test]
+    fn simple_requests() {
+        let listed = cors(CorsOrigins::List(vec!["https://a.example".into()]));
+        let plain = || text_reply(200, "x");
+        let mut r = plain();
+        add_cors_headers(
+            &mut r,
+            &request(Some("https://A.example"), None),
+            Some(&listed),
+        );
+        assert_eq!(
+            header(&r, "access-control-allow-origin"),
+            Some("https://A.example")
+        );
+        assert_eq!(header(&r, "vary"), Some("origin"));
+        let mut r = plain();
+        add_cors_headers(
+            &mut r,
+            &request(Some("https://evil.example"), None),
+            Some(&listed),
+        );
+        assert_eq!(
+            (
+                header(&r, "access-control-allow-origin"),
+                header(&r, "vary")
+            ),
+            (None, Some("origin"))
+        );
+        // Vary joins what is there; a rule's own value wins.
+        let mut r = plain();
+        r.headers
+            .push((Cow::Borrowed("vary"), "accept-encoding".into()));
+        add_cors_headers(
+            &mut r,
+            &request(Some("https://a.example"), None),
+            Some(&listed),
+        );
+        assert_eq!(header(&r, "vary"), Some("accept-encoding, origin"));
+        let mut r = plain();
+        r.headers.push((
+            Cow::Borrowed("access-control-allow-origin"),
+            "https://rule.example".into(),
+        ));
+        add_cors_headers(
+            &mut r,
+            &request(Some("https://a.example"), None),
+            Some(&listed),
+        );
+        let values: Vec<_> = r
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "access-control-allow-origin")
+            .collect();
+        assert_eq!(values.len(), 1);
+        // Off: nothing.
+        let mut r = plain();
+        add_cors_headers(&mut r, &request(Some("https://a.example"), None), None);
+        assert_eq!(r.headers, plain().headers);
+    }
+}
