@@ -10,31 +10,36 @@ use toml::{Table, Value};
 
 fn site() -> Site {
     let site = Site::basic();
-    site.text("app.js", "console.log('plain')");
-    site.text("app.js.gz", "GZ-BYTES");
-    site.text("app.js.br", "BR-BYTES");
-    site.text("style.css", "a{}");
-    site.text("style.css.gz", "CSS-GZ");
-    site.text("orphan.txt.gz", "no original");
-    site.text("data.json", "{}");
-    site.text("data.json.zst", "ZST-BYTES");
-    site.text("data.json.gz", "JSON-GZ");
-    site.text("photo.jpg", "JPEG");
-    site.text("photo.jpg.gz", "never served");
-    site.text("cors-rule.txt", "rule");
-    site.text(
-        "_headers",
-        "/cors-rule.txt\n  Access-Control-Allow-Origin: https://rule.example\n",
-    );
-    site.text("docs/home.htm", "<h1>alt index</h1>");
-    site.text("list/a.txt", "a");
-    site.text("list/b <c>&.txt", "b");
-    site.text("list/sub/x.txt", "x");
-    site.text("list/.hidden", "h");
-    site.text(".env", "SECRET=1");
-    site.text(".well-known/security.txt", "Contact: x");
-    site.text("spa.html", "<div id=app></div>");
-    site.text("404.html", "<h1>custom 404</h1>");
+    let files = [
+        ("app.js", "console.log('plain')"),
+        ("app.js.gz", "GZ-BYTES"),
+        ("app.js.br", "BR-BYTES"),
+        ("style.css", "a{}"),
+        ("style.css.gz", "CSS-GZ"),
+        ("orphan.txt.gz", "no original"),
+        ("data.json", "{}"),
+        ("data.json.zst", "ZST-BYTES"),
+        ("data.json.gz", "JSON-GZ"),
+        ("photo.jpg", "JPEG"),
+        ("photo.jpg.gz", "never served"),
+        ("cors-rule.txt", "rule"),
+        (
+            "_headers",
+            "/cors-rule.txt\n  Access-Control-Allow-Origin: https://rule.example\n",
+        ),
+        ("docs/home.htm", "<h1>alt index</h1>"),
+        ("list/a.txt", "a"),
+        ("list/b <c>&.txt", "b"),
+        ("list/sub/x.txt", "x"),
+        ("list/.hidden", "h"),
+        (".env", "SECRET=1"),
+        (".well-known/security.txt", "Contact: x"),
+        ("spa.html", "<div id=app></div>"),
+        ("404.html", "<h1>custom 404</h1>"),
+    ];
+    for (name, text) in files {
+        site.text(name, text);
+    }
     // sha256("hello"); read only where MANIFEST names it. The ETag and
     // Repr-Digest the manifest cases expect are taken from it.
     site.text(
