@@ -80,6 +80,9 @@ pub struct Settings {
     pub health_path: Option<String>,
     /// Cross-origin reads (`CORS_ALLOW_ORIGINS` and the rest); none: off.
     pub cors: Option<Cors>,
+    /// How long a rule file found absent stays absent for this instance
+    /// (`RULES_RECHECK`); none: looked up on every request.
+    pub rules_recheck: Option<Duration>,
 }
 
 /// Which origins may read the site, and what a preflight is told.
@@ -142,6 +145,7 @@ impl Default for Settings {
             path_source: PathSource::RequestTarget,
             health_path: None,
             cors: None,
+            rules_recheck: None,
         }
     }
 }
@@ -285,6 +289,9 @@ impl Settings {
             origins,
             allow_headers,
             max_age,
+        });
+        read("RULES_RECHECK", &mut |v| {
+            parse_duration(v).map(|x| s.rules_recheck = x)
         });
         read("PATH_SOURCE", &mut |v| {
             parse_path_source(v).map(|x| s.path_source = x)
