@@ -23,9 +23,11 @@ fn site() -> Site {
         ("photo.jpg", "JPEG"),
         ("photo.jpg.gz", "never served"),
         ("cors-rule.txt", "rule"),
+        ("cors-off.txt", "off"),
         (
             "_headers",
-            "/cors-rule.txt\n  Access-Control-Allow-Origin: https://rule.example\n",
+            "/cors-rule.txt\n  Access-Control-Allow-Origin: https://rule.example\n\
+             /cors-off.txt\n  ! Access-Control-Allow-Origin\n",
         ),
         ("docs/home.htm", "<h1>alt index</h1>"),
         ("list/a.txt", "a"),

@@ -14,7 +14,7 @@ use std::time::SystemTime;
 
 use crate::decide::decide;
 use crate::decide::request_facts::RequestFacts;
-use crate::render::cors::{add_cors_headers, preflight_reply};
+use crate::render::cors::preflight_reply;
 use crate::render::multipart::boundary;
 use crate::render::reply::{health_reply, no_root_reply, render, unreadable_reply, Reply};
 use crate::request::incoming::{IncomingRequest, Unreadable};
@@ -59,9 +59,10 @@ pub async fn answer(
             break plan;
         }
     };
-    let mut reply = render(plan, method, settings, &rules.headers, || boundary(random));
-    add_cors_headers(&mut reply, &incoming.headers, cors);
-    reply
+    let origin = incoming.headers.origin.as_deref();
+    render(plan, method, settings, origin, &rules.headers, || {
+        boundary(random)
+    })
 }
 
 /// Whether `target` (path and query) asks for `HEALTH_PATH`.

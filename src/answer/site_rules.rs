@@ -53,7 +53,9 @@ pub async fn read_site_rules(root: &impl Root, target: &str, settings: &Settings
     let Some((path, query)) = rule_request(target) else {
         return rules;
     };
-    let now = settings.rules_recheck.map(|recheck| (Instant::now(), recheck));
+    let now = settings
+        .rules_recheck
+        .map(|recheck| (Instant::now(), recheck));
     for (file, name) in rule_files(settings) {
         if let Some((now, recheck)) = now {
             if known_absent(file, now, recheck) {
@@ -173,10 +175,22 @@ mod tests {
     fn absent_rule_files_are_looked_up_again_after_the_recheck_time() {
         // Each test runs on a thread of its own: its own ABSENT_SINCE.
         assert_eq!(lookups(None), 6, "every request looks");
-        assert_eq!(lookups(Some(Duration::ZERO)), 6, "nothing is known for long");
-        assert_eq!(lookups(Some(Duration::from_secs(60))), 0, "known absent already");
+        assert_eq!(
+            lookups(Some(Duration::ZERO)),
+            6,
+            "nothing is known for long"
+        );
+        assert_eq!(
+            lookups(Some(Duration::from_secs(60))),
+            0,
+            "known absent already"
+        );
         note_absence(RuleFile::Redirects, None);
         note_absence(RuleFile::Headers, None);
-        assert_eq!(lookups(Some(Duration::from_secs(60))), 2, "once, then known");
+        assert_eq!(
+            lookups(Some(Duration::from_secs(60))),
+            2,
+            "once, then known"
+        );
     }
 }

@@ -1,9 +1,9 @@
 //! Cross-origin requests (the Fetch standard's CORS protocol), when
 //! `CORS_ALLOW_ORIGINS` names the origins that may read the site: a preflight
 //! (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) is answered
-//! here, before any file lookup; every other response gets
-//! `Access-Control-Allow-Origin` for an allowed origin, unless the site's
-//! `_headers` rules already set it (the rules win).
+//! here, before any file lookup and from the settings alone; every other
+//! response gets `Access-Control-Allow-Origin` for an allowed origin before
+//! the site's `_headers` rules apply, so that a rule can replace or remove it.
 
 use std::borrow::Cow;
 
@@ -55,23 +55,12 @@ pub fn preflight_reply(
     Some(reply)
 }
 
-/// Adds `Access-Control-Allow-Origin` to `reply` for an allowed `Origin`
-/// (unless a `_headers` rule set it), and `Vary: Origin` wherever the answer
-/// depends on the origin.
-pub fn add_cors_headers(reply: &mut Reply, headers: &RequestHeaders, cors: Option<&Cors>) {
+/// Adds `Access-Control-Allow-Origin` to `reply` for an allowed `origin`,
+/// and `Vary: Origin` wherever the answer depends on the origin; `render`
+/// calls it before the `_headers` rules apply.
+pub fn add_cors_headers(reply: &mut Reply, origin: Option<&str>, cors: Option<&Cors>) {
     let Some(cors) = cors else { return };
-    let set_by_rules = reply
-        .headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("access-control-allow-origin"));
-    if set_by_rules {
-        return;
-    }
-    if let Some(allowed) = headers
-        .origin
-        .as_deref()
-        .and_then(|o| allowed_origin(cors, o))
-    {
+    if let Some(allowed) = origin.and_then(|o| allowed_origin(cors, o)) {
         reply
             .headers
             .push((Cow::Borrowed("access-control-allow-origin"), allowed));
@@ -113,6 +102,7 @@ fn add_vary_origin(reply: &mut Reply, cors: &Cors) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::headers::{apply, HeaderOp};
 
     fn cors(origins: CorsOrigins) -> Cors {
         Cors {
@@ -185,14 +175,19 @@ mod tests {
     #[test]
     fn simple_requests() {
         let listed = cors(CorsOrigins::List(vec!["https://a.example".into()]));
-        // A 200 with `extra` headers, after add_cors_headers for `origin`;
-        // the allow header and Vary it ends with.
-        let answered = |extra: &[(&'static str, &str)], origin: &str, cors: Option<&Cors>| {
+        // A 200 with `extra` headers, after add_cors_headers for `origin`
+        // and then the `_headers` operations `rules`, as `render` does; the
+        // allow header and Vary it ends with.
+        let answered = |extra: &[(&'static str, &str)],
+                        origin: &str,
+                        cors: Option<&Cors>,
+                        rules: &[HeaderOp]| {
             let mut r = text_reply(200, "x");
             for (name, value) in extra {
                 r.headers.push((Cow::Borrowed(*name), value.to_string()));
             }
-            add_cors_headers(&mut r, &request(Some(origin), None), cors);
+            add_cors_headers(&mut r, Some(origin), cors);
+            apply(&mut r.headers, rules);
             let allow: Vec<String> = r
                 .headers
                 .iter()
@@ -202,32 +197,33 @@ mod tests {
             (allow, header(&r, "vary").map(str::to_string))
         };
         let vary = |v: &str| Some(v.to_string());
+        let a = "https://a.example";
         assert_eq!(
-            answered(&[], "https://A.example", Some(&listed)),
+            answered(&[], "https://A.example", Some(&listed), &[]),
             (vec!["https://A.example".to_string()], vary("origin"))
         );
         assert_eq!(
-            answered(&[], "https://evil.example", Some(&listed)),
+            answered(&[], "https://evil.example", Some(&listed), &[]),
             (vec![], vary("origin"))
         );
-        // Vary joins what is there; a rule's own value wins.
+        // Vary joins what is there.
         assert_eq!(
-            answered(
-                &[("vary", "accept-encoding")],
-                "https://a.example",
-                Some(&listed)
-            ),
-            (
-                vec!["https://a.example".to_string()],
-                vary("accept-encoding, origin")
-            )
+            answered(&[("vary", "accept-encoding")], a, Some(&listed), &[]),
+            (vec![a.to_string()], vary("accept-encoding, origin"))
         );
-        let rule = [("access-control-allow-origin", "https://rule.example")];
+        // A rule replaces the allow header, or removes it.
+        let name = "access-control-allow-origin".to_string();
+        let set = [HeaderOp::Add {
+            name: name.clone(),
+            value: "https://rule.example".into(),
+        }];
         assert_eq!(
-            answered(&rule, "https://a.example", Some(&listed)).0,
+            answered(&[], a, Some(&listed), &set).0,
             ["https://rule.example"]
         );
+        let removed = answered(&[], a, Some(&listed), &[HeaderOp::Remove(name)]).0;
+        assert!(removed.is_empty());
         // Off: nothing.
-        assert_eq!(answered(&[], "https://a.example", None), (vec![], None));
+        assert_eq!(answered(&[], a, None, &[]), (vec![], None));
     }
 }

@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 
 use crate::decide::plan::{Failure, FileRole, Plan, Representation, Selection, Variants};
+use crate::render::cors::add_cors_headers;
 use crate::render::http_date;
 use crate::render::listing::listing_head;
 use crate::render::multipart::{multipart_content_type, multipart_segments, total_len};
@@ -63,6 +64,7 @@ pub fn no_root_reply(method: Method, settings: &Settings) -> Reply {
         Plan::Fail(Failure::Internal),
         method,
         settings,
+        None,
         &[],
         String::new,
     )
@@ -71,10 +73,12 @@ pub fn no_root_reply(method: Method, settings: &Settings) -> Reply {
 /// The reply to `plan` for a request with `method` (HEAD drops the body but
 /// keeps every header a GET would get), with the `_headers` rules' changes
 /// `rules`; `boundary` is called only for a multipart body.
+/// `origin` is the request's `Origin`, read where CORS is on.
 pub fn render(
     plan: Plan,
     method: Method,
     settings: &Settings,
+    origin: Option<&str>,
     rules: &[HeaderOp],
     boundary: impl FnOnce() -> String,
 ) -> Reply {
@@ -147,6 +151,7 @@ pub fn render(
         Plan::Fail(failure) => failure_reply(failure),
     };
     let mut reply = without_body_unless(method.wants_body(), reply);
+    add_cors_headers(&mut reply, origin, settings.cors.as_ref());
     apply(&mut reply.headers, rules);
     reply
 }
@@ -377,7 +382,7 @@ mod tests {
     }
 
     fn render_plain(plan: Plan, method: Method) -> Reply {
-        render(plan, method, &Settings::default(), &[], || {
+        render(plan, method, &Settings::default(), None, &[], || {
             "BOUNDARY".into()
         })
     }
@@ -653,7 +658,7 @@ mod tests {
             ..iso()
         };
         for plan in [whole(file.clone()), Plan::NotModified(file)] {
-            let r = render(plan, Method::Get, &settings, &[], || {
+            let r = render(plan, Method::Get, &settings, None, &[], || {
                 unreachable!("no multipart")
             });
             assert_eq!(
@@ -676,6 +681,7 @@ mod tests {
             },
             Method::Get,
             &settings,
+            None,
             &[],
             String::new,
         );
