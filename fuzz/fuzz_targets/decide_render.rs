@@ -191,7 +191,7 @@ fuzz_target!(|input: Input| {
             assert!(r.start.checked_add(r.len).is_some_and(|end| end <= file.meta.size), "{r:?} of {}", file.meta.size);
         }
     }
-    let reply = render(plan, method, &settings, &[], || "B0UNDARY".to_string());
+    let reply = render(plan, method, &settings, None, &[], || "B0UNDARY".to_string());
     assert!((100..600).contains(&reply.status));
     for (name, value) in &reply.headers {
         assert!(!value.contains(['\r', '\n', '\0']), "{name}: {value:?}");
