@@ -76,14 +76,14 @@ impl<F: FileLookup> Decision<'_, F> {
     }
 
     /// Picks a precompressed variant (`name.br`, `name.zst`, `name.gz`) the
-    /// client prefers. Every variant `probed_encodings` allows is looked up,
+    /// client prefers. Every variant `has_variants` allows is looked up,
     /// even those the client does not accept, because every response for a
     /// negotiable resource must say `Vary: Accept-Encoding`.
     pub(super) fn negotiate(&self, path: String, name: &str, meta: FileMeta) -> Representation {
         let content_type = content_type_for(name);
-        let probed: Vec<Encoding> = probed_encodings(&path).collect();
+        let probed = has_variants(&path);
         let found = Encoding::ALL.map(|e| {
-            if !probed.contains(&e) {
+            if !probed {
                 return None;
             }
             match self.fs.stat(&e.variant_path(&path)) {
@@ -121,22 +121,22 @@ impl<F: FileLookup> Decision<'_, F> {
     }
 }
 
-/// The encodings whose variants of the file at `path` `decide` looks up:
-/// all, in preference order, for a type that may have variants
-/// (`is_precompressible`); none for a type compressed already.
-fn probed_encodings(path: &str) -> impl Iterator<Item = Encoding> {
-    let precompressible = is_precompressible(content_type_for(last_segment(path)));
-    Encoding::ALL.into_iter().filter(move |_| precompressible)
-}
-
-fn last_segment(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
+/// Whether `decide` looks up the precompressed variants of the file at
+/// `path`: all of them for a type that may have some (`is_precompressible`),
+/// none for a type compressed already.
+fn has_variants(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    is_precompressible(content_type_for(name))
 }
 
 /// The other paths `decide` asks about once `path` turned out to be a file
-/// (the variants `probed_encodings` allows, for `Vary`, whatever the request
+/// (the variants `has_variants` allows, for `Vary`, whatever the request
 /// accepts): a glue that looks paths up ahead of the decision can fetch them
 /// with it.
 pub fn companion_paths(path: &str) -> impl Iterator<Item = String> + '_ {
-    probed_encodings(path).map(move |e| e.variant_path(path))
+    let probed = has_variants(path);
+    Encoding::ALL
+        .into_iter()
+        .filter(move |_| probed)
+        .map(move |e| e.variant_path(path))
 }
