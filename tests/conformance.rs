@@ -369,6 +369,72 @@ async fn listing_lists_every_entry_once() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_listing_takes_nginx_shape() {
+    let site = site();
+    for build in BUILDS {
+        let server = site.server_of(build, &[("DIRECTORY_LISTING", "true")]);
+        let json = [("accept", "application/json")];
+        let ex = server
+            .handle(request(Method::GET, "/list/", &json))
+            .await
+            .unwrap();
+        assert_eq!(
+            header(&ex.headers, "content-type"),
+            Some("application/json"),
+            "{build:?}"
+        );
+        assert_eq!(header(&ex.headers, "vary"), Some("accept"), "{build:?}");
+        let (bytes, summary) = read_all(ex.body).await;
+        assert!(summary.is_clean(), "{build:?}");
+        let listing: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|e| panic!("{build:?}: {e}: {}", String::from_utf8_lossy(&bytes)));
+        let mut names: Vec<&str> = listing
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        names.sort_unstable();
+        assert_eq!(
+            names,
+            ["a.txt", "b <c>&.txt", "sub"],
+            "{build:?}: no hidden file"
+        );
+        for entry in &listing {
+            let modified = entry["mtime"].as_str().expect("an mtime");
+            assert!(
+                httpdate::parse_http_date(modified).is_ok(),
+                "{build:?}: {modified}"
+            );
+            match entry["name"].as_str() {
+                Some("sub") => {
+                    assert_eq!(entry["type"], "directory", "{build:?}");
+                    assert!(entry.get("size").is_none(), "{build:?}");
+                }
+                _ => {
+                    assert_eq!(entry["type"], "file", "{build:?}");
+                    assert_eq!(entry["size"], 1, "{build:?}");
+                }
+            }
+        }
+        // A browser still gets HTML, and HEAD no body.
+        let browser = [("accept", "text/html,application/xhtml+xml,*/*;q=0.8")];
+        let ex = server
+            .handle(request(Method::GET, "/list/", &browser))
+            .await
+            .unwrap();
+        assert_eq!(
+            header(&ex.headers, "content-type"),
+            Some("text/html; charset=utf-8")
+        );
+        let ex = server
+            .handle(request(Method::HEAD, "/list/", &json))
+            .await
+            .unwrap();
+        let (bytes, _) = read_all(ex.body).await;
+        assert!(bytes.is_empty(), "{build:?}: HEAD");
+    }
+}
+
 /// Splits a multipart/byteranges body into (content-range, data) parts.
 fn parse_multipart(body: &[u8], boundary: &str) -> Vec<(String, Vec<u8>)> {
     let text = body;

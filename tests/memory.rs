@@ -219,6 +219,26 @@ async fn multipart_and_listings_peak_like_a_small_get() {
             listing.bytes
         );
         let listing = ex.report.wait().await;
+        // JSON looks up every entry as well: still one row at a time.
+        let ex = server
+            .handle(host_test::request(
+                http::Method::GET,
+                "/many/",
+                &[("accept", "application/json")],
+            ))
+            .await
+            .unwrap();
+        let (json, _) = read_hash(ex.body).await;
+        assert!(
+            json.is_clean() && json.bytes > 100_000 * 40,
+            "{} bytes",
+            json.bytes
+        );
+        let json = ex.report.wait().await;
+        assert_eq!(
+            json.peak_memory, small.peak_memory,
+            "{build:?} {mode}: JSON listing"
+        );
         let ranges = "bytes=0-99,268435456-268500991,536870912-537001983,-65536";
         let ex = server
             .handle(host_test::request(

@@ -163,5 +163,26 @@ async fn a_name_that_is_not_utf8_leaves_the_listing_whole() {
             // wasmtime 48's WASI 0.3 stream ends at it; the page says where.
             Build::P3 => assert!(page.contains("ends at"), "{page}"),
         }
+        // JSON leaves it out as well, and stays valid JSON.
+        let f = fetch(
+            &server,
+            Method::GET,
+            "/d/",
+            &[("accept", "application/json")],
+        )
+        .await;
+        assert_clean(&f, &format!("{build:?} JSON"));
+        let listing: Vec<serde_json::Value> = serde_json::from_slice(&f.body).unwrap();
+        let names: Vec<&str> = listing.iter().filter_map(|e| e["name"].as_str()).collect();
+        assert!(
+            names.iter().all(|name| !name.contains("bad")),
+            "{build:?}: {names:?}"
+        );
+        if build == Build::P2 {
+            assert!(
+                names.contains(&"a.txt") && names.contains(&"z.txt"),
+                "{names:?}"
+            );
+        }
     }
 }

@@ -18,7 +18,7 @@ use wasi_fileserver_core::manifest::digest::Sha256Digest;
 use wasi_fileserver_core::decide::decide;
 use wasi_fileserver_core::decide::plan::{Plan, Selection};
 use wasi_fileserver_core::decide::request_facts::RequestFacts;
-use wasi_fileserver_core::render::reply::{render, ReplyBody};
+use wasi_fileserver_core::render::reply::{render, ReplyBody, StreamedBody};
 use wasi_fileserver_core::request::conditional::Preconditions;
 use wasi_fileserver_core::request::method::Method;
 use wasi_fileserver_core::request::want_digest::DigestPreference;
@@ -65,6 +65,7 @@ struct Input {
     if_range: Option<String>,
     range: Option<String>,
     accept_encoding: Option<String>,
+    accept: Option<String>,
     now_seconds: u64,
     index_file: Option<u8>,
     directory_listing: bool,
@@ -125,7 +126,7 @@ fuzz_target!(|input: Input| {
                         size,
                         modified: (!timeless).then_some(Timestamp { seconds, nanoseconds }),
                     })),
-                    Kind::Directory => Ok(Entry::Directory),
+                    Kind::Directory => Ok(Entry::Directory(None)),
                     Kind::Other => Ok(Entry::Other),
                     Kind::Denied => Err(LookupError::Denied),
                     Kind::Failed => Err(LookupError::Failed),
@@ -167,6 +168,7 @@ fuzz_target!(|input: Input| {
         preconditions: &preconditions,
         range: input.range.as_deref(),
         accept_encoding: input.accept_encoding.as_deref(),
+        accept: input.accept.as_deref(),
         now,
         redirect: None,
         want_repr_digest: match input.now_seconds % 3 {
@@ -205,7 +207,7 @@ fuzz_target!(|input: Input| {
         assert_eq!(reply.body, ReplyBody::None);
     }
     match &reply.body {
-        ReplyBody::File { path, segments } => {
+        ReplyBody::Streamed(StreamedBody::File { path, segments }) => {
             assert!(stays_inside(path), "serves {path:?}");
             let total: u128 = segments
                 .iter()
@@ -217,7 +219,7 @@ fuzz_target!(|input: Input| {
             let length: u128 = header("content-length").expect("a file body has a length").parse().unwrap();
             assert_eq!(length, total);
         }
-        ReplyBody::Listing { path, .. } => assert!(stays_inside(path), "lists {path:?}"),
+        ReplyBody::Streamed(StreamedBody::Listing { path, .. }) => assert!(stays_inside(path), "lists {path:?}"),
         ReplyBody::Text(text) => {
             assert_eq!(header("content-length"), Some(text.len().to_string().as_str()));
         }

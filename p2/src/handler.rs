@@ -1,13 +1,10 @@
 //! The exported `incoming-handler`: read the request, answer, then respond.
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
 use crate::bindings::exports::wasi::http::incoming_handler::Guest;
 use crate::bindings::wasi::http::types::{IncomingRequest, Method as WasiMethod, ResponseOutparam};
 use crate::bindings::wasi::random::random::get_random_u64;
 use crate::fs::{open_root, RootDir};
+use crate::ready;
 use crate::respond::respond;
 use wasi_fileserver_core::answer::answer;
 use wasi_fileserver_core::decide::plan::Failure;
@@ -39,25 +36,9 @@ impl Guest for Component {
         );
         drop(fields);
         drop(request);
-        let root = open_root(settings);
-        let root_dir = root.map(RootDir);
-        let answered = answer(
-            method,
-            incoming,
-            root_dir.as_ref(),
-            settings,
-            get_random_u64,
-        );
+        let root = open_root(settings).map(RootDir);
+        let answered = answer(method, incoming, root.as_ref(), settings, get_random_u64);
         let reply = ready(answered).unwrap_or_else(|| failure_reply(Failure::Internal));
         respond(reply, root, outparam, settings);
-    }
-}
-
-/// The output of a future that is ready when first polled, as every future
-/// over WASI 0.2's blocking calls is; `None` if it is not (never expected).
-fn ready<T>(future: impl Future<Output = T>) -> Option<T> {
-    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => Some(output),
-        Poll::Pending => None,
     }
 }

@@ -15,3 +15,14 @@ mod handler;
 mod pump;
 #[cfg(target_arch = "wasm32")]
 mod respond;
+
+/// The output of a future that is ready when first polled, as every future
+/// over WASI 0.2's blocking calls is; `None` if it is not (never expected).
+#[cfg(target_arch = "wasm32")]
+fn ready<T>(future: impl std::future::Future<Output = T>) -> Option<T> {
+    use std::task::{Context, Poll, Waker};
+    match std::pin::pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
+    }
+}

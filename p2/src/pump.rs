@@ -18,54 +18,9 @@ use wasi_fileserver_core::send::rate_limit::Pacer;
 use wasi_fileserver_core::send::segment::{BodyEnd, Segment};
 use wasi_fileserver_core::settings::{Settings, Transfer};
 
-/// Writes every segment in order; file ranges come from `file`. Segments are
-/// pulled one at a time, so a generated body (a listing) is never whole in memory.
-pub fn pump(
-    out: &OutputStream,
-    file: Option<&Descriptor>,
-    segments: impl Iterator<Item = Result<Segment, BodyEnd>>,
-    settings: &Settings,
-) -> BodyEnd {
-    let writable = Writable {
-        out,
-        ready: out.subscribe(),
-        stall: settings.stall_timeout.guest_timer(),
-        chunk: u64::from(settings.chunk_size),
-        pace: settings
-            .rate_limit
-            .map(|limit| Cell::new(Pacer::new(limit, now()))),
-    };
-    for segment in segments {
-        let sent = match segment {
-            Err(end) => Err(end),
-            Ok(Segment::Literal(text)) => write_literal(&writable, text.as_bytes()),
-            Ok(Segment::FileRange { start, len }) => match (file, settings.transfer) {
-                (None, _) => Err(BodyEnd::Failed),
-                (Some(file), Transfer::Chunked) => writable.copy_chunked(file, start, len),
-                (Some(file), Transfer::Splice) => writable.copy_spliced(file, start, len),
-            },
-        };
-        if let Err(end) = sent {
-            return end;
-        }
-    }
-    writable.flush().err().unwrap_or(BodyEnd::Done)
-}
-
-fn write_literal(out: &Writable<'_>, mut bytes: &[u8]) -> Result<(), BodyEnd> {
-    while !bytes.is_empty() {
-        let budget = usize::try_from(out.budget()?).unwrap_or(usize::MAX);
-        let (now, later) = bytes.split_at(budget.min(bytes.len()));
-        out.out.write(now).map_err(|e| out.write_error(e))?;
-        out.wrote(u64::try_from(now.len()).unwrap_or(u64::MAX));
-        bytes = later;
-    }
-    Ok(())
-}
-
 /// The response stream with its readiness pollable, the stall timeout, the
-/// chunk size and the rate limit.
-struct Writable<'a> {
+/// chunk size, the rate limit and how file ranges move.
+pub struct Pump<'a> {
     out: &'a OutputStream,
     ready: Pollable,
     stall: Option<Duration>,
@@ -73,6 +28,22 @@ struct Writable<'a> {
     chunk: u64,
     /// `LIMIT_RATE`.
     pace: Option<Cell<Pacer>>,
+    transfer: Transfer,
+}
+
+impl wasi_fileserver_core::send::pump::Pump for Pump<'_> {
+    type File = Descriptor;
+
+    async fn send(&mut self, file: Option<&Descriptor>, segment: Segment) -> Result<(), BodyEnd> {
+        match segment {
+            Segment::Literal(text) => self.write_literal(text.as_bytes()),
+            Segment::FileRange { start, len } => match (file, self.transfer) {
+                (None, _) => Err(BodyEnd::Failed),
+                (Some(file), Transfer::Chunked) => self.copy_chunked(file, start, len),
+                (Some(file), Transfer::Splice) => self.copy_spliced(file, start, len),
+            },
+        }
+    }
 }
 
 /// Sleeps until the bytes sent so far are due; the stall timeout does not
@@ -87,7 +58,31 @@ fn wait_for_pace(pace: &Cell<Pacer>) -> u64 {
     pacer.largest_write()
 }
 
-impl Writable<'_> {
+impl<'a> Pump<'a> {
+    pub fn new(out: &'a OutputStream, settings: &Settings) -> Pump<'a> {
+        Pump {
+            out,
+            ready: out.subscribe(),
+            stall: settings.stall_timeout.guest_timer(),
+            chunk: u64::from(settings.chunk_size),
+            pace: settings
+                .rate_limit
+                .map(|limit| Cell::new(Pacer::new(limit, now()))),
+            transfer: settings.transfer,
+        }
+    }
+
+    fn write_literal(&self, mut bytes: &[u8]) -> Result<(), BodyEnd> {
+        while !bytes.is_empty() {
+            let budget = usize::try_from(self.budget()?).unwrap_or(usize::MAX);
+            let (now, later) = bytes.split_at(budget.min(bytes.len()));
+            self.out.write(now).map_err(|e| self.write_error(e))?;
+            self.wrote(u64::try_from(now.len()).unwrap_or(u64::MAX));
+            bytes = later;
+        }
+        Ok(())
+    }
+
     /// Waits until the rate limit allows more and the client grants write
     /// budget, or gives up.
     fn budget(&self) -> Result<u64, BodyEnd> {
@@ -182,7 +177,7 @@ impl Writable<'_> {
     }
 
     /// Flush, then wait (under the stall timeout) until the flush completed.
-    fn flush(&self) -> Result<(), BodyEnd> {
+    pub fn flush(&self) -> Result<(), BodyEnd> {
         self.out.flush().map_err(|e| self.write_error(e))?;
         self.budget().map(|_| ())
     }

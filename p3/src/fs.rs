@@ -1,16 +1,16 @@
 //! The served root on `wasi:filesystem@0.3`: finding its preopen, answering
-//! `answer`'s questions (`Root`), opening files and directories read-only.
+//! the core's questions (`Root`), opening files and directories read-only.
 
-use wasi_fileserver_core::answer::root::Root;
+use wasi_fileserver_core::answer::root::{NextEntry, Root};
 use wasi_fileserver_core::answer::root_preopen::root_preopen;
 use wasi_fileserver_core::decide::file_lookup::{Entry, LookupError};
 use wasi_fileserver_core::decide::file_meta::{FileMeta, Timestamp};
-use wasi_fileserver_core::render::listing::{DirReadError, EntriesEnd};
+use wasi_fileserver_core::render::listing::EntriesEnd;
 use wasi_fileserver_core::settings::Settings;
 use wasip3::filesystem::preopens::get_directories;
 use wasip3::filesystem::types::{
     Descriptor, DescriptorFlags, DescriptorStat, DescriptorType, DirectoryEntry, ErrorCode,
-    OpenFlags, PathFlags,
+    Instant, OpenFlags, PathFlags,
 };
 use wasip3::wit_bindgen::rt::async_support::{FutureReader, StreamReader, StreamResult};
 
@@ -19,11 +19,22 @@ pub fn open_root(settings: &Settings) -> Option<&'static Descriptor> {
     root_preopen(settings, get_directories)
 }
 
-/// The served root for `answer`.
+/// The served root for the core.
+#[derive(Clone, Copy)]
 pub struct RootDir(pub &'static Descriptor);
+
+/// A directory being read: its entry stream, then the result that says how
+/// the entries ended (`None` once taken). The descriptor is declared last, so
+/// that it outlives what it gave.
+pub struct OpenDir {
+    entries: StreamReader<DirectoryEntry>,
+    result: Option<FutureReader<Result<(), ErrorCode>>>,
+    _dir: Descriptor,
+}
 
 impl Root for RootDir {
     type File = Descriptor;
+    type Dir = OpenDir;
 
     async fn stat(&self, path: &str) -> Result<Entry, LookupError> {
         self.0
@@ -33,8 +44,24 @@ impl Root for RootDir {
             .map_err(lookup_error)
     }
 
+    /// Checks that the file opened is still a regular file: it may have been
+    /// replaced since the decision's `stat`.
     async fn open_file(&self, path: &str) -> Result<(Descriptor, u64), LookupError> {
-        open_file(self.0, path).await
+        let file = self
+            .0
+            .open_at(
+                PathFlags::SYMLINK_FOLLOW,
+                path.to_string(),
+                OpenFlags::empty(),
+                DescriptorFlags::READ,
+            )
+            .await
+            .map_err(lookup_error)?;
+        match file.stat().await.map(|s| entry(&s)) {
+            Ok(Entry::File(meta)) => Ok((file, meta.size)),
+            Ok(_) => Err(LookupError::NotFound),
+            Err(e) => Err(lookup_error(e)),
+        }
     }
 
     /// A stream from `offset`, read until `len` bytes or its end.
@@ -53,87 +80,68 @@ impl Root for RootDir {
         }
         Some(bytes)
     }
-}
 
-/// Opens a file for reading and checks that it is still a regular file: it
-/// may have been replaced since the decision's `stat`. Gives its size too.
-pub async fn open_file(root: &Descriptor, path: &str) -> Result<(Descriptor, u64), LookupError> {
-    let file = root
-        .open_at(
-            PathFlags::SYMLINK_FOLLOW,
-            path.to_string(),
-            OpenFlags::empty(),
-            DescriptorFlags::READ,
-        )
-        .await
-        .map_err(lookup_error)?;
-    match file.stat().await.map(|s| entry(&s)) {
-        Ok(Entry::File(meta)) => Ok((file, meta.size)),
-        Ok(_) => Err(LookupError::NotFound),
-        Err(e) => Err(lookup_error(e)),
+    async fn open_dir(&self, path: &str) -> Result<OpenDir, LookupError> {
+        let dir = self
+            .0
+            .open_at(
+                PathFlags::SYMLINK_FOLLOW,
+                path.to_string(),
+                OpenFlags::DIRECTORY,
+                DescriptorFlags::READ,
+            )
+            .await
+            .map_err(lookup_error)?;
+        let (entries, result) = dir.read_directory();
+        Ok(OpenDir {
+            entries,
+            result: Some(result),
+            _dir: dir,
+        })
+    }
+
+    /// The stream ends after the last entry, or where the host stopped at a
+    /// name that is not UTF-8 (wasmtime 48 does): the result says which.
+    async fn next_entry(&self, dir: &mut OpenDir) -> NextEntry {
+        if let Some(entry) = dir.entries.next().await {
+            return NextEntry::Named {
+                kind: wasi_fileserver_core::entry_kind_of!(DescriptorType, entry.type_),
+                name: entry.name,
+            };
+        }
+        match dir.result.take() {
+            None => NextEntry::Failed,
+            Some(result) => match result.await {
+                Ok(()) => NextEntry::End(EntriesEnd::Complete),
+                Err(ErrorCode::IllegalByteSequence) => {
+                    NextEntry::End(EntriesEnd::StoppedAtUnreadableName)
+                }
+                Err(_) => NextEntry::Failed,
+            },
+        }
     }
 }
 
-/// Opens a directory for a listing.
-pub async fn open_dir(root: &Descriptor, path: &str) -> Result<Descriptor, LookupError> {
-    root.open_at(
-        PathFlags::SYMLINK_FOLLOW,
-        path.to_string(),
-        OpenFlags::DIRECTORY,
-        DescriptorFlags::READ,
-    )
-    .await
-    .map_err(lookup_error)
-}
-
 fn entry(stat: &DescriptorStat) -> Entry {
+    let modified = stat.data_modification_timestamp.and_then(timestamp);
     match stat.type_ {
         DescriptorType::RegularFile => Entry::File(FileMeta {
             size: stat.size,
-            // WASI 0.3 times are signed; one before 1970 is treated as unknown.
-            modified: stat.data_modification_timestamp.and_then(|t| {
-                Some(Timestamp {
-                    seconds: u64::try_from(t.seconds).ok()?,
-                    nanoseconds: t.nanoseconds,
-                })
-            }),
+            modified,
         }),
-        DescriptorType::Directory => Entry::Directory,
+        DescriptorType::Directory => Entry::Directory(modified),
         _ => Entry::Other,
     }
 }
 
+/// WASI 0.3 times are signed; one before 1970 is treated as unknown.
+fn timestamp(t: Instant) -> Option<Timestamp> {
+    Some(Timestamp {
+        seconds: u64::try_from(t.seconds).ok()?,
+        nanoseconds: t.nanoseconds,
+    })
+}
+
 fn lookup_error(e: ErrorCode) -> LookupError {
     LookupError::from(wasi_fileserver_core::fs_error_of!(ErrorCode, e))
-}
-
-/// A directory's entries as the listing reads them, one at a time.
-pub struct DirectoryEntries {
-    entries: StreamReader<DirectoryEntry>,
-    result: FutureReader<Result<(), ErrorCode>>,
-}
-
-impl DirectoryEntries {
-    pub fn read(dir: &Descriptor) -> DirectoryEntries {
-        let (entries, result) = dir.read_directory();
-        DirectoryEntries { entries, result }
-    }
-
-    /// The next entry's name and whether it is a directory; `None` after
-    /// the last.
-    pub async fn next(&mut self) -> Option<(String, bool)> {
-        let entry = self.entries.next().await?;
-        Some((entry.name, matches!(entry.type_, DescriptorType::Directory)))
-    }
-
-    /// After the last entry: whether all came, or the host stopped at a name
-    /// that is not UTF-8 (wasmtime 48 ends the stream there).
-    pub async fn end(self) -> Result<EntriesEnd, DirReadError> {
-        drop(self.entries);
-        match self.result.await {
-            Ok(()) => Ok(EntriesEnd::Complete),
-            Err(ErrorCode::IllegalByteSequence) => Ok(EntriesEnd::StoppedAtUnreadableName),
-            Err(_) => Err(DirReadError::Failed),
-        }
-    }
 }

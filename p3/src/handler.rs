@@ -36,16 +36,8 @@ impl Guest for Component {
         );
         drop(fields);
         drop(request);
-        let root = open_root(settings);
-        let root_dir = root.map(RootDir);
-        let reply = answer(
-            method,
-            incoming,
-            root_dir.as_ref(),
-            settings,
-            get_random_u64,
-        )
-        .await;
+        let root = open_root(settings).map(RootDir);
+        let reply = answer(method, incoming, root.as_ref(), settings, get_random_u64).await;
         respond(reply, root, settings).await
     }
 }

@@ -52,22 +52,7 @@ impl Pump {
         }
     }
 
-    /// Writes one segment; file ranges come from `file`.
-    pub async fn send(
-        &mut self,
-        file: Option<&Descriptor>,
-        segment: Segment,
-    ) -> Result<(), BodyEnd> {
-        match segment {
-            Segment::Literal(text) => self.write(text.into_bytes()).await.map(drop),
-            Segment::FileRange { len: 0, .. } => Ok(()),
-            Segment::FileRange { start, len } => match file {
-                Some(file) => self.copy_range(file, start, len).await,
-                None => Err(BodyEnd::Failed),
-            },
-        }
-    }
-
+    /// Reads the range into the buffer, a chunk at a time, writing each.
     async fn copy_range(&mut self, file: &Descriptor, start: u64, len: u64) -> Result<(), BodyEnd> {
         let mut buffer = std::mem::take(&mut self.buffer);
         if buffer.capacity() == 0 {
@@ -130,6 +115,21 @@ impl Pump {
             (status, rest) = with_deadline(self.out.write_buf(rest), stall)
                 .await
                 .ok_or(BodyEnd::Stalled)?;
+        }
+    }
+}
+
+impl wasi_fileserver_core::send::pump::Pump for Pump {
+    type File = Descriptor;
+
+    async fn send(&mut self, file: Option<&Descriptor>, segment: Segment) -> Result<(), BodyEnd> {
+        match segment {
+            Segment::Literal(text) => self.write(text.into_bytes()).await.map(drop),
+            Segment::FileRange { len: 0, .. } => Ok(()),
+            Segment::FileRange { start, len } => match file {
+                Some(file) => self.copy_range(file, start, len).await,
+                None => Err(BodyEnd::Failed),
+            },
         }
     }
 }

@@ -7,104 +7,59 @@
 //! whole (`Ok`), the host aborts the response instead of ending it cleanly,
 //! so a client never takes a short body for a complete one.
 
-use wasi_fileserver_core::decide::plan::{lookup_failure, Failure};
-use wasi_fileserver_core::render::listing::{ListedEntry, ListingRows};
+use wasi_fileserver_core::answer::body::{open_body, send_body};
+use wasi_fileserver_core::decide::plan::Failure;
 use wasi_fileserver_core::render::reply::{failure_reply, unavailable_reply, Reply, ReplyBody};
-use wasi_fileserver_core::request::incoming::has_headroom;
-use wasi_fileserver_core::send::segment::{BodyEnd, Segment};
+use wasi_fileserver_core::send::segment::BodyEnd;
 use wasi_fileserver_core::settings::{Settings, Transfer};
 use wasip3::filesystem::types::Descriptor;
 use wasip3::http::types::{ErrorCode, Fields, Response, Trailers};
 use wasip3::wit_bindgen::rt::async_support::{FutureReader, FutureWriter, StreamReader};
 use wasip3::{wit_future, wit_stream};
 
-use crate::fs::{open_dir, open_file, DirectoryEntries};
+use crate::fs::RootDir;
 use crate::pump::Pump;
 
 type TrailersResult = Result<Option<Trailers>, ErrorCode>;
 
 pub async fn respond(
-    reply: Reply,
-    root: Option<&'static Descriptor>,
+    mut reply: Reply,
+    root: Option<RootDir>,
     settings: &'static Settings,
 ) -> Result<Response, ErrorCode> {
-    if matches!(reply.body, ReplyBody::None | ReplyBody::Text(_)) {
+    let Some(body) = reply.take_streamed() else {
         return Ok(simple(&reply));
-    }
+    };
     let Some(root) = root else {
         return Ok(simple(&failure_reply(Failure::Internal)));
     };
-    match &reply.body {
-        ReplyBody::File { path, segments } => {
-            // Open before committing to a status, so that a failure can still say so.
-            let (file, size) = match open_file(root, path).await {
-                Ok(opened) => opened,
-                Err(e) => return Ok(simple(&failure_reply(lookup_failure(e)))),
-            };
-            let whole = matches!(segments.as_slice(), [Segment::FileRange { start: 0, len }] if *len == size);
-            // Once the file's own stream is handed over, no guest code runs
-            // while it flows, so the guest could not notice a stalled client:
-            // the host moves the bytes alone only when the guest keeps no
-            // stall timer (the host enforces one, or nobody does).
-            // Nor can it pace the bytes: a rate limit needs the pump.
-            if whole
-                && settings.transfer == Transfer::Splice
-                && settings.stall_timeout.guest_timer().is_none()
-                && settings.rate_limit.is_none()
-            {
-                return Ok(whole_file(&reply, file));
-            }
-            let Some(buffer) = pump_buffer(segments, settings) else {
-                return Ok(simple(&unavailable_reply()));
-            };
-            let segments = segments.clone();
-            Ok(streamed(
-                &reply,
-                settings,
-                buffer,
-                move |mut pump| async move {
-                    for segment in segments {
-                        pump.send(Some(&file), segment).await?;
-                    }
-                    Ok(())
-                },
-            ))
-        }
-        ReplyBody::Listing { path, head, hidden } => {
-            let dir = match open_dir(root, path).await {
-                Ok(dir) => dir,
-                Err(e) => return Ok(simple(&failure_reply(lookup_failure(e)))),
-            };
-            // Rows are small literals: no pump buffer, but their strings
-            // need the room a request needs.
-            if !has_headroom() {
-                return Ok(simple(&unavailable_reply()));
-            }
-            let head = head.clone();
-            let mut rows = ListingRows::new(settings.serve_hidden, hidden.clone());
-            Ok(streamed(
-                &reply,
-                settings,
-                Vec::new(),
-                move |mut pump| async move {
-                    pump.send(None, Segment::Literal(head)).await?;
-                    // Row by row, in directory order: never the whole listing in memory.
-                    let mut entries = DirectoryEntries::read(&dir);
-                    while let Some((name, is_dir)) = entries.next().await {
-                        if let Some(row) = rows.row(ListedEntry::Named {
-                            name: &name,
-                            is_dir,
-                        }) {
-                            pump.send(None, Segment::Literal(row)).await?;
-                        }
-                    }
-                    let end = entries.end().await.map_err(|_| BodyEnd::Failed)?;
-                    pump.send(None, Segment::Literal(rows.tail(end))).await
-                },
-            ))
-        }
-        ReplyBody::None | ReplyBody::Text(_) => Ok(simple(&reply)),
+    let mut body = match open_body(&root, body).await {
+        Ok(body) => body,
+        Err(failed) => return Ok(simple(&failed)),
+    };
+    // Once the file's own stream is handed over, no guest code runs while it
+    // flows, so the guest could not notice a stalled client: the host moves
+    // the bytes alone only when the guest keeps no stall timer (the host
+    // enforces one, or nobody does). Nor can it pace the bytes: a rate limit
+    // needs the pump.
+    if settings.transfer == Transfer::Splice
+        && settings.stall_timeout.guest_timer().is_none()
+        && settings.rate_limit.is_none()
+    {
+        body = match body.into_whole_file() {
+            Ok(file) => return Ok(whole_file(&reply, file)),
+            Err(body) => body,
+        };
     }
+    let Some(buffer) = body.read_buffer(settings) else {
+        return Ok(simple(&unavailable_reply()));
+    };
+    Ok(streamed(
+        &reply,
+        settings,
+        buffer,
+        move |mut pump| async move { send_body(&root, body, &mut pump).await },
+    ))
 }
 
 /// The file's own stream is the body: the host moves every byte, none enters
@@ -117,36 +72,6 @@ fn whole_file(reply: &Reply, file: Descriptor) -> Response {
     let (trailers, trailers_rx) = wit_future::new(|| Ok(None));
     drop(trailers);
     response(reply, Some(contents), trailers_rx)
-}
-
-/// The pump's one buffer for `segments`: a chunk, or less for a smaller
-/// file. Taken before the response commits to a status, and fallibly: an
-/// instance that serves many requests at once needs a chunk per request in
-/// flight, and a failed allocation must answer 503 rather than trap, which
-/// would end every request in the instance. With it taken, the heap must
-/// still have a request's headroom for what this body and the others in
-/// flight allocate while they stream.
-fn pump_buffer(segments: &[Segment], settings: &Settings) -> Option<Vec<u8>> {
-    let largest = segments
-        .iter()
-        .map(|segment| match segment {
-            Segment::FileRange { len, .. } => *len,
-            Segment::Literal(_) => 0,
-        })
-        .max()
-        .unwrap_or(0)
-        .min(u64::from(settings.chunk_size))
-        .min(
-            settings
-                .rate_limit
-                .map_or(u64::MAX, |limit| limit.paced_write()),
-        );
-    let mut buffer = Vec::new();
-    // At most CHUNK_SIZE (64 KiB): it fits a usize.
-    buffer
-        .try_reserve_exact(usize::try_from(largest).ok()?)
-        .ok()?;
-    has_headroom().then_some(buffer)
 }
 
 /// A body produced by `produce` through the pump, after the response is returned.

@@ -4,6 +4,7 @@
 //! glue supplies the served root (`Root`), found once per instance
 //! (`root_preopen`).
 
+pub mod body;
 mod lookups;
 mod manifest_digest;
 pub mod root;

@@ -1,15 +1,18 @@
-//! The served root as a glue reaches it: all `answer` asks of
+//! The served root as a glue reaches it: all the core asks of
 //! `wasi:filesystem`. WASI 0.3's calls are async and WASI 0.2's return at
 //! once, so the methods are `async` and the 0.2 glue's futures are ready when
 //! first polled.
 
 use crate::decide::file_lookup::{Entry, LookupError};
+use crate::render::listing::EntriesEnd;
 
 // Components run on one thread: no future here needs `Send`.
 #[allow(async_fn_in_trait)]
 pub trait Root {
     /// An open file, read-only.
     type File;
+    /// An open directory with its entries being read.
+    type Dir;
 
     /// What is at `path` (relative to the root, `.` for the root itself),
     /// following symlinks.
@@ -22,4 +25,49 @@ pub trait Root {
     /// Up to `len` bytes of `file` from `offset` (fewer at its end, none past
     /// it); `None` when the read failed.
     async fn read(&self, file: &Self::File, offset: u64, len: u64) -> Option<Vec<u8>>;
+
+    /// Opens the directory at `path` and starts reading its entries.
+    async fn open_dir(&self, path: &str) -> Result<Self::Dir, LookupError>;
+
+    /// The directory's next entry, in directory order.
+    async fn next_entry(&self, dir: &mut Self::Dir) -> NextEntry;
+}
+
+/// One step through a directory's entries, as either glue reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NextEntry {
+    /// An entry and its type as the directory gives it (a symlink is not
+    /// followed).
+    Named { name: String, kind: EntryKind },
+    /// An entry whose name is not UTF-8, reported without it; the entries
+    /// after it still come (WASI 0.2 hosts).
+    UnreadableName,
+    /// No more entries.
+    End(EntriesEnd),
+    /// The directory cannot be read on.
+    Failed,
+}
+
+/// The `EntryKind` of a WASI `descriptor-type` value `$t` whose bindings'
+/// enum is `$type` (in scope): the 0.2 and 0.3 bindings are distinct types
+/// with the same cases.
+#[macro_export]
+macro_rules! entry_kind_of {
+    ($type:ident, $t:expr) => {
+        match $t {
+            $type::RegularFile => $crate::answer::root::EntryKind::File,
+            $type::Directory => $crate::answer::root::EntryKind::Directory,
+            $type::SymbolicLink => $crate::answer::root::EntryKind::Symlink,
+            _ => $crate::answer::root::EntryKind::Other,
+        }
+    };
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Directory,
+    Symlink,
+    /// FIFO, socket, device, or unknown.
+    Other,
 }

@@ -124,6 +124,7 @@ async fn scan_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::answer::root::NextEntry;
     use std::future::Future;
     use std::pin::pin;
     use std::task::{Context, Poll, Waker};
@@ -136,6 +137,7 @@ mod tests {
 
     impl Root for EmptyRoot {
         type File = ();
+        type Dir = ();
 
         async fn stat(&self, _: &str) -> Result<Entry, LookupError> {
             self.stats.set(self.stats.get() + 1);
@@ -148,6 +150,14 @@ mod tests {
 
         async fn read(&self, _: &(), _: u64, _: u64) -> Option<Vec<u8>> {
             None
+        }
+
+        async fn open_dir(&self, _: &str) -> Result<(), LookupError> {
+            Err(LookupError::NotFound)
+        }
+
+        async fn next_entry(&self, _: &mut ()) -> NextEntry {
+            NextEntry::Failed
         }
     }
 

@@ -4,13 +4,14 @@
 //! `stat` comes before `open` so that a FIFO or device is refused without ever
 //! being opened (opening a FIFO can block the host).
 
-use crate::decide::file_meta::FileMeta;
+use crate::decide::file_meta::{FileMeta, Timestamp};
 use crate::manifest::digest::Sha256Digest;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entry {
     File(FileMeta),
-    Directory,
+    /// A directory, with its modification time where the host gives one.
+    Directory(Option<Timestamp>),
     /// FIFO, socket, device, or anything else that is not served.
     Other,
 }

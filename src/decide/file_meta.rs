@@ -9,6 +9,14 @@ pub struct Timestamp {
     pub nanoseconds: u32,
 }
 
+impl Timestamp {
+    /// This time, when this platform's clock type can hold it.
+    pub fn system_time(&self) -> Option<SystemTime> {
+        let nanoseconds = self.nanoseconds.min(999_999_999);
+        SystemTime::UNIX_EPOCH.checked_add(Duration::new(self.seconds, nanoseconds))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileMeta {
     /// u64: files over 4 GiB are served from a 32-bit guest.
@@ -42,8 +50,7 @@ impl FileMeta {
     /// The modification time, when the file system gave one that this
     /// platform's clock type can hold.
     pub fn modified_time(&self) -> Option<SystemTime> {
-        let t = self.modified?;
-        SystemTime::UNIX_EPOCH.checked_add(Duration::new(t.seconds, t.nanoseconds.min(999_999_999)))
+        self.modified?.system_time()
     }
 }
 

@@ -6,6 +6,7 @@ use percent_encoding::utf8_percent_encode;
 
 use crate::decide::file_lookup::{Entry, FileLookup, LookupError};
 use crate::decide::plan::{Failure, FileRole, Plan};
+use crate::request::accept::listing_format;
 use crate::request::path::ResolvedPath;
 use crate::settings::TrailingSlash;
 
@@ -30,14 +31,14 @@ impl<F: FileLookup> Decision<'_, F> {
             }
             // "/file.txt/" names a directory that does not exist.
             Ok(Entry::File(_)) | Ok(Entry::Other) => self.missing(path),
-            Ok(Entry::Directory) if !path.trailing_slash => match self.settings.trailing_slash {
+            Ok(Entry::Directory(_)) if !path.trailing_slash => match self.settings.trailing_slash {
                 TrailingSlash::Never => self.directory_index(path),
                 TrailingSlash::Auto | TrailingSlash::Always => Plan::Redirect {
                     status: 301,
                     location: directory_location(path),
                 },
             },
-            Ok(Entry::Directory) => match self.settings.trailing_slash {
+            Ok(Entry::Directory(_)) => match self.settings.trailing_slash {
                 TrailingSlash::Never if !path.segments.is_empty() => Plan::Redirect {
                     status: 308,
                     location: with_query(
@@ -75,6 +76,7 @@ impl<F: FileLookup> Decision<'_, F> {
                     hidden: self.unserved_files_in(&relative),
                     path: relative,
                     title,
+                    format: listing_format(self.request.accept),
                 }
             }
             Ok(_) | Err(LookupError::NotFound) => self.missing(path),

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 use crate::decide::file_lookup::LookupError;
 use crate::decide::file_meta::FileMeta;
 use crate::manifest::digest::Sha256Digest;
+use crate::request::accept::ListingFormat;
 use crate::request::accept_encoding::Encoding;
 use crate::request::range::ByteRange;
 
@@ -23,12 +24,13 @@ pub enum Plan {
     NotModified(Representation),
     /// 416: no requested range overlaps the representation.
     RangeNotSatisfiable(Representation),
-    /// An HTML listing of the directory at `path` (relative), titled
-    /// `title`, without the entries named in `hidden` (the rule files).
+    /// A listing of the directory at `path` (relative), titled `title`,
+    /// without the entries named in `hidden` (the rule files).
     Listing {
         path: String,
         title: String,
         hidden: Vec<String>,
+        format: ListingFormat,
     },
     /// 301, 302, 303, 307 or 308 to `location` (relative for this site's
     /// own paths, so that it stays right under any route prefix).

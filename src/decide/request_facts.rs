@@ -18,6 +18,8 @@ pub struct RequestFacts<'a> {
     /// The Range header, if any.
     pub range: Option<&'a str>,
     pub accept_encoding: Option<&'a str>,
+    /// `Accept`, where listings are on.
+    pub accept: Option<&'a str>,
     /// The server's clock: no `Last-Modified` may be later.
     pub now: SystemTime,
     /// The `_redirects` rule that matched the path, if any.
@@ -37,6 +39,7 @@ impl<'a> RequestFacts<'a> {
             preconditions: &request.headers.preconditions,
             range: request.headers.range.as_deref(),
             accept_encoding: request.headers.accept_encoding.as_deref(),
+            accept: request.headers.accept.as_deref(),
             now,
             redirect,
             want_repr_digest: request.headers.want_repr_digest,

@@ -48,7 +48,7 @@ impl<F: FileLookup> Decision<'_, F> {
         }
         match self.fs.stat(&path.relative()) {
             Ok(Entry::File(meta)) => self.serve_file(path.relative(), path.file_name(), meta, role),
-            Ok(Entry::Directory) => {
+            Ok(Entry::Directory(_)) => {
                 let index = path.join(&self.settings.index_file);
                 match self.fs.stat(&index) {
                     Ok(Entry::File(meta)) => {

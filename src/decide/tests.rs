@@ -7,6 +7,7 @@ use crate::decide::file_meta::FileMeta;
 use crate::decide::file_meta::Timestamp;
 use crate::decide::locations::relative_location;
 use crate::decide::plan::*;
+use crate::request::accept::ListingFormat;
 use crate::request::accept_encoding::Encoding;
 use crate::request::conditional::Preconditions;
 use crate::request::path::ResolvedPath;
@@ -44,17 +45,17 @@ const BR: FileMeta = FileMeta {
 
 fn fs() -> FakeFs {
     FakeFs::new([
-        (".", Ok(Entry::Directory)),
+        (".", Ok(Entry::Directory(None))),
         ("index.html", Ok(Entry::File(META))),
         ("a.txt", Ok(Entry::File(META))),
-        ("docs", Ok(Entry::Directory)),
-        ("empty", Ok(Entry::Directory)),
+        ("docs", Ok(Entry::Directory(None))),
+        ("empty", Ok(Entry::Directory(None))),
         ("docs/index.html", Ok(Entry::File(META))),
         ("fifo", Ok(Entry::Other)),
         ("locked", Err(LookupError::Denied)),
         ("broken", Err(LookupError::Failed)),
         (".env", Ok(Entry::File(META))),
-        (".well-known", Ok(Entry::Directory)),
+        (".well-known", Ok(Entry::Directory(None))),
         (".well-known/security.txt", Ok(Entry::File(META))),
         ("app.js", Ok(Entry::File(META))),
         ("app.js.gz", Ok(Entry::File(GZ))),
@@ -86,6 +87,7 @@ fn facts(method: Method, target: &str) -> RequestFacts<'_> {
         preconditions: NONE,
         range: None,
         accept_encoding: None,
+        accept: None,
         now: now(),
         redirect: None,
         want_repr_digest: DigestPreference::Unstated,
@@ -190,7 +192,7 @@ fn directory_redirect_locations_are_safe() {
         ("a b", "/a b?x=\r\n y", "a%20b/?x=%0D%0A%20y"),
         ("javascript:x", "/javascript:x", "./javascript:x/"),
     ] {
-        let fs = FakeFs::new([(directory, Ok(Entry::Directory))]);
+        let fs = FakeFs::new([(directory, Ok(Entry::Directory(None)))]);
         let plan = decide(&facts(Method::Get, target), &fs, &Settings::default());
         let expected = Plan::Redirect {
             status: 301,
@@ -300,8 +302,20 @@ fn directory_listing() {
             path: "empty".into(),
             title: "/empty/".into(),
             hidden: Vec::new(),
+            format: ListingFormat::Html,
         }
     );
+    let json = RequestFacts {
+        accept: Some("application/json"),
+        ..facts(Method::Get, "/empty/")
+    };
+    assert!(matches!(
+        decide(&json, &fs(), &listing),
+        Plan::Listing {
+            format: ListingFormat::Json,
+            ..
+        }
+    ));
     assert!(
         matches!(get_with("/docs/", &listing), Plan::File { .. }),
         "index wins"
@@ -429,6 +443,7 @@ fn preconditions_and_ranges() {
             preconditions: pre,
             range,
             accept_encoding: None,
+            accept: None,
             now: now(),
             redirect: None,
             want_repr_digest: DigestPreference::Unstated,

@@ -1,8 +1,14 @@
-//! The HTML of a directory listing, one row at a time: the WASI layer reads
-//! the directory entry by entry and streams each row, so a directory of
-//! 100,000 files never sits in linear memory.
+//! A directory listing, HTML or JSON, one row at a time: the directory is
+//! read entry by entry and each row streamed, so a directory of 100,000
+//! files never sits in linear memory.
+
+use std::borrow::Cow;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::decide::file_meta::{FileMeta, Timestamp};
+use crate::render::http_date;
+use crate::request::accept::ListingFormat;
 
 /// Everything but RFC 3986 unreserved characters is encoded in a link.
 const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -37,26 +43,28 @@ pub fn listing_entry(name: &str, is_dir: bool) -> String {
 
 pub const LISTING_TAIL: &str = "</ul>\n</body></html>\n";
 
+/// What a row says of an entry: HTML needs only whether it is a directory;
+/// JSON states the type, time and size of what the name leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListedAs {
+    Directory(Option<Timestamp>),
+    /// With its metadata where it was looked up (JSON).
+    File(Option<FileMeta>),
+    /// Not a file or directory, or its lookup failed.
+    Other,
+}
+
 /// Turns a directory's entries into rows as a glue reads them, one at a
 /// time: dot names only when hidden files are served (as for paths), and a
 /// closing note for entries that could not be listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ListingRows {
+    format: ListingFormat,
     serve_hidden: bool,
     /// Names never listed (the rule files of this directory).
     hidden: Vec<String>,
     unreadable: u64,
-}
-
-/// One entry as a glue read it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListedEntry<'a> {
-    Named {
-        name: &'a str,
-        is_dir: bool,
-    },
-    /// The host reported an entry whose name is not UTF-8, without the name,
-    /// so it cannot be linked (nginx would list it percent-encoded).
-    UnreadableName,
+    rows: u64,
 }
 
 /// How the directory's entries ended.
@@ -69,43 +77,50 @@ pub enum EntriesEnd {
     StoppedAtUnreadableName,
 }
 
-/// Why reading a directory skipped an entry or stopped, as either glue
-/// reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DirReadError {
-    /// An entry's name is not UTF-8: WASI 0.2 hosts skip it and read on,
-    /// WASI 0.3 hosts (wasmtime 48) end the entries there.
-    UnreadableName,
-    /// The directory cannot be read on.
-    Failed,
-}
-
 impl ListingRows {
-    pub fn new(serve_hidden: bool, hidden: Vec<String>) -> ListingRows {
+    pub fn new(format: ListingFormat, serve_hidden: bool, hidden: Vec<String>) -> ListingRows {
         ListingRows {
+            format,
             serve_hidden,
             hidden,
             unreadable: 0,
+            rows: 0,
         }
     }
 
-    /// The row for `entry`, if it gets one.
-    pub fn row(&mut self, entry: ListedEntry<'_>) -> Option<String> {
-        match entry {
-            ListedEntry::Named { name, is_dir } => {
-                let shown = (self.serve_hidden || !name.starts_with('.'))
-                    && !self.hidden.iter().any(|hidden| hidden == name);
-                shown.then(|| listing_entry(name, is_dir))
-            }
-            ListedEntry::UnreadableName => {
-                self.unreadable = self.unreadable.saturating_add(1);
-                None
+    pub fn format(&self) -> ListingFormat {
+        self.format
+    }
+
+    /// Whether the entry `name` gets a row.
+    pub fn shows(&self, name: &str) -> bool {
+        (self.serve_hidden || !name.starts_with('.')) && !self.hidden.iter().any(|h| h == name)
+    }
+
+    /// The row for an entry `shows` accepted.
+    pub fn row(&mut self, name: &str, listed: ListedAs) -> String {
+        self.rows = self.rows.saturating_add(1);
+        match self.format {
+            ListingFormat::Html => listing_entry(name, matches!(listed, ListedAs::Directory(_))),
+            ListingFormat::Json => {
+                let separator = if self.rows == 1 { "" } else { ",\n" };
+                format!("{separator}{}", json_entry(name, listed))
             }
         }
     }
 
-    /// What closes the listing: a note of what was left out, then the tail.
+    /// An entry whose name is not UTF-8: not listed, but counted.
+    pub fn unreadable(&mut self) {
+        self.unreadable = self.unreadable.saturating_add(1);
+    }
+
+    /// What closes the listing: in HTML, a note of what was left out, then
+    /// the tail. nginx's JSON shape has no place for a note: entries with
+    /// names that are not UTF-8 are left out there as from the HTML rows.
     pub fn tail(self, end: EntriesEnd) -> String {
+        if self.format == ListingFormat::Json {
+            return if self.rows == 0 { "]\n" } else { "\n]\n" }.to_string();
+        }
         let mut tail = String::new();
         if self.unreadable > 0 {
             let count = self.unreadable;
@@ -124,16 +139,65 @@ impl ListingRows {
     }
 }
 
+/// The head of a listing of the directory `title` (`/docs/`).
+pub fn head(format: ListingFormat, title: &str) -> String {
+    match format {
+        ListingFormat::Html => listing_head(title),
+        ListingFormat::Json => "[\n".to_string(),
+    }
+}
+
+/// One object of nginx's JSON listing; `mtime` is an HTTP date, as nginx
+/// writes it.
+fn json_entry(name: &str, listed: ListedAs) -> String {
+    let (kind, modified, size) = match listed {
+        ListedAs::Directory(modified) => ("directory", modified, None),
+        ListedAs::File(meta) => ("file", meta.and_then(|m| m.modified), meta.map(|m| m.size)),
+        ListedAs::Other => ("other", None, None),
+    };
+    let mut object = format!("{{ \"name\":\"{}\", \"type\":\"{kind}\"", escape_json(name));
+    if let Some(mtime) = modified
+        .and_then(|t| t.system_time())
+        .and_then(http_date::format)
+    {
+        object.push_str(&format!(", \"mtime\":\"{mtime}\""));
+    }
+    if let Some(size) = size {
+        object.push_str(&format!(", \"size\":{size}"));
+    }
+    object.push_str(" }");
+    object
+}
+
+fn escape_json(text: &str) -> String {
+    escape(text, |c| match c {
+        '"' => Some(Cow::Borrowed("\\\"")),
+        '\\' => Some(Cow::Borrowed("\\\\")),
+        c if u32::from(c) < 0x20 => Some(Cow::Owned(format!("\\u{:04x}", u32::from(c)))),
+        _ => None,
+    })
+}
+
 fn escape_html(text: &str) -> String {
+    escape(text, |c| {
+        Some(Cow::Borrowed(match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            _ => return None,
+        }))
+    })
+}
+
+/// `text` with every character `escaped` gives an escape for replaced by it.
+fn escape(text: &str, escaped: impl Fn(char) -> Option<Cow<'static, str>>) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+        match escaped(c) {
+            Some(escape) => out.push_str(&escape),
+            None => out.push(c),
         }
     }
     out
@@ -173,27 +237,49 @@ mod tests {
 
     #[test]
     fn hidden_entries_and_unlisted_names() {
-        let named = |name| ListedEntry::Named {
-            name,
-            is_dir: false,
-        };
-        let mut rows = ListingRows::new(false, Vec::new());
-        assert!(rows.row(named("a")).is_some());
-        assert_eq!(rows.row(named(".git")), None);
-        assert_eq!(rows.row(ListedEntry::UnreadableName), None);
+        let html = |serve_hidden| ListingRows::new(ListingFormat::Html, serve_hidden, Vec::new());
+        let mut rows = html(false);
+        assert!(rows.shows("a") && !rows.shows(".git"));
+        rows.unreadable();
         let tail = rows.tail(EntriesEnd::Complete);
         assert!(tail.contains("1 entry with a name") && tail.ends_with(LISTING_TAIL));
-        let mut rows = ListingRows::new(true, Vec::new());
-        assert!(rows.row(named(".git")).is_some());
-        rows.row(ListedEntry::UnreadableName);
-        rows.row(ListedEntry::UnreadableName);
+        let mut rows = html(true);
+        assert!(rows.shows(".git"));
+        rows.unreadable();
+        rows.unreadable();
         assert!(rows.tail(EntriesEnd::Complete).contains("2 entries"));
-        assert!(ListingRows::new(false, Vec::new())
+        assert!(html(false)
             .tail(EntriesEnd::StoppedAtUnreadableName)
             .contains("ends at"));
+        assert_eq!(html(false).tail(EntriesEnd::Complete), LISTING_TAIL);
+        let rule_files = ListingRows::new(ListingFormat::Html, true, vec!["_headers".into()]);
+        assert!(!rule_files.shows("_headers") && rule_files.shows("_headers.txt"));
+    }
+
+    #[test]
+    fn json_rows_take_nginx_shape() {
+        let mut rows = ListingRows::new(ListingFormat::Json, false, Vec::new());
+        let modified = Some(Timestamp {
+            seconds: 784_111_777,
+            nanoseconds: 5,
+        });
+        let file = ListedAs::File(Some(FileMeta { size: 12, modified }));
+        let mut body = head(ListingFormat::Json, "/");
+        body.push_str(&rows.row("a \"q\"\\\u{1}.txt", file));
+        body.push_str(&rows.row("sub", ListedAs::Directory(modified)));
+        body.push_str(&rows.row("fifo", ListedAs::Other));
+        body.push_str(&rows.tail(EntriesEnd::Complete));
         assert_eq!(
-            ListingRows::new(false, Vec::new()).tail(EntriesEnd::Complete),
-            LISTING_TAIL
+            body,
+            "[\n{ \"name\":\"a \\\"q\\\"\\\\\\u0001.txt\", \"type\":\"file\", \
+             \"mtime\":\"Sun, 06 Nov 1994 08:49:37 GMT\", \"size\":12 },\n\
+             { \"name\":\"sub\", \"type\":\"directory\", \"mtime\":\"Sun, 06 Nov 1994 08:49:37 GMT\" },\n\
+             { \"name\":\"fifo\", \"type\":\"other\" }\n]\n"
+        );
+        let empty = ListingRows::new(ListingFormat::Json, false, Vec::new());
+        assert_eq!(
+            head(ListingFormat::Json, "/") + &empty.tail(EntriesEnd::Complete),
+            "[\n]\n"
         );
     }
 

@@ -5,8 +5,9 @@ use std::borrow::Cow;
 use crate::decide::plan::{Failure, FileRole, Plan, Representation, Selection, Variants};
 use crate::render::cors::add_cors_headers;
 use crate::render::http_date;
-use crate::render::listing::listing_head;
+use crate::render::listing::{self, ListingRows};
 use crate::render::multipart::{multipart_content_type, multipart_segments, total_len};
+use crate::request::accept::ListingFormat;
 use crate::request::incoming::Unreadable;
 use crate::request::method::Method;
 use crate::rules::headers::{apply, HeaderOp};
@@ -22,17 +23,24 @@ pub enum ReplyBody {
     None,
     /// A short literal, e.g. an error message.
     Text(&'static str),
+    /// A body read from the root as it is sent.
+    Streamed(StreamedBody),
+}
+
+/// What a streamed body reads from the root (`answer::body` opens and sends it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StreamedBody {
     /// Segments of the file at `path` (and literals between them).
     File {
         path: String,
         segments: Vec<Segment>,
     },
-    /// `head`, then one row per entry of the directory at `path` (but the
-    /// names in `hidden`), then the tail.
+    /// `head`, then a row per entry of the directory at `path` that `rows`
+    /// shows, then the tail.
     Listing {
         path: String,
         head: String,
-        hidden: Vec<String>,
+        rows: ListingRows,
     },
 }
 
@@ -44,6 +52,18 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The body to stream, if it is one, leaving no body in its place: the
+    /// glue keeps the status and headers to send first.
+    pub fn take_streamed(&mut self) -> Option<StreamedBody> {
+        match std::mem::replace(&mut self.body, ReplyBody::None) {
+            ReplyBody::Streamed(body) => Some(body),
+            other => {
+                self.body = other;
+                None
+            }
+        }
+    }
+
     /// The headers as both WASI `fields.from-list` take them.
     pub fn header_entries(&self) -> Vec<(String, Vec<u8>)> {
         self.headers
@@ -121,23 +141,29 @@ pub fn render(
             path,
             title,
             hidden,
+            format,
         } => Reply {
             status: 200,
             headers: vec![
                 (
                     Cow::Borrowed("content-type"),
-                    "text/html; charset=utf-8".to_string(),
+                    match format {
+                        ListingFormat::Html => "text/html; charset=utf-8",
+                        ListingFormat::Json => "application/json",
+                    }
+                    .to_string(),
                 ),
                 (
                     Cow::Borrowed("x-content-type-options"),
                     "nosniff".to_string(),
                 ),
+                (Cow::Borrowed("vary"), "accept".to_string()),
             ],
-            body: ReplyBody::Listing {
+            body: ReplyBody::Streamed(StreamedBody::Listing {
                 path,
-                head: listing_head(&title),
-                hidden,
-            },
+                head: listing::head(format, &title),
+                rows: ListingRows::new(format, settings.serve_hidden, hidden),
+            }),
         },
         Plan::Redirect { status, location } => Reply {
             status,
@@ -234,10 +260,10 @@ fn file_reply(
     Reply {
         status,
         headers,
-        body: ReplyBody::File {
+        body: ReplyBody::Streamed(StreamedBody::File {
             path: file.path,
             segments,
-        },
+        }),
     }
 }
 
@@ -407,13 +433,13 @@ mod tests {
         assert_eq!(header(&r, "vary"), None);
         assert_eq!(
             r.body,
-            ReplyBody::File {
+            ReplyBody::Streamed(StreamedBody::File {
                 path: "big.iso".into(),
                 segments: vec![Segment::FileRange {
                     start: 0,
                     len: 5 << 30
                 }]
-            }
+            })
         );
     }
 
@@ -539,13 +565,13 @@ mod tests {
         );
         assert_eq!(
             r.body,
-            ReplyBody::File {
+            ReplyBody::Streamed(StreamedBody::File {
                 path: "big.iso".into(),
                 segments: vec![Segment::FileRange {
                     start: range.start,
                     len: 10
                 }]
-            }
+            })
         );
         let r = render_plain(Plan::NotModified(iso()), Method::Get);
         assert_eq!((r.status, &r.body), (304, &ReplyBody::None));
@@ -620,7 +646,7 @@ mod tests {
             Some("multipart/byteranges; boundary=BOUNDARY")
         );
         assert_eq!(header(&r, "content-range"), None);
-        let ReplyBody::File { segments, .. } = &r.body else {
+        let ReplyBody::Streamed(StreamedBody::File { segments, .. }) = &r.body else {
             panic!()
         };
         // The body as RFC 9110 section 14.6 lays it out, written by hand.
@@ -698,10 +724,15 @@ mod tests {
                 path: "d".into(),
                 title: "/d/".into(),
                 hidden: Vec::new(),
+                format: ListingFormat::Json,
             },
             Method::Get,
         );
         assert_eq!((r.status, header(&r, "content-length")), (200, None));
-        assert!(matches!(r.body, ReplyBody::Listing { ref path, .. } if path == "d"));
+        assert_eq!(header(&r, "content-type"), Some("application/json"));
+        assert_eq!(header(&r, "vary"), Some("accept"));
+        assert!(
+            matches!(r.body, ReplyBody::Streamed(StreamedBody::Listing { ref path, .. }) if path == "d")
+        );
     }
 }

@@ -50,21 +50,7 @@ impl Encoding {
 fn weight(header: &str, coding: &str) -> Option<u16> {
     let mut named = None;
     let mut star = None;
-    for item in header.split(',') {
-        let mut parts = item.split(';');
-        let token = parts.next().unwrap_or("").trim();
-        if token.is_empty() {
-            continue;
-        }
-        let q = parts
-            .find_map(|p| {
-                let (k, v) = p.split_once('=')?;
-                k.trim()
-                    .eq_ignore_ascii_case("q")
-                    .then(|| parse_q(v.trim()))
-            })
-            .unwrap_or(Some(1000));
-        let Some(q) = q else { continue }; // malformed q: ignore the member
+    for (token, q) in weighted_members(header) {
         let matches = token.eq_ignore_ascii_case(coding)
             || (coding == "gzip" && token.eq_ignore_ascii_case("x-gzip"));
         if matches {
@@ -74,6 +60,28 @@ fn weight(header: &str, coding: &str) -> Option<u16> {
         }
     }
     named.or(star)
+}
+
+/// The members of a list of weighted tokens (`Accept-Encoding`, `Accept`):
+/// each token with its q-value in thousandths (1000 when none is given);
+/// empty members and members with a malformed q-value are left out.
+pub(super) fn weighted_members(header: &str) -> impl Iterator<Item = (&str, u16)> {
+    header.split(',').filter_map(|item| {
+        let mut parts = item.split(';');
+        let token = parts.next().unwrap_or("").trim();
+        if token.is_empty() {
+            return None;
+        }
+        let q = parts
+            .find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("q")
+                    .then(|| parse_q(v.trim()))
+            })
+            .unwrap_or(Some(1000))?;
+        Some((token, q))
+    })
 }
 
 /// The q-value (in thousandths) the header gives `encoding`; 0 = not acceptable.

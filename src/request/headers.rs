@@ -30,6 +30,9 @@ pub struct RequestHeaders {
     /// settings turn CORS on.
     pub origin: Option<String>,
     pub cors_request_method: Option<String>,
+    /// `Accept`: read only where directory listings are on (it picks their
+    /// format).
+    pub accept: Option<String>,
 }
 
 /// The header values the decision needs add up to more than `MAX_HEADER_BYTES`.
@@ -87,6 +90,11 @@ impl RequestHeaders {
             origin: if cors { single(read("origin")?) } else { None },
             cors_request_method: if cors {
                 single(read("access-control-request-method")?)
+            } else {
+                None
+            },
+            accept: if settings.directory_listing {
+                list(read("accept")?)
             } else {
                 None
             },

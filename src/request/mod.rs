@@ -1,5 +1,6 @@
 //! Pure request parsing: nothing here touches WASI.
 
+pub mod accept;
 pub mod accept_encoding;
 pub mod conditional;
 pub mod entity_tag;

@@ -1,0 +1,185 @@
+//! A streamed reply's body, from the root to the glue's pump: `open_body`
+//! opens what the body reads before the response commits to a status (so
+//! that a failure can still say so), `send_body` then moves it, segment by
+//! segment, never more than one row or one chunk in linear memory.
+
+use super::root::{EntryKind, NextEntry, Root};
+use crate::decide::file_lookup::Entry;
+use crate::decide::plan::lookup_failure;
+use crate::render::listing::{ListedAs, ListingRows};
+use crate::render::reply::{failure_reply, unavailable_reply, Reply, StreamedBody};
+use crate::request::accept::ListingFormat;
+use crate::request::incoming::has_headroom;
+use crate::send::pump::Pump;
+use crate::send::segment::{BodyEnd, Segment};
+use crate::settings::Settings;
+
+/// A streamed body with what it reads opened.
+pub enum OpenedBody<R: Root> {
+    File {
+        file: R::File,
+        size: u64,
+        segments: Vec<Segment>,
+    },
+    Listing {
+        path: String,
+        dir: R::Dir,
+        head: String,
+        rows: ListingRows,
+    },
+}
+
+/// Opens the file or directory `body` reads; the reply to send instead when
+/// that fails.
+pub async fn open_body<R: Root>(root: &R, body: StreamedBody) -> Result<OpenedBody<R>, Reply> {
+    match body {
+        StreamedBody::File { path, segments } => match root.open_file(&path).await {
+            Ok((file, size)) => Ok(OpenedBody::File {
+                file,
+                size,
+                segments,
+            }),
+            Err(e) => Err(failure_reply(lookup_failure(e))),
+        },
+        StreamedBody::Listing { path, head, rows } => {
+            let dir = root
+                .open_dir(&path)
+                .await
+                .map_err(|e| failure_reply(lookup_failure(e)))?;
+            // Rows are small literals, but their strings need the room a
+            // request needs.
+            if !has_headroom() {
+                return Err(unavailable_reply());
+            }
+            Ok(OpenedBody::Listing {
+                path,
+                dir,
+                head,
+                rows,
+            })
+        }
+    }
+}
+
+impl<R: Root> OpenedBody<R> {
+    /// The file, when the body is that whole file and nothing else (a host
+    /// can then move it alone); else the body as it was.
+    pub fn into_whole_file(self) -> Result<R::File, Self> {
+        match self {
+            OpenedBody::File {
+                file,
+                size,
+                segments,
+            } if matches!(segments.as_slice(), [Segment::FileRange { start: 0, len }] if *len == size) => {
+                Ok(file)
+            }
+            other => Err(other),
+        }
+    }
+
+    /// A buffer for the body's largest read: a chunk, or less for a smaller
+    /// file, none for a listing. Taken before the response commits to a
+    /// status, and fallibly: an instance that serves many requests at once
+    /// needs one per request in flight, and a failed allocation must answer
+    /// 503 rather than trap, which would end every request in the instance.
+    /// With it taken, the heap must still have a request's headroom.
+    pub fn read_buffer(&self, settings: &Settings) -> Option<Vec<u8>> {
+        let largest = match self {
+            OpenedBody::File { segments, .. } => segments
+                .iter()
+                .map(|segment| match segment {
+                    Segment::FileRange { len, .. } => *len,
+                    Segment::Literal(_) => 0,
+                })
+                .max()
+                .unwrap_or(0)
+                .min(u64::from(settings.chunk_size))
+                .min(
+                    settings
+                        .rate_limit
+                        .map_or(u64::MAX, |limit| limit.paced_write()),
+                ),
+            OpenedBody::Listing { .. } => 0,
+        };
+        let mut buffer = Vec::new();
+        // At most CHUNK_SIZE: it fits a usize.
+        buffer
+            .try_reserve_exact(usize::try_from(largest).ok()?)
+            .ok()?;
+        has_headroom().then_some(buffer)
+    }
+}
+
+/// Sends the body through `pump`, in order; a listing row by row, in
+/// directory order.
+pub async fn send_body<R: Root>(
+    root: &R,
+    body: OpenedBody<R>,
+    pump: &mut impl Pump<File = R::File>,
+) -> Result<(), BodyEnd> {
+    match body {
+        OpenedBody::File { file, segments, .. } => {
+            for segment in segments {
+                pump.send(Some(&file), segment).await?;
+            }
+            Ok(())
+        }
+        OpenedBody::Listing {
+            path,
+            mut dir,
+            head,
+            mut rows,
+        } => {
+            pump.send(None, Segment::Literal(head)).await?;
+            loop {
+                match root.next_entry(&mut dir).await {
+                    NextEntry::Named { name, kind } => {
+                        if rows.shows(&name) {
+                            let listed = listed_as(root, &path, &name, kind, &rows).await;
+                            let row = rows.row(&name, listed);
+                            pump.send(None, Segment::Literal(row)).await?;
+                        }
+                    }
+                    NextEntry::UnreadableName => rows.unreadable(),
+                    NextEntry::End(end) => {
+                        return pump.send(None, Segment::Literal(rows.tail(end))).await
+                    }
+                    NextEntry::Failed => return Err(BodyEnd::Failed),
+                }
+            }
+        }
+    }
+}
+
+/// What a listing row says of the entry `name` of the directory `path`:
+/// HTML only whether the entry is a directory; JSON what it leads to
+/// (symlinks followed, as nginx does), with its time and size.
+async fn listed_as<R: Root>(
+    root: &R,
+    path: &str,
+    name: &str,
+    kind: EntryKind,
+    rows: &ListingRows,
+) -> ListedAs {
+    match rows.format() {
+        ListingFormat::Html => match kind {
+            EntryKind::Directory => ListedAs::Directory(None),
+            EntryKind::File => ListedAs::File(None),
+            EntryKind::Symlink | EntryKind::Other => ListedAs::Other,
+        },
+        ListingFormat::Json => match root.stat(&child_path(path, name)).await {
+            Ok(Entry::File(meta)) => ListedAs::File(Some(meta)),
+            Ok(Entry::Directory(modified)) => ListedAs::Directory(modified),
+            Ok(Entry::Other) | Err(_) => ListedAs::Other,
+        },
+    }
+}
+
+/// The relative path of `name` in the directory `dir` (`.` for the root).
+pub fn child_path(dir: &str, name: &str) -> String {
+    if dir == "." || dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
