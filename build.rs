@@ -9,7 +9,7 @@
 //! margin measured is in docs/design.md), and every KiB of stack is a KiB
 //! less heap in the first page.
 
-const STACK_SIZE: u32 = 10 * 1024;
+const STACK_SIZE: u32 = 9 * 1024;
 
 fn main() {
     // Not `rerun-if-changed=build.rs`: the path would be relative to each

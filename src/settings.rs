@@ -41,6 +41,15 @@ impl StallTimeout {
     }
 }
 
+/// `DIRECTORY_DOWNLOAD`: opt-in, since an archive reads every file below a
+/// directory for one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirectoryDownload {
+    Off,
+    /// `GET /dir/?download=tar`: a POSIX tar archive, streamed.
+    Tar,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// Guest path of the preopened directory to serve.
@@ -54,8 +63,10 @@ pub struct Settings {
     pub cache_control: Option<String>,
     /// The file a directory path ending in `/` serves.
     pub index_file: String,
-    /// An HTML listing for directories without an index file.
+    /// A listing (HTML or JSON) for directories without an index file.
     pub directory_listing: bool,
+    /// Whether `/dir/?download=tar` streams the directory as one archive.
+    pub directory_download: DirectoryDownload,
     /// Serve paths with a segment starting with `.` (`.well-known` always is).
     pub serve_hidden: bool,
     /// Served with 200 for a GET/HEAD of a missing path (single-page apps).
@@ -133,6 +144,7 @@ impl Default for Settings {
             cache_control: None,
             index_file: "index.html".to_string(),
             directory_listing: false,
+            directory_download: DirectoryDownload::Off,
             serve_hidden: false,
             fallback_path: None,
             custom_404_path: None,
@@ -242,6 +254,9 @@ impl Settings {
         });
         read("DIRECTORY_LISTING", &mut |v| {
             parse_bool(v).map(|x| s.directory_listing = x)
+        });
+        read("DIRECTORY_DOWNLOAD", &mut |v| {
+            parse_directory_download(v).map(|x| s.directory_download = x)
         });
         read("SERVE_HIDDEN", &mut |v| {
             parse_bool(v).map(|x| s.serve_hidden = x)
@@ -472,28 +487,43 @@ fn parse_rules_file(v: &str) -> Result<Option<String>, &'static str> {
 }
 
 fn parse_trailing_slash(v: &str) -> Result<TrailingSlash, &'static str> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "auto" => Ok(TrailingSlash::Auto),
-        "always" => Ok(TrailingSlash::Always),
-        "never" => Ok(TrailingSlash::Never),
-        _ => Err("must be auto, always or never"),
-    }
+    let choices = [
+        ("auto", TrailingSlash::Auto),
+        ("always", TrailingSlash::Always),
+        ("never", TrailingSlash::Never),
+    ];
+    one_of(v, &choices, "must be auto, always or never")
 }
 
 fn parse_path_source(v: &str) -> Result<PathSource, &'static str> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "request-target" => Ok(PathSource::RequestTarget),
-        "spin-path-info" => Ok(PathSource::SpinPathInfo),
-        _ => Err("must be request-target or spin-path-info"),
-    }
+    let choices = [
+        ("request-target", PathSource::RequestTarget),
+        ("spin-path-info", PathSource::SpinPathInfo),
+    ];
+    one_of(v, &choices, "must be request-target or spin-path-info")
+}
+
+fn parse_directory_download(v: &str) -> Result<DirectoryDownload, &'static str> {
+    let choices = [
+        ("off", DirectoryDownload::Off),
+        ("tar", DirectoryDownload::Tar),
+    ];
+    one_of(v, &choices, "must be off or tar")
 }
 
 fn parse_transfer(v: &str) -> Result<Transfer, &'static str> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "chunked" => Ok(Transfer::Chunked),
-        "splice" => Ok(Transfer::Splice),
-        _ => Err("must be chunked or splice"),
-    }
+    let choices = [("chunked", Transfer::Chunked), ("splice", Transfer::Splice)];
+    one_of(v, &choices, "must be chunked or splice")
+}
+
+/// The value `v` names among `choices`, ignoring case and surrounding space.
+fn one_of<T: Copy>(v: &str, choices: &[(&str, T)], error: &'static str) -> Result<T, &'static str> {
+    let v = v.trim();
+    choices
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(v))
+        .map(|(_, value)| *value)
+        .ok_or(error)
 }
 
 #[cfg(test)]
@@ -571,6 +601,7 @@ mod tests {
             ("CACHE_CONTROL", "public, max-age=60"),
             ("INDEX_FILE", "home.htm"),
             ("DIRECTORY_LISTING", "1"),
+            ("DIRECTORY_DOWNLOAD", "Tar"),
             ("SERVE_HIDDEN", "TRUE"),
             ("FALLBACK_PATH", "/app/index.html"),
             ("CUSTOM_404_PATH", "404.html"),
@@ -578,16 +609,19 @@ mod tests {
         assert_eq!(s.cache_control.as_deref(), Some("public, max-age=60"));
         assert_eq!(s.index_file, "home.htm");
         assert!(s.directory_listing && s.serve_hidden);
+        assert_eq!(s.directory_download, DirectoryDownload::Tar);
         assert_eq!(s.fallback_path.as_deref(), Some("app/index.html"));
         assert_eq!(s.custom_404_path.as_deref(), Some("404.html"));
         let (s, w) = from(&[
             ("CACHE_CONTROL", "a\nb"),
             ("INDEX_FILE", "../x"),
             ("DIRECTORY_LISTING", "yes"),
+            ("DIRECTORY_DOWNLOAD", "zip"),
             ("FALLBACK_PATH", "/../etc/passwd"),
             ("CUSTOM_404_PATH", "/a//b"),
         ]);
-        assert_eq!(w.len(), 5, "{w:?}");
+        assert_eq!(w.len(), 6, "{w:?}");
+        assert_eq!(s.directory_download, DirectoryDownload::Off);
         assert_eq!(s, Settings::default());
         assert_eq!(from(&[("CACHE_CONTROL", "")]).0.cache_control, None);
     }

@@ -39,9 +39,7 @@ fn site() -> Site {
         ("spa.html", "<div id=app></div>"),
         ("404.html", "<h1>custom 404</h1>"),
     ];
-    for (name, text) in files {
-        site.text(name, text);
-    }
+    site.texts(&files);
     // sha256("hello"); read only where MANIFEST names it. The ETag and
     // Repr-Digest the manifest cases expect are taken from it.
     site.text(
@@ -375,20 +373,11 @@ async fn json_listing_takes_nginx_shape() {
     for build in BUILDS {
         let server = site.server_of(build, &[("DIRECTORY_LISTING", "true")]);
         let json = [("accept", "application/json")];
-        let ex = server
-            .handle(request(Method::GET, "/list/", &json))
-            .await
-            .unwrap();
-        assert_eq!(
-            header(&ex.headers, "content-type"),
-            Some("application/json"),
-            "{build:?}"
-        );
-        assert_eq!(header(&ex.headers, "vary"), Some("accept"), "{build:?}");
-        let (bytes, summary) = read_all(ex.body).await;
-        assert!(summary.is_clean(), "{build:?}");
-        let listing: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|e| panic!("{build:?}: {e}: {}", String::from_utf8_lossy(&bytes)));
+        let f = fetch(&server, Method::GET, "/list/", &json).await;
+        assert_clean(&f, &format!("{build:?}"));
+        assert_eq!(header(&f.headers, "content-type"), Some("application/json"));
+        assert_eq!(header(&f.headers, "vary"), Some("accept"), "{build:?}");
+        let listing: Vec<serde_json::Value> = serde_json::from_slice(&f.body).unwrap();
         let mut names: Vec<&str> = listing
             .iter()
             .map(|e| e["name"].as_str().unwrap())
@@ -405,33 +394,26 @@ async fn json_listing_takes_nginx_shape() {
                 httpdate::parse_http_date(modified).is_ok(),
                 "{build:?}: {modified}"
             );
-            match entry["name"].as_str() {
-                Some("sub") => {
-                    assert_eq!(entry["type"], "directory", "{build:?}");
-                    assert!(entry.get("size").is_none(), "{build:?}");
-                }
-                _ => {
-                    assert_eq!(entry["type"], "file", "{build:?}");
-                    assert_eq!(entry["size"], 1, "{build:?}");
-                }
-            }
+            let (kind, size) = match entry["name"].as_str() {
+                Some("sub") => ("directory", None),
+                _ => ("file", Some(1)),
+            };
+            assert_eq!(entry["type"], kind, "{build:?}");
+            assert_eq!(
+                entry.get("size").and_then(|s| s.as_u64()),
+                size,
+                "{build:?}"
+            );
         }
         // A browser still gets HTML, and HEAD no body.
         let browser = [("accept", "text/html,application/xhtml+xml,*/*;q=0.8")];
-        let ex = server
-            .handle(request(Method::GET, "/list/", &browser))
-            .await
-            .unwrap();
+        let f = fetch(&server, Method::GET, "/list/", &browser).await;
         assert_eq!(
-            header(&ex.headers, "content-type"),
+            header(&f.headers, "content-type"),
             Some("text/html; charset=utf-8")
         );
-        let ex = server
-            .handle(request(Method::HEAD, "/list/", &json))
-            .await
-            .unwrap();
-        let (bytes, _) = read_all(ex.body).await;
-        assert!(bytes.is_empty(), "{build:?}: HEAD");
+        let f = fetch(&server, Method::HEAD, "/list/", &json).await;
+        assert!(f.body.is_empty(), "{build:?}: HEAD");
     }
 }
 

@@ -18,10 +18,12 @@ async fn get_clean(build: Build, server: &Server, method: Method, target: &str) 
 
 fn site() -> Site {
     let site = Site::basic();
-    site.text("empty/.keep", "");
-    site.text("my dir/a.css", "a{}");
-    site.text("noext", "raw");
-    site.text("UPPER.JSON", "{}");
+    site.texts(&[
+        ("empty/.keep", ""),
+        ("my dir/a.css", "a{}"),
+        ("noext", "raw"),
+        ("UPPER.JSON", "{}"),
+    ]);
     site
 }
 

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod archives;
 mod component_interface;
 mod conformance;
 mod downloads;

@@ -274,3 +274,23 @@ async fn multipart_and_listings_peak_like_a_small_get() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archive_holds_one_chunk_like_a_download() {
+    let site = Site::new();
+    site.file("big/a.bin", 4 * MIB);
+    site.file("big/b/c.bin", 3 * MIB);
+    for (build, mode) in builds_and_modes() {
+        let what = format!("{build:?} {mode}");
+        let env = [("TRANSFER", mode), ("DIRECTORY_DOWNLOAD", "tar")];
+        let server = site.server_of(build, &env);
+        let download = full_read_peak(&server, "/big/a.bin").await;
+        let archive = full_read_peak(&server, "/big/?download=tar").await;
+        assert!(
+            archive.peak_memory <= download.peak_memory.max(2 * PAGE),
+            "{what}: archive {} bytes, download {}",
+            archive.peak_memory,
+            download.peak_memory
+        );
+    }
+}

@@ -29,11 +29,6 @@ fn set_mtime(path: &std::path::Path, seconds: u64) {
     );
 }
 
-fn assert_clean(f: &Fetched, what: &str) {
-    assert!(!f.outcome.is_trapped(), "{what}: {:?}", f.outcome);
-    assert!(f.summary.is_clean(), "{what}: {:?}", f.summary);
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn modification_times_past_now_and_past_year_9999() {
     let site = Site::on_tmpfs();
@@ -164,13 +159,8 @@ async fn a_name_that_is_not_utf8_leaves_the_listing_whole() {
             Build::P3 => assert!(page.contains("ends at"), "{page}"),
         }
         // JSON leaves it out as well, and stays valid JSON.
-        let f = fetch(
-            &server,
-            Method::GET,
-            "/d/",
-            &[("accept", "application/json")],
-        )
-        .await;
+        let json = [("accept", "application/json")];
+        let f = fetch(&server, Method::GET, "/d/", &json).await;
         assert_clean(&f, &format!("{build:?} JSON"));
         let listing: Vec<serde_json::Value> = serde_json::from_slice(&f.body).unwrap();
         let names: Vec<&str> = listing.iter().filter_map(|e| e["name"].as_str()).collect();

@@ -42,21 +42,23 @@ const HEADERS: &str = "\
 
 fn site() -> Site {
     let site = Site::new();
-    site.text("_redirects", REDIRECTS);
-    site.text("_headers", HEADERS);
-    site.text("index.html", "<h1>home</h1>");
-    site.text("blog/post.html", "post");
-    site.text("blog/2024/a.html", "a");
-    site.text("docs/page.html", "page");
-    site.text("docs/index.html", "docs");
-    site.text("app/index.html", "<div id=app></div>");
-    site.text("410.html", "<h1>gone</h1>");
-    site.text("shadow.txt", "the file wins");
-    site.text("forced.txt", "never served");
-    site.text("assets/app.3f2a.js", "js");
-    site.text("downloads/tool.tar.gz", "tar");
-    site.text("about.html", "about");
-    site.text("config/site-headers", "/*\n  X-Other: elsewhere\n");
+    site.texts(&[
+        ("_redirects", REDIRECTS),
+        ("_headers", HEADERS),
+        ("index.html", "<h1>home</h1>"),
+        ("blog/post.html", "post"),
+        ("blog/2024/a.html", "a"),
+        ("docs/page.html", "page"),
+        ("docs/index.html", "docs"),
+        ("app/index.html", "<div id=app></div>"),
+        ("410.html", "<h1>gone</h1>"),
+        ("shadow.txt", "the file wins"),
+        ("forced.txt", "never served"),
+        ("assets/app.3f2a.js", "js"),
+        ("downloads/tool.tar.gz", "tar"),
+        ("about.html", "about"),
+        ("config/site-headers", "/*\n  X-Other: elsewhere\n"),
+    ]);
     site
 }
 

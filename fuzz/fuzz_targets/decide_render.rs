@@ -69,6 +69,7 @@ struct Input {
     now_seconds: u64,
     index_file: Option<u8>,
     directory_listing: bool,
+    directory_download: bool,
     serve_hidden: bool,
     fallback: Option<u8>,
     custom_404: Option<u8>,
@@ -141,6 +142,7 @@ fuzz_target!(|input: Input| {
     let env: Vec<(&str, String)> = [
         ("INDEX_FILE", input.index_file.map(|i| name(i).to_string())),
         ("DIRECTORY_LISTING", Some(input.directory_listing.to_string())),
+        ("DIRECTORY_DOWNLOAD", Some(if input.directory_download { "tar" } else { "off" }.to_string())),
         ("SERVE_HIDDEN", Some(input.serve_hidden.to_string())),
         ("FALLBACK_PATH", input.fallback.map(|i| name(i).to_string())),
         ("CUSTOM_404_PATH", input.custom_404.map(|i| name(i).to_string())),
@@ -220,6 +222,7 @@ fuzz_target!(|input: Input| {
             assert_eq!(length, total);
         }
         ReplyBody::Streamed(StreamedBody::Listing { path, .. }) => assert!(stays_inside(path), "lists {path:?}"),
+        ReplyBody::Streamed(StreamedBody::Archive { path, .. }) => assert!(stays_inside(path), "archives {path:?}"),
         ReplyBody::Text(text) => {
             assert_eq!(header("content-length"), Some(text.len().to_string().as_str()));
         }

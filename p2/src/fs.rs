@@ -9,7 +9,7 @@ use crate::bindings::wasi::filesystem::types::{
 };
 use wasi_fileserver_core::answer::root::{NextEntry, Root};
 use wasi_fileserver_core::answer::root_preopen::root_preopen;
-use wasi_fileserver_core::decide::file_lookup::{Entry, LookupError};
+use wasi_fileserver_core::decide::file_lookup::{opened_file_size, Entry, LookupError};
 use wasi_fileserver_core::decide::file_meta::{FileMeta, Timestamp};
 use wasi_fileserver_core::render::listing::EntriesEnd;
 use wasi_fileserver_core::settings::Settings;
@@ -42,23 +42,10 @@ impl Root for RootDir {
             .map_err(lookup_error)
     }
 
-    /// Checks that the file opened is still a regular file: it may have been
-    /// replaced since the decision's `stat`.
     async fn open_file(&self, path: &str) -> Result<(Descriptor, u64), LookupError> {
-        let file = self
-            .0
-            .open_at(
-                PathFlags::SYMLINK_FOLLOW,
-                path,
-                OpenFlags::empty(),
-                DescriptorFlags::READ,
-            )
-            .map_err(lookup_error)?;
-        match file.stat().map(|s| entry(&s)) {
-            Ok(Entry::File(meta)) => Ok((file, meta.size)),
-            Ok(_) => Err(LookupError::NotFound),
-            Err(e) => Err(lookup_error(e)),
-        }
+        let file = self.open(path, OpenFlags::empty())?;
+        let size = opened_file_size(file.stat().map(|s| entry(&s)).map_err(lookup_error))?;
+        Ok((file, size))
     }
 
     async fn read(&self, file: &Descriptor, offset: u64, len: u64) -> Option<Vec<u8>> {
@@ -66,15 +53,7 @@ impl Root for RootDir {
     }
 
     async fn open_dir(&self, path: &str) -> Result<OpenDir, LookupError> {
-        let dir = self
-            .0
-            .open_at(
-                PathFlags::SYMLINK_FOLLOW,
-                path,
-                OpenFlags::DIRECTORY,
-                DescriptorFlags::READ,
-            )
-            .map_err(lookup_error)?;
+        let dir = self.open(path, OpenFlags::DIRECTORY)?;
         let entries = dir.read_directory().map_err(lookup_error)?;
         Ok(OpenDir { entries, _dir: dir })
     }
@@ -91,6 +70,15 @@ impl Root for RootDir {
             Err(ErrorCode::IllegalByteSequence) => NextEntry::UnreadableName,
             Err(_) => NextEntry::Failed,
         }
+    }
+}
+
+impl RootDir {
+    /// Opens `path` read-only, following symlinks.
+    fn open(&self, path: &str, flags: OpenFlags) -> Result<Descriptor, LookupError> {
+        let follow = PathFlags::SYMLINK_FOLLOW;
+        let opened = self.0.open_at(follow, path, flags, DescriptorFlags::READ);
+        opened.map_err(lookup_error)
     }
 }
 

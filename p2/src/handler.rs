@@ -10,7 +10,6 @@ use wasi_fileserver_core::answer::answer;
 use wasi_fileserver_core::decide::plan::Failure;
 use wasi_fileserver_core::render::reply::failure_reply;
 use wasi_fileserver_core::request::incoming::read_request;
-use wasi_fileserver_core::request::method::Method;
 use wasi_fileserver_core::settings::settings;
 
 struct Component;
@@ -20,12 +19,7 @@ crate::bindings::export!(Component with_types_in crate::bindings);
 impl Guest for Component {
     fn handle(request: IncomingRequest, outparam: ResponseOutparam) {
         let settings = settings();
-        let method = match request.method() {
-            WasiMethod::Get => Method::Get,
-            WasiMethod::Head => Method::Head,
-            WasiMethod::Options => Method::Options,
-            _ => Method::Other,
-        };
+        let method = wasi_fileserver_core::method_of!(WasiMethod, request.method());
         let fields = request.headers();
         let incoming = read_request(
             method,

@@ -37,7 +37,7 @@ pub fn respond(
     ResponseOutparam::set(outparam, Ok(response));
     let Ok(out) = outgoing.write() else { return };
     let mut pump = Pump::new(&out, settings);
-    let end = ready(send_body(&root, body, &mut pump))
+    let end = ready(send_body(&root, body, &mut pump, settings))
         .unwrap_or(Err(BodyEnd::Failed))
         .and_then(|()| pump.flush())
         .err()

@@ -3,7 +3,7 @@
 
 use wasi_fileserver_core::answer::root::{NextEntry, Root};
 use wasi_fileserver_core::answer::root_preopen::root_preopen;
-use wasi_fileserver_core::decide::file_lookup::{Entry, LookupError};
+use wasi_fileserver_core::decide::file_lookup::{opened_file_size, Entry, LookupError};
 use wasi_fileserver_core::decide::file_meta::{FileMeta, Timestamp};
 use wasi_fileserver_core::render::listing::EntriesEnd;
 use wasi_fileserver_core::settings::Settings;
@@ -44,24 +44,10 @@ impl Root for RootDir {
             .map_err(lookup_error)
     }
 
-    /// Checks that the file opened is still a regular file: it may have been
-    /// replaced since the decision's `stat`.
     async fn open_file(&self, path: &str) -> Result<(Descriptor, u64), LookupError> {
-        let file = self
-            .0
-            .open_at(
-                PathFlags::SYMLINK_FOLLOW,
-                path.to_string(),
-                OpenFlags::empty(),
-                DescriptorFlags::READ,
-            )
-            .await
-            .map_err(lookup_error)?;
-        match file.stat().await.map(|s| entry(&s)) {
-            Ok(Entry::File(meta)) => Ok((file, meta.size)),
-            Ok(_) => Err(LookupError::NotFound),
-            Err(e) => Err(lookup_error(e)),
-        }
+        let file = self.open(path, OpenFlags::empty()).await?;
+        let stat = file.stat().await.map(|s| entry(&s)).map_err(lookup_error);
+        Ok((file, opened_file_size(stat)?))
     }
 
     /// A stream from `offset`, read until `len` bytes or its end.
@@ -82,16 +68,7 @@ impl Root for RootDir {
     }
 
     async fn open_dir(&self, path: &str) -> Result<OpenDir, LookupError> {
-        let dir = self
-            .0
-            .open_at(
-                PathFlags::SYMLINK_FOLLOW,
-                path.to_string(),
-                OpenFlags::DIRECTORY,
-                DescriptorFlags::READ,
-            )
-            .await
-            .map_err(lookup_error)?;
+        let dir = self.open(path, OpenFlags::DIRECTORY).await?;
         let (entries, result) = dir.read_directory();
         Ok(OpenDir {
             entries,
@@ -119,6 +96,17 @@ impl Root for RootDir {
                 Err(_) => NextEntry::Failed,
             },
         }
+    }
+}
+
+impl RootDir {
+    /// Opens `path` read-only, following symlinks.
+    async fn open(&self, path: &str, flags: OpenFlags) -> Result<Descriptor, LookupError> {
+        let follow = PathFlags::SYMLINK_FOLLOW;
+        let opened = self
+            .0
+            .open_at(follow, path.to_string(), flags, DescriptorFlags::READ);
+        opened.await.map_err(lookup_error)
     }
 }
 

@@ -2,7 +2,6 @@
 
 use wasi_fileserver_core::answer::answer;
 use wasi_fileserver_core::request::incoming::read_request;
-use wasi_fileserver_core::request::method::Method;
 use wasi_fileserver_core::settings::settings;
 use wasip3::exports::http::handler::Guest;
 use wasip3::http::types::{ErrorCode, Method as WasiMethod, Request, Response};
@@ -18,12 +17,7 @@ wasip3::http::service::export!(Component);
 impl Guest for Component {
     async fn handle(request: Request) -> Result<Response, ErrorCode> {
         let settings = settings();
-        let method = match request.get_method() {
-            WasiMethod::Get => Method::Get,
-            WasiMethod::Head => Method::Head,
-            WasiMethod::Options => Method::Options,
-            _ => Method::Other,
-        };
+        let method = wasi_fileserver_core::method_of!(WasiMethod, request.get_method());
         let fields = request.get_headers();
         // Read and checked before the first wait: an instance that runs many
         // requests at once holds at most the limits' worth of each.

@@ -58,7 +58,7 @@ pub async fn respond(
         &reply,
         settings,
         buffer,
-        move |mut pump| async move { send_body(&root, body, &mut pump).await },
+        move |mut pump| async move { send_body(&root, body, &mut pump, settings).await },
     ))
 }
 

@@ -3,7 +3,8 @@
 //! that a failure can still say so), `send_body` then moves it, segment by
 //! segment, never more than one row or one chunk in linear memory.
 
-use super::root::{EntryKind, NextEntry, Root};
+use super::archive::Archive;
+use super::root::{child_path, EntryKind, NextEntry, Root};
 use crate::decide::file_lookup::Entry;
 use crate::decide::plan::lookup_failure;
 use crate::render::listing::{ListedAs, ListingRows};
@@ -27,6 +28,7 @@ pub enum OpenedBody<R: Root> {
         head: String,
         rows: ListingRows,
     },
+    Archive(Archive<R>),
 }
 
 /// Opens the file or directory `body` reads; the reply to send instead when
@@ -58,6 +60,10 @@ pub async fn open_body<R: Root>(root: &R, body: StreamedBody) -> Result<OpenedBo
                 rows,
             })
         }
+        StreamedBody::Archive { path, name } => match Archive::open(root, path, name).await {
+            Ok(archive) => Ok(OpenedBody::Archive(archive)),
+            Err(e) => Err(failure_reply(lookup_failure(e))),
+        },
     }
 }
 
@@ -84,7 +90,9 @@ impl<R: Root> OpenedBody<R> {
     /// 503 rather than trap, which would end every request in the instance.
     /// With it taken, the heap must still have a request's headroom.
     pub fn read_buffer(&self, settings: &Settings) -> Option<Vec<u8>> {
-        let largest = match self {
+        let largest_read = match self {
+            // Files of any size.
+            OpenedBody::Archive(_) => u64::MAX,
             OpenedBody::File { segments, .. } => segments
                 .iter()
                 .map(|segment| match segment {
@@ -92,15 +100,13 @@ impl<R: Root> OpenedBody<R> {
                     Segment::Literal(_) => 0,
                 })
                 .max()
-                .unwrap_or(0)
-                .min(u64::from(settings.chunk_size))
-                .min(
-                    settings
-                        .rate_limit
-                        .map_or(u64::MAX, |limit| limit.paced_write()),
-                ),
+                .unwrap_or(0),
             OpenedBody::Listing { .. } => 0,
         };
+        let paced = settings
+            .rate_limit
+            .map_or(u64::MAX, |limit| limit.paced_write());
+        let largest = largest_read.min(u64::from(settings.chunk_size)).min(paced);
         let mut buffer = Vec::new();
         // At most CHUNK_SIZE: it fits a usize.
         buffer
@@ -116,8 +122,12 @@ pub async fn send_body<R: Root>(
     root: &R,
     body: OpenedBody<R>,
     pump: &mut impl Pump<File = R::File>,
+    settings: &Settings,
 ) -> Result<(), BodyEnd> {
     match body {
+        // Boxed: the walk's state would otherwise size every body's future,
+        // a file's too, in an instance's small heap.
+        OpenedBody::Archive(archive) => Box::pin(archive.send(root, pump, settings)).await,
         OpenedBody::File { file, segments, .. } => {
             for segment in segments {
                 pump.send(Some(&file), segment).await?;
@@ -172,14 +182,5 @@ async fn listed_as<R: Root>(
             Ok(Entry::Directory(modified)) => ListedAs::Directory(modified),
             Ok(Entry::Other) | Err(_) => ListedAs::Other,
         },
-    }
-}
-
-/// The relative path of `name` in the directory `dir` (`.` for the root).
-pub fn child_path(dir: &str, name: &str) -> String {
-    if dir == "." || dir.is_empty() {
-        name.to_string()
-    } else {
-        format!("{dir}/{name}")
     }
 }

@@ -4,6 +4,7 @@
 //! glue supplies the served root (`Root`), found once per instance
 //! (`root_preopen`).
 
+mod archive;
 pub mod body;
 mod lookups;
 mod manifest_digest;
@@ -15,9 +16,10 @@ use std::time::SystemTime;
 
 use crate::decide::decide;
 use crate::decide::request_facts::RequestFacts;
-use crate::render::cors::preflight_reply;
 use crate::render::multipart::boundary;
-use crate::render::reply::{health_reply, no_root_reply, render, unreadable_reply, Reply};
+use crate::render::reply::{
+    health_reply, no_root_reply, preflight_reply, render, unreadable_reply, Reply,
+};
 use crate::request::incoming::{IncomingRequest, Unreadable};
 use crate::request::method::Method;
 use crate::settings::Settings;

@@ -71,3 +71,13 @@ pub enum EntryKind {
     /// FIFO, socket, device, or unknown.
     Other,
 }
+
+/// The relative path of the entry `name` of the directory `dir` (`.` for
+/// the root), as the `Root` methods take it.
+pub fn child_path(dir: &str, name: &str) -> String {
+    if dir == "." || dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}

@@ -16,6 +16,16 @@ pub enum Entry {
     Other,
 }
 
+/// The size of a file just opened, from its own `stat`: it must still be a
+/// regular file, since it may have been replaced after the decision's
+/// lookup.
+pub fn opened_file_size(stat: Result<Entry, LookupError>) -> Result<u64, LookupError> {
+    match stat? {
+        Entry::File(meta) => Ok(meta.size),
+        Entry::Directory(_) | Entry::Other => Err(LookupError::NotFound),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LookupError {
     /// Missing, or a path through something that is not a directory.

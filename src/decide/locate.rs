@@ -8,7 +8,7 @@ use crate::decide::file_lookup::{Entry, FileLookup, LookupError};
 use crate::decide::plan::{Failure, FileRole, Plan};
 use crate::request::accept::listing_format;
 use crate::request::path::ResolvedPath;
-use crate::settings::TrailingSlash;
+use crate::settings::{DirectoryDownload, TrailingSlash};
 
 use super::locations::{directory_location, with_query};
 use super::Decision;
@@ -56,8 +56,19 @@ impl<F: FileLookup> Decision<'_, F> {
         }
     }
 
-    /// A directory: its index file, else its listing (if enabled), else missing.
+    /// A directory: the archive asked for (if enabled), else its index file,
+    /// else its listing (if enabled), else missing.
     fn directory_index(&self, path: &ResolvedPath) -> Plan {
+        if self.settings.directory_download == DirectoryDownload::Tar && asks_for_tar(path) {
+            return Plan::Archive {
+                path: path.relative(),
+                name: path
+                    .segments
+                    .last()
+                    .cloned()
+                    .unwrap_or_else(|| "site".to_string()),
+            };
+        }
         let index = path.join(&self.settings.index_file);
         match self.fs.stat(&index) {
             Ok(Entry::File(meta)) => {
@@ -129,4 +140,11 @@ impl<F: FileLookup> Decision<'_, F> {
             })
             .collect()
     }
+}
+
+/// Whether the query has the member `download=tar`.
+fn asks_for_tar(path: &ResolvedPath) -> bool {
+    path.query
+        .as_deref()
+        .is_some_and(|query| query.split('&').any(|member| member == "download=tar"))
 }

@@ -32,6 +32,12 @@ pub enum Plan {
         hidden: Vec<String>,
         format: ListingFormat,
     },
+    /// The directory at `path` (relative) and everything visible below it
+    /// as one tar archive, its members under the folder `name`.
+    Archive {
+        path: String,
+        name: String,
+    },
     /// 301, 302, 303, 307 or 308 to `location` (relative for this site's
     /// own paths, so that it stays right under any route prefix).
     Redirect {

@@ -7,25 +7,35 @@
 
 use std::borrow::Cow;
 
-use crate::render::reply::{text_reply, Reply, ReplyBody, ALLOW};
 use crate::request::headers::RequestHeaders;
-use crate::request::method::Method;
+use crate::request::method::{Method, ALLOW};
 use crate::settings::{Cors, CorsOrigins};
 
+/// Response headers as a reply holds them.
+type Headers = Vec<(Cow<'static, str>, String)>;
+
+/// How a preflight is answered, with the headers that go with the answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Preflight {
+    /// 204: the origin may send the request.
+    Allowed(Headers),
+    /// 403: it may not.
+    Refused(Headers),
+}
+
 /// The answer to a preflight, or `None` when the request is not one (or
-/// CORS is off): 204 with the allow headers for an allowed origin, 403 for
-/// another.
-pub fn preflight_reply(
+/// CORS is off).
+pub fn preflight(
     method: Method,
     headers: &RequestHeaders,
     cors: Option<&Cors>,
-) -> Option<Reply> {
+) -> Option<Preflight> {
     let cors = cors?;
     let origin = headers.origin.as_deref()?;
     if method != Method::Options || headers.cors_request_method.is_none() {
         return None;
     }
-    let mut reply = match allowed_origin(cors, origin) {
+    let mut answer = match allowed_origin(cors, origin) {
         Some(allowed) => {
             let mut headers = vec![
                 (Cow::Borrowed("access-control-allow-origin"), allowed),
@@ -43,29 +53,24 @@ pub fn preflight_reply(
             if let Some(max_age) = cors.max_age {
                 headers.push((Cow::Borrowed("access-control-max-age"), max_age.to_string()));
             }
-            Reply {
-                status: 204,
-                headers,
-                body: ReplyBody::None,
-            }
+            Preflight::Allowed(headers)
         }
-        None => text_reply(403, "403 Forbidden\n"),
+        None => Preflight::Refused(Vec::new()),
     };
-    add_vary_origin(&mut reply, cors);
-    Some(reply)
+    let (Preflight::Allowed(headers) | Preflight::Refused(headers)) = &mut answer;
+    add_vary_origin(headers, cors);
+    Some(answer)
 }
 
-/// Adds `Access-Control-Allow-Origin` to `reply` for an allowed `origin`,
+/// Adds `Access-Control-Allow-Origin` to `headers` for an allowed `origin`,
 /// and `Vary: Origin` wherever the answer depends on the origin; `render`
 /// calls it before the `_headers` rules apply.
-pub fn add_cors_headers(reply: &mut Reply, origin: Option<&str>, cors: Option<&Cors>) {
+pub fn add_cors_headers(headers: &mut Headers, origin: Option<&str>, cors: Option<&Cors>) {
     let Some(cors) = cors else { return };
     if let Some(allowed) = origin.and_then(|o| allowed_origin(cors, o)) {
-        reply
-            .headers
-            .push((Cow::Borrowed("access-control-allow-origin"), allowed));
+        headers.push((Cow::Borrowed("access-control-allow-origin"), allowed));
     }
-    add_vary_origin(reply, cors);
+    add_vary_origin(headers, cors);
 }
 
 /// The `Access-Control-Allow-Origin` value for `origin`: `*` when any origin
@@ -83,19 +88,16 @@ fn allowed_origin(cors: &Cors, origin: &str) -> Option<String> {
 
 /// With a list of origins the answer depends on `Origin`: caches must keep
 /// the answers apart.
-fn add_vary_origin(reply: &mut Reply, cors: &Cors) {
+fn add_vary_origin(headers: &mut Headers, cors: &Cors) {
     if cors.origins == CorsOrigins::Any {
         return;
     }
-    match reply
-        .headers
+    match headers
         .iter_mut()
         .find(|(name, _)| name.eq_ignore_ascii_case("vary"))
     {
         Some((_, value)) => value.push_str(", origin"),
-        None => reply
-            .headers
-            .push((Cow::Borrowed("vary"), "origin".to_string())),
+        None => headers.push((Cow::Borrowed("vary"), "origin".to_string())),
     }
 }
 
@@ -120,8 +122,8 @@ mod tests {
         }
     }
 
-    fn header<'a>(r: &'a Reply, name: &str) -> Option<&'a str> {
-        r.headers
+    fn header<'a>(headers: &'a Headers, name: &str) -> Option<&'a str> {
+        headers
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
@@ -131,15 +133,19 @@ mod tests {
     fn preflights() {
         let listed = cors(CorsOrigins::List(vec!["https://a.example".into()]));
         let any = cors(CorsOrigins::Any);
-        let preflight = |origin: &str, cors: &Cors| {
-            preflight_reply(
+        let answer = |origin: &str, cors: &Cors| {
+            preflight(
                 Method::Options,
                 &request(Some(origin), Some("GET")),
                 Some(cors),
             )
             .expect("a preflight")
         };
-        let ok = preflight("https://a.example", &listed);
+        let allowed = |answer: Preflight| match answer {
+            Preflight::Allowed(headers) => headers,
+            Preflight::Refused(_) => panic!("refused"),
+        };
+        let ok = allowed(answer("https://a.example", &listed));
         let expected = [
             ("access-control-allow-origin", "https://a.example"),
             ("access-control-allow-methods", ALLOW),
@@ -147,14 +153,14 @@ mod tests {
             ("access-control-max-age", "600"),
             ("vary", "origin"),
         ];
-        assert_eq!(ok.status, 204);
         for (name, value) in expected {
             assert_eq!(header(&ok, name), Some(value), "{name}");
         }
-        let refused = preflight("https://evil.example", &listed);
-        let allow = |r: &Reply| header(r, "access-control-allow-origin").map(str::to_string);
-        assert_eq!((refused.status, allow(&refused)), (403, None));
-        let ok = preflight("https://b.example", &any);
+        let refused = answer("https://evil.example", &listed);
+        let vary = vec![(Cow::Borrowed("vary"), "origin".to_string())];
+        assert_eq!(refused, Preflight::Refused(vary));
+        let allow = |h: &Headers| header(h, "access-control-allow-origin").map(str::to_string);
+        let ok = allowed(answer("https://b.example", &any));
         assert_eq!((allow(&ok), header(&ok, "vary")), (Some("*".into()), None));
         // Not a preflight: no Origin, no request method, another method, CORS off.
         let a = Some("https://a.example");
@@ -165,10 +171,7 @@ mod tests {
             (Method::Options, request(a, Some("GET")), None),
         ];
         for (method, headers, cors) in cases {
-            assert!(
-                preflight_reply(method, &headers, cors).is_none(),
-                "{headers:?}"
-            );
+            assert!(preflight(method, &headers, cors).is_none(), "{headers:?}");
         }
     }
 
@@ -182,14 +185,13 @@ mod tests {
                         origin: &str,
                         cors: Option<&Cors>,
                         rules: &[HeaderOp]| {
-            let mut r = text_reply(200, "x");
-            for (name, value) in extra {
-                r.headers.push((Cow::Borrowed(*name), value.to_string()));
-            }
+            let mut r: Headers = extra
+                .iter()
+                .map(|(name, value)| (Cow::Borrowed(*name), value.to_string()))
+                .collect();
             add_cors_headers(&mut r, Some(origin), cors);
-            apply(&mut r.headers, rules);
+            apply(&mut r, rules);
             let allow: Vec<String> = r
-                .headers
                 .iter()
                 .filter(|(n, _)| n == "access-control-allow-origin")
                 .map(|(_, v)| v.clone())

@@ -6,3 +6,4 @@ pub mod http_date;
 pub mod listing;
 pub mod multipart;
 pub mod reply;
+pub mod tar;

@@ -2,19 +2,20 @@
 
 use std::borrow::Cow;
 
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+
 use crate::decide::plan::{Failure, FileRole, Plan, Representation, Selection, Variants};
-use crate::render::cors::add_cors_headers;
+use crate::render::cors::{add_cors_headers, preflight, Preflight};
 use crate::render::http_date;
 use crate::render::listing::{self, ListingRows};
 use crate::render::multipart::{multipart_content_type, multipart_segments, total_len};
 use crate::request::accept::ListingFormat;
+use crate::request::headers::RequestHeaders;
 use crate::request::incoming::Unreadable;
-use crate::request::method::Method;
+use crate::request::method::{Method, ALLOW};
 use crate::rules::headers::{apply, HeaderOp};
 use crate::send::segment::Segment;
-use crate::settings::Settings;
-
-pub const ALLOW: &str = "GET, HEAD, OPTIONS";
+use crate::settings::{Cors, Settings};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplyBody {
@@ -35,6 +36,9 @@ pub enum StreamedBody {
         path: String,
         segments: Vec<Segment>,
     },
+    /// The directory at `path` as a tar archive whose members sit under the
+    /// folder `name`.
+    Archive { path: String, name: String },
     /// `head`, then a row per entry of the directory at `path` that `rows`
     /// shows, then the tail.
     Listing {
@@ -71,6 +75,28 @@ impl Reply {
             .map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()))
             .collect()
     }
+}
+
+/// The answer to a CORS preflight (from the settings alone, before any
+/// lookup), or `None` when the request is not one: 204 with the allow
+/// headers for an allowed origin, 403 for another.
+pub fn preflight_reply(
+    method: Method,
+    headers: &RequestHeaders,
+    cors: Option<&Cors>,
+) -> Option<Reply> {
+    Some(match preflight(method, headers, cors)? {
+        Preflight::Allowed(headers) => Reply {
+            status: 204,
+            headers,
+            body: ReplyBody::None,
+        },
+        Preflight::Refused(headers) => {
+            let mut reply = text_reply(403, "403 Forbidden\n");
+            reply.headers.extend(headers);
+            reply
+        }
+    })
 }
 
 /// 500 when the preopen `ROOT` names is missing: a deployment error, said on
@@ -165,6 +191,26 @@ pub fn render(
                 rows: ListingRows::new(format, settings.serve_hidden, hidden),
             }),
         },
+        Plan::Archive { path, name } => Reply {
+            status: 200,
+            headers: vec![
+                (
+                    Cow::Borrowed("content-type"),
+                    "application/x-tar".to_string(),
+                ),
+                (
+                    Cow::Borrowed("content-disposition"),
+                    attachment(&format!("{name}.tar")),
+                ),
+                (
+                    Cow::Borrowed("x-content-type-options"),
+                    "nosniff".to_string(),
+                ),
+                // Made anew from the tree on every request: no validator.
+                (Cow::Borrowed("cache-control"), "no-store".to_string()),
+            ],
+            body: ReplyBody::Streamed(StreamedBody::Archive { path, name }),
+        },
         Plan::Redirect { status, location } => Reply {
             status,
             headers: vec![
@@ -177,7 +223,7 @@ pub fn render(
         Plan::Fail(failure) => failure_reply(failure),
     };
     let mut reply = without_body_unless(method.wants_body(), reply);
-    add_cors_headers(&mut reply, origin, settings.cors.as_ref());
+    add_cors_headers(&mut reply.headers, origin, settings.cors.as_ref());
     apply(&mut reply.headers, rules);
     reply
 }
@@ -191,6 +237,20 @@ fn without_body_unless(wanted: bool, reply: Reply) -> Reply {
             ..reply
         }
     }
+}
+
+/// `Content-Disposition: attachment` for `file_name` (RFC 6266): an ASCII
+/// `filename` for every client, and `filename*` with the exact UTF-8 name.
+fn attachment(file_name: &str) -> String {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| match c {
+            ' '..='~' if c != '"' && c != '\\' => c,
+            _ => '_',
+        })
+        .collect();
+    let exact = utf8_percent_encode(file_name, NON_ALPHANUMERIC);
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{exact}")
 }
 
 /// `boundary` is there for a multipart selection.
@@ -734,5 +794,34 @@ mod tests {
         assert!(
             matches!(r.body, ReplyBody::Streamed(StreamedBody::Listing { ref path, .. }) if path == "d")
         );
+    }
+
+    #[test]
+    fn an_archive_streams_as_an_attachment() {
+        let r = render_plain(
+            Plan::Archive {
+                path: "d".into(),
+                name: "q\"é".into(),
+            },
+            Method::Get,
+        );
+        assert_eq!((r.status, header(&r, "content-length")), (200, None));
+        assert_eq!(header(&r, "content-type"), Some("application/x-tar"));
+        assert_eq!(
+            header(&r, "content-disposition"),
+            Some("attachment; filename=\"q__.tar\"; filename*=UTF-8''q%22%C3%A9%2Etar")
+        );
+        assert!(matches!(
+            r.body,
+            ReplyBody::Streamed(StreamedBody::Archive { .. })
+        ));
+        let head = render_plain(
+            Plan::Archive {
+                path: "d".into(),
+                name: "d".into(),
+            },
+            Method::Head,
+        );
+        assert_eq!(head.body, ReplyBody::None);
     }
 }

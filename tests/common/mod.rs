@@ -133,6 +133,13 @@ impl Site {
         path
     }
 
+    /// Each `(name, content)` as `text` writes it.
+    pub fn texts(&self, files: &[(&str, &str)]) {
+        for (name, content) in files {
+            self.text(name, content);
+        }
+    }
+
     /// A new site with copies of `names`, each modified at `modified`: as
     /// another replica, or another `spin up` copy, of this one.
     pub fn copy_dated(&self, names: &[&str], modified: std::time::SystemTime) -> Site {
@@ -212,6 +219,12 @@ pub struct Fetched {
     pub body: Vec<u8>,
     pub summary: host_test::ReadSummary,
     pub outcome: host_test::Outcome,
+}
+
+/// No trap, and a body read to a clean end.
+pub fn assert_clean(f: &Fetched, what: &str) {
+    assert!(!f.outcome.is_trapped(), "{what}: {:?}", f.outcome);
+    assert!(f.summary.is_clean(), "{what}: {:?}", f.summary);
 }
 
 pub async fn fetch(

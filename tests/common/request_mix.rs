@@ -125,11 +125,13 @@ impl MixSite {
         site.text("hello.txt", "hello\n");
         let data = std::fs::read(site.file("data.bin", 200_000)).unwrap();
         site.sparse("big.bin", BIG);
-        site.text("app.js", "console.log('plain')");
-        site.text("app.js.gz", "GZ-BYTES");
-        site.text("docs/index.html", "<h1>docs</h1>");
-        site.text("list/a.txt", "a");
-        site.text("list/b.txt", "b");
+        site.texts(&[
+            ("app.js", "console.log('plain')"),
+            ("app.js.gz", "GZ-BYTES"),
+            ("docs/index.html", "<h1>docs</h1>"),
+            ("list/a.txt", "a"),
+            ("list/b.txt", "b"),
+        ]);
         MixSite { site, data }
     }
 
