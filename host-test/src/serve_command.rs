@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::host_calls::HostCalls;
 use crate::{handler_kind, HandlerKind, ServerConfig};
 use anyhow::Context as _;
 use clap::Args;
@@ -71,6 +72,10 @@ pub struct ServeArgs {
     /// body), once its client has taken 4 MiB; before that 4 KiB.
     #[arg(long, env = "HOST_TEST_HOST_READ", default_value = "64KiB", value_parser = size)]
     host_read: usize,
+    /// Count each instance's calls into the host, and log the count so far
+    /// with each request (`host_calls=N`).
+    #[arg(long, env = "HOST_TEST_COUNT_HOST_CALLS")]
+    count_host_calls: bool,
 }
 
 /// Requests a WASIp3 instance runs at once unless told otherwise.
@@ -95,6 +100,10 @@ impl ServeArgs {
         config.request_timeout = self.request_timeout.0;
         config.header_read_timeout = self.header_timeout.0;
         config.write_timeout = self.write_timeout.0;
+        config.host_calls = match self.count_host_calls {
+            true => HostCalls::Counted,
+            false => HostCalls::Uncounted,
+        };
         let kind =
             handler_kind(&config).with_context(|| format!("loading {}", component.display()))?;
         config.concurrent_reuse = match kind {
@@ -203,6 +212,7 @@ mod tests {
         assert_eq!(config.max_concurrent_requests, Some(10_000));
         assert_eq!(config.max_request_head, Some(16 * 1024));
         assert_eq!(config.host_read, 64 * 1024);
+        assert_eq!(config.host_calls, HostCalls::Uncounted);
         assert!(config.threads >= 1);
     }
 
@@ -244,6 +254,7 @@ mod tests {
             "16KiB",
             "--threads",
             "3",
+            "--count-host-calls",
         ])
         .unwrap();
         assert_eq!(config.max_memory, None);
@@ -252,6 +263,7 @@ mod tests {
         assert_eq!(config.max_concurrent_requests, Some(7));
         assert_eq!(config.host_read, 16 * 1024);
         assert_eq!(config.threads, 3);
+        assert_eq!(config.host_calls, HostCalls::Counted);
         for bad in [
             &["--request-timeout", "soon"][..],
             &["--max-concurrent", "0"],

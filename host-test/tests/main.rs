@@ -1,9 +1,11 @@
 //! host-test's own tests, in one binary so that wasmtime is linked once:
-//! `host-test serve` as a child process (the load test, rule messages), the
-//! manifest tool, and the host's checks against the naive fixture.
+//! `host-test serve` as a child process (the load test, rule messages, host
+//! calls per request), the manifest tool, and the host's checks against the
+//! naive fixture.
 
 mod common;
 
+mod host_calls;
 mod load;
 mod manifest_command;
 mod naive_fixture;

@@ -14,6 +14,7 @@ pub fn color(mode: Mode) -> RGBColor {
         Mode::Chunked => RGBColor(30, 90, 200),
         Mode::Splice => RGBColor(20, 150, 60),
         Mode::Native => RGBColor(90, 90, 90),
+        Mode::NativeInline => RGBColor(150, 150, 150),
         Mode::Default => RGBColor(120, 40, 170),
         Mode::Nginx => RGBColor(0, 140, 140),
         Mode::Go => RGBColor(230, 140, 0),

@@ -15,7 +15,8 @@
 //! - `memory_timeline`: the measurement behind `--plot`; `plot` draws it
 //! - `peers`: nginx and Go's http.FileServer, the real baselines
 //! - `clients`, `measured_server`, `request_log`,
-//!   `native_baseline`, `bench_site`: the parts they use
+//!   `native_baseline` (with `native_tokio_fs` and `native_std_fs`, its two
+//!   kinds of file work), `bench_site`: the parts they use
 //! - `results` (one row's figures), `bench_report` (rows, ratios, targets),
 //!   `labels`, then how they are printed: `markdown` (with `peer_table`: the
 //!   README default against nginx and Go, `side_by_side`: p2 against p3) and
@@ -31,6 +32,8 @@ mod markdown;
 mod measured_server;
 mod memory_timeline;
 mod native_baseline;
+mod native_std_fs;
+mod native_tokio_fs;
 mod open_files_limit;
 mod options;
 mod peer_table;
@@ -76,7 +79,7 @@ enum ServerCommand {
     /// `host-test serve`, exactly.
     #[command(hide = true)]
     Serve(host_test::serve_command::ServeArgs),
-    /// The native baseline.
+    /// The native baseline (`--file-io inline`: its inline kind).
     #[command(hide = true)]
     NativeServe(NativeServeArgs),
 }

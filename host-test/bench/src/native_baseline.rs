@@ -1,32 +1,39 @@
-//! The native baseline: a plain hyper + tokio HTTP/1.1 server that streams a
-//! file from disk with `tokio::fs` in 64 KiB reads, run by the bench as
-//! `host-test native-serve --dir D --addr A` in its own process. Every
-//! throughput and request-rate figure of the component is divided by this
-//! server's on the same machine in the same run.
+//! The native baseline: a plain hyper + tokio HTTP/1.1 server that serves a
+//! file from disk with no component, run by the bench as `host-test-bench
+//! native-serve --dir D --addr A [--file-io inline]` in its own process.
+//! Every throughput and request-rate figure of the component is divided by
+//! this server's (its `tokio::fs` kind) on the same machine in the same run.
 //!
-//! It gets the same connection settings as `host-test serve` (hyper's
+//! Two kinds of file work, one per bench row:
+//! - `tokio-fs` (`native_tokio_fs`): `tokio::fs`, the obvious way to write
+//!   it, which sends every open, stat and read through `spawn_blocking`;
+//! - `inline` (`native_std_fs`): `std::fs` on the thread that serves the
+//!   connection, as `host-test serve` does its own file reads, so that the
+//!   row is what hyper on tokio can do at best here.
+//!
+//! Both get the same connection settings as `host-test serve` (hyper's
 //! `max_buf_size`, `TCP_NODELAY`, keep-alive), so that host memory per
-//! connection compares like with like. It serves the plain files of one
+//! connection compares like with like. They serve the plain files of one
 //! directory (no subdirectories) with `Content-Length` and nothing else.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::pin::Pin;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
 
 use anyhow::Context as _;
-use bytes::{BufMut as _, Bytes, BytesMut};
+use bytes::Bytes;
 use http::{header, Request, Response, StatusCode};
-use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncReadExt as _, Take};
 use tokio::net::TcpListener;
+
+use crate::{native_std_fs, native_tokio_fs};
 
 /// Bytes asked of the file per read.
 pub const READ_SIZE: usize = 64 * 1024;
@@ -40,6 +47,19 @@ pub struct NativeServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// How the file is opened and read.
+    #[arg(long, value_enum, default_value_t = FileIo::TokioFs)]
+    file_io: FileIo,
+}
+
+/// How the native baseline does its file work.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FileIo {
+    /// `tokio::fs`: every file operation a `spawn_blocking` round trip.
+    TokioFs,
+    /// `std::fs` on the serving thread: a file of at most `READ_SIZE` read
+    /// whole with the request, a larger one `READ_SIZE` per body frame.
+    Inline,
 }
 
 pub fn main(args: NativeServeArgs) -> ExitCode {
@@ -47,7 +67,11 @@ pub fn main(args: NativeServeArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(exit) => return exit,
     };
-    match runtime.block_on(serve(args.dir, args.addr)) {
+    let served = match args.file_io {
+        FileIo::TokioFs => runtime.block_on(serve(args.dir, args.addr, native_tokio_fs::answer)),
+        FileIo::Inline => runtime.block_on(serve(args.dir, args.addr, native_std_fs::answer)),
+    };
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -56,7 +80,13 @@ pub fn main(args: NativeServeArgs) -> ExitCode {
     }
 }
 
-async fn serve(dir: PathBuf, addr: SocketAddr) -> anyhow::Result<()> {
+async fn serve<A, F, B>(dir: PathBuf, addr: SocketAddr, answer: A) -> anyhow::Result<()>
+where
+    A: Fn(Arc<PathBuf>, Request<Incoming>) -> F + Copy + Send + 'static,
+    F: Future<Output = Result<Response<B>, Infallible>> + Send + 'static,
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let listener = TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
@@ -81,119 +111,38 @@ async fn serve(dir: PathBuf, addr: SocketAddr) -> anyhow::Result<()> {
     }
 }
 
-async fn answer(
-    dir: Arc<PathBuf>,
-    request: Request<Incoming>,
-) -> Result<Response<FileBody>, Infallible> {
+/// The file name a request asks for, when it can name a plain file directly
+/// in the served directory.
+pub fn file_name<B>(request: &Request<B>) -> Option<&str> {
     let name = request.uri().path().trim_start_matches('/');
-    let response = match open(&dir, name).await {
-        Ok(Some((file, len))) => Response::builder()
+    let plain =
+        !name.is_empty() && !name.contains('/') && !name.contains('\\') && !name.starts_with('.');
+    plain.then_some(name)
+}
+
+/// The answer to a lookup: the file's body and length, no such file (404),
+/// or an error (500).
+pub fn respond<B>(found: io::Result<Option<(B, u64)>>, empty: impl FnOnce() -> B) -> Response<B> {
+    let response = match found {
+        Ok(Some((body, len))) => Response::builder()
             .header(header::CONTENT_LENGTH, len)
             .header(header::CONTENT_TYPE, "application/octet-stream")
-            .body(FileBody::new(file, len)),
+            .body(body),
         Ok(None) => Response::builder()
             .status(StatusCode::NOT_FOUND)
-            .body(FileBody::empty()),
+            .body(empty()),
         Err(_) => Response::builder()
             .status(StatusCode::INTERNAL_SERVER_ERROR)
-            .body(FileBody::empty()),
+            .body(empty()),
     };
-    Ok(response.expect("valid response parts"))
+    response.expect("valid response parts")
 }
 
-/// The file `name` directly in `dir` and its length; `None` when it is no
-/// such regular file.
-async fn open(dir: &Path, name: &str) -> io::Result<Option<(tokio::fs::File, u64)>> {
-    if name.is_empty() || name.contains('/') || name.contains('\\') || name.starts_with('.') {
-        return Ok(None);
-    }
-    let file = match tokio::fs::File::open(dir.join(name)).await {
-        Ok(file) => file,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(error),
-    };
-    let meta = file.metadata().await?;
-    if !meta.is_file() {
-        return Ok(None);
-    }
-    Ok(Some((file, meta.len())))
-}
-
-/// A response body read from a file in `READ_SIZE` reads, one frame per read:
-/// hyper polls for the next frame only when it can write, so a slow client
-/// slows the reads down.
-struct FileBody {
-    file: Option<Take<tokio::fs::File>>,
-    remaining: u64,
-    buf: BytesMut,
-}
-
-impl FileBody {
-    fn new(file: tokio::fs::File, len: u64) -> Self {
-        Self {
-            file: Some(file.take(len)),
-            remaining: len,
-            buf: BytesMut::new(),
-        }
-    }
-
-    fn empty() -> Self {
-        Self {
-            file: None,
-            remaining: 0,
-            buf: BytesMut::new(),
-        }
-    }
-}
-
-impl Body for FileBody {
-    type Data = Bytes;
-    type Error = io::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        let this = self.get_mut();
-        let Some(file) = this.file.as_mut() else {
-            return Poll::Ready(None);
-        };
-        if this.remaining == 0 {
-            this.file = None;
-            return Poll::Ready(None);
-        }
-        if this.buf.capacity() < READ_SIZE {
-            this.buf.reserve(READ_SIZE);
-        }
-        // At most READ_SIZE per read, however much capacity `reserve` gave.
-        let mut limited = (&mut this.buf).limit(READ_SIZE);
-        let read = ready!(tokio_util::io::poll_read_buf(
-            Pin::new(file),
-            cx,
-            &mut limited
-        ));
-        match read {
-            Err(error) => Poll::Ready(Some(Err(error))),
-            Ok(0) => {
-                // The file shrank: end with an error, never a short body.
-                this.file = None;
-                Poll::Ready(Some(Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "file ended early",
-                ))))
-            }
-            Ok(n) => {
-                this.remaining -= n as u64;
-                Poll::Ready(Some(Ok(Frame::data(this.buf.split().freeze()))))
-            }
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.file.is_none() || self.remaining == 0
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.remaining)
+/// `Ok(None)` for an error that means "no such file".
+pub fn not_found_is_none<T>(result: io::Result<T>) -> io::Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
     }
 }

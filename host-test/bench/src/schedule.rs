@@ -32,8 +32,12 @@ pub const TUNED_CHUNK_SIZE: u32 = 16 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
-    /// The hyper + tokio baseline (`native-serve`).
+    /// The hyper + tokio baseline (`native-serve`), its file work through
+    /// `tokio::fs`.
     Native,
+    /// The same server with its file work inline with `std::fs`
+    /// (`native-serve --file-io inline`): hyper on tokio at its best.
+    NativeInline,
     /// `host-test serve --dir DIR`: the README's command, every default.
     Default,
     /// nginx with sendfile (a peer, `peers.rs`).
@@ -52,6 +56,7 @@ impl Mode {
     pub fn label(self) -> &'static str {
         match self {
             Mode::Native => "native",
+            Mode::NativeInline => "native inline",
             Mode::Default => "default",
             Mode::Nginx => "nginx",
             Mode::Go => "Go",
@@ -133,7 +138,7 @@ impl ServerSpec {
         match self.mode {
             Mode::Default => Some(Build::P3.label()),
             Mode::Chunked | Mode::Splice | Mode::Naive => Some(self.build.label()),
-            Mode::Native | Mode::Nginx | Mode::Go => None,
+            Mode::Native | Mode::NativeInline | Mode::Nginx | Mode::Go => None,
         }
     }
 
@@ -151,6 +156,13 @@ impl ServerSpec {
         let dir = dir.display().to_string();
         let mut args: Vec<String> = match self.mode {
             Mode::Native => vec!["native-serve".into(), "--dir".into(), dir],
+            Mode::NativeInline => vec![
+                "native-serve".into(),
+                "--dir".into(),
+                dir,
+                "--file-io".into(),
+                "inline".into(),
+            ],
             _ => vec!["serve".into(), "--dir".into(), dir],
         };
         args.extend(["--addr".into(), "127.0.0.1:0".into()]);
@@ -165,7 +177,7 @@ impl ServerSpec {
             ]);
         }
         let component = match (self.mode, self.build) {
-            (Mode::Native | Mode::Nginx | Mode::Go, _) => return args,
+            (Mode::Native | Mode::NativeInline | Mode::Nginx | Mode::Go, _) => return args,
             // Every default, but for the write timeout: the bench holds
             // stalled clients for longer than its 30 s while it measures.
             (Mode::Default, _) => {
@@ -382,6 +394,9 @@ fn fileserver(modes: &[Mode], spec: impl Fn(Mode) -> ServerSpec) -> Vec<ServerSp
 
 const MODES: [Mode; 2] = [Mode::Chunked, Mode::Splice];
 
+/// The native baselines, both kinds of file work.
+const NATIVE_MODES: [Mode; 2] = [Mode::Native, Mode::NativeInline];
+
 /// The README's server and the peers it is compared with, in table order.
 pub const PEERS_AND_DEFAULT: [Mode; 3] = [Mode::Default, Mode::Nginx, Mode::Go];
 
@@ -460,10 +475,12 @@ fn full_schedule() -> Schedule {
             tasks,
         });
     }
-    sessions.push(Session {
-        server: ServerSpec::plain(Mode::Native),
-        tasks: [full_speed(&all_sizes), vec![rate.clone()]].concat(),
-    });
+    for mode in NATIVE_MODES {
+        sessions.push(Session {
+            server: ServerSpec::plain(mode),
+            tasks: [full_speed(&all_sizes), vec![rate.clone()]].concat(),
+        });
+    }
     for server in fileserver(&MODES, ServerSpec::plain) {
         sessions.push(Session {
             server,
@@ -567,10 +584,12 @@ fn quick_schedule() -> Schedule {
             tasks: [full_speed(&sizes), vec![rate.clone()]].concat(),
         })
         .collect();
-    sessions.push(Session {
-        server: ServerSpec::plain(Mode::Native),
-        tasks: [full_speed(&sizes), vec![rate.clone()]].concat(),
-    });
+    for mode in NATIVE_MODES {
+        sessions.push(Session {
+            server: ServerSpec::plain(mode),
+            tasks: [full_speed(&sizes), vec![rate.clone()]].concat(),
+        });
+    }
     for server in fileserver(&MODES, ServerSpec::plain) {
         sessions.push(Session {
             server,
@@ -742,6 +761,19 @@ mod tests {
         assert_eq!(p3.mode_label(), "chunked, CHUNK_SIZE=16384");
         assert_eq!(p3.build_label(), Some("p3"));
         assert_eq!(ServerSpec::plain(Mode::Native).build_label(), None);
+        assert_eq!(
+            ServerSpec::plain(Mode::NativeInline).args(dir),
+            [
+                "native-serve",
+                "--dir",
+                "/srv",
+                "--file-io",
+                "inline",
+                "--addr",
+                "127.0.0.1:0"
+            ]
+        );
+        assert_eq!(ServerSpec::plain(Mode::NativeInline).build_label(), None);
         assert!(ServerSpec::plain(Mode::Splice)
             .args(dir)
             .contains(&host_test::FILESERVER_COMPONENT.to_string()));

@@ -24,7 +24,7 @@ fn label(mode: Mode) -> String {
         Mode::Default => "README default: host-test serve --dir".into(),
         Mode::Go => "Go net/http FileServer".into(),
         Mode::Nginx => "nginx (sendfile)".into(),
-        Mode::Native | Mode::Splice => mode.label().into(),
+        Mode::Native | Mode::NativeInline | Mode::Splice => mode.label().into(),
     }
 }
 

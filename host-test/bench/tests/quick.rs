@@ -70,8 +70,32 @@ fn quick_bench_prints_the_table_and_memory_is_flat() {
     }
     // The baselines carry no build; every fileserver row carries one.
     for row in rows {
-        let baseline = ["native", "nginx", "Go"].contains(&row["server"].as_str().unwrap_or(""));
+        let baseline = ["native", "native inline", "nginx", "Go"]
+            .contains(&row["server"].as_str().unwrap_or(""));
         assert_eq!(row["build"].is_null(), baseline, "{row:#?}");
+    }
+    // Both native baselines serve every size and the request loop, and the
+    // inline one is compared with the tokio::fs one.
+    for native in ["native", "native inline"] {
+        let native_rows: Vec<&Value> = rows
+            .iter()
+            .filter(|row| row["server"] == native && row["client"] != "stalled")
+            .collect();
+        assert!(
+            native_rows.len() >= 4
+                && native_rows.iter().all(|row| row["throughput_mb_per_s"]
+                    .as_f64()
+                    .or(row["requests_per_s"].as_f64())
+                    .is_some_and(|figure| figure > 0.0)),
+            "{native}: {native_rows:#?}"
+        );
+        assert_eq!(
+            native_rows
+                .iter()
+                .all(|row| row["ratio_to_native"].is_number()),
+            native == "native inline",
+            "{native}: {native_rows:#?}"
+        );
     }
     // The README default is measured against the peers, or says why not.
     assert!(

@@ -245,6 +245,7 @@ impl InstanceFacts {
             in_flight: 0,
             max_in_flight: 0,
             open_resources: 0,
+            host_calls: None,
         }
     }
 }
@@ -467,9 +468,9 @@ impl Worker {
             deadlines.remove(number, at);
         }
         self.ended += 1;
-        let (memory, open_resources) = accessor.with(|mut store| {
+        let (memory, open_resources, host_calls) = accessor.with(|mut store| {
             let data = store.get();
-            (data.memory.usage(), data.open_resources())
+            (data.memory.usage(), data.open_resources(), data.host_calls)
         });
         let facts = InstanceFacts {
             id: self.id,
@@ -477,6 +478,7 @@ impl Worker {
             in_flight: running.len() as u32 + 1,
             max_in_flight: self.max_in_flight,
             open_resources,
+            host_calls,
         };
         // Before the report, so that whoever awaits it sees the room it left.
         self.load.lock().unwrap().unfinished -= 1;
@@ -493,6 +495,7 @@ impl Worker {
         }
         let memory = store.data().memory.usage();
         let open_resources = store.data_mut().open_resources();
+        let host_calls = store.data().host_calls;
         let in_flight = running.len() as u32;
         drop(store);
         for (number, request) in running {
@@ -502,6 +505,7 @@ impl Worker {
                 in_flight,
                 max_in_flight: self.max_in_flight,
                 open_resources,
+                host_calls,
             };
             request.report(memory, facts, |response, body| match end {
                 End::Failed(trap) => {

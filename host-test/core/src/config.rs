@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::host_calls::HostCalls;
+
 /// Writes buffered between the guest and hyper beyond the one in flight.
 pub const DEFAULT_BODY_BUFFER_CHUNKS: usize = 1;
 /// Largest write `check-write` grants. wasmtime's default is 1 MiB, which would
@@ -67,6 +69,9 @@ pub struct ServerConfig {
     /// `SO_REUSEPORT`) and instances, so that a request never crosses
     /// threads. 1: everything on the caller's runtime.
     pub threads: usize,
+    /// Whether each instance counts its calls into the host
+    /// (`Report::host_calls`); uncounted by default.
+    pub host_calls: HostCalls,
 }
 
 /// The default `host_read`.
@@ -95,6 +100,7 @@ impl ServerConfig {
             max_request_head: Some(DEFAULT_MAX_REQUEST_HEAD),
             host_read: DEFAULT_HOST_READ,
             threads: 1,
+            host_calls: HostCalls::Uncounted,
         }
     }
 
@@ -158,6 +164,11 @@ impl ServerConfig {
 
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads;
+        self
+    }
+
+    pub fn host_calls(mut self, host_calls: HostCalls) -> Self {
+        self.host_calls = host_calls;
         self
     }
 

@@ -14,6 +14,7 @@ pub mod config;
 pub mod exchange;
 mod file_stream;
 mod guest_stderr;
+pub mod host_calls;
 mod host_header;
 mod http_hooks;
 mod linking;

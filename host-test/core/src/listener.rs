@@ -361,6 +361,11 @@ async fn answer(
         } else {
             instance
         };
+        // When counted: the instance's calls into the host so far.
+        let instance = match report.host_calls {
+            Some(calls) => format!("{instance} host_calls={calls}"),
+            None => instance,
+        };
         log.line(format_args!(
             "{method} {target} {} bytes={} peak_mem={} outcome={} {:.1?} (total {:.1?}){instance}",
             report.status,

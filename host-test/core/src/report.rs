@@ -50,6 +50,12 @@ pub struct Report {
     /// reuse it includes what the other requests in flight hold, so compare
     /// only counts whose `instance_in_flight` is 1.
     pub open_resources: usize,
+    /// Calls the instance's guest has made into the host so far, when the
+    /// server counts them (`ServerConfig::host_calls`): with reuse, over
+    /// every request the instance has run up to this one's end, and its
+    /// instantiation; with concurrent reuse, those of the requests in flight
+    /// beside it too.
+    pub host_calls: Option<u64>,
     /// Data bytes the guest got into the response body (pulled by the caller,
     /// or still in the channel when the caller dropped the body or the
     /// instance ended).
@@ -168,6 +174,7 @@ pub(crate) struct InstanceFacts {
     pub in_flight: u32,
     pub max_in_flight: u32,
     pub open_resources: usize,
+    pub host_calls: Option<u64>,
 }
 
 pub(crate) fn build_report(
@@ -188,6 +195,7 @@ pub(crate) fn build_report(
         instance_in_flight: instance.in_flight,
         instance_max_in_flight: instance.max_in_flight,
         open_resources: instance.open_resources,
+        host_calls: instance.host_calls,
         body_bytes: body.bytes,
         duration,
         outcome,
@@ -207,6 +215,7 @@ impl Report {
             instance_in_flight: 0,
             instance_max_in_flight: 0,
             open_resources: 0,
+            host_calls: None,
             body_bytes: 0,
             duration: Duration::ZERO,
             outcome,

@@ -165,6 +165,7 @@ impl SequentialInstances {
             in_flight: 1,
             max_in_flight: 1,
             open_resources: instance.store.data_mut().open_resources(),
+            host_calls: instance.store.data().host_calls,
         };
         let response = response_set.get().cloned().unwrap_or(ResponseSet::Never);
         let body = if failure.is_some() {

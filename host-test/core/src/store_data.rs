@@ -10,6 +10,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::config::ServerConfig;
 use crate::guest_stderr::GuestStderr;
+use crate::host_calls::{self, HostCalls};
 use crate::http_hooks::BodyChannelHooks;
 use crate::memory_recorder::MemoryRecorder;
 
@@ -19,6 +20,8 @@ pub struct StoreData {
     http: WasiHttpCtx,
     hooks: BodyChannelHooks,
     pub memory: MemoryRecorder,
+    /// Calls into the host so far, when they are counted (`host_calls.rs`).
+    pub host_calls: Option<u64>,
 }
 
 /// What every store of one `Server` starts from: the preopened directory is
@@ -71,9 +74,14 @@ impl StoreTemplate {
                 chunk_size: config.body_chunk_size,
             },
             memory: MemoryRecorder::new(config.max_memory),
+            host_calls: None,
         };
         let mut store = Store::new(engine, data);
         store.limiter(|data| &mut data.memory);
+        match config.host_calls {
+            HostCalls::Uncounted => {}
+            HostCalls::Counted => host_calls::count(&mut store),
+        }
         store
     }
 }
