@@ -1,8 +1,11 @@
 //! How a `Server` runs the component: which one, which directory it sees, its
 //! environment, the response-body channel and the memory cap.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+
+use crate::log_format::LogFormat;
 
 /// Writes buffered between the guest and hyper beyond the one in flight.
 pub const DEFAULT_BODY_BUFFER_CHUNKS: usize = 1;
@@ -67,6 +70,11 @@ pub struct ServerConfig {
     /// `SO_REUSEPORT`) and instances, so that a request never crosses
     /// threads. 1: everything on the caller's runtime.
     pub threads: usize,
+    /// `serve`: how each request's access-log line is written.
+    pub log_format: LogFormat,
+    /// `serve`: where to answer `GET /metrics` (Prometheus text), on a
+    /// listener of its own; port 0 picks a free one. `None`: no metrics.
+    pub metrics: Option<SocketAddr>,
 }
 
 /// The default `host_read`.
@@ -95,6 +103,8 @@ impl ServerConfig {
             max_request_head: Some(DEFAULT_MAX_REQUEST_HEAD),
             host_read: DEFAULT_HOST_READ,
             threads: 1,
+            log_format: LogFormat::default(),
+            metrics: None,
         }
     }
 
@@ -158,6 +168,16 @@ impl ServerConfig {
 
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads;
+        self
+    }
+
+    pub fn log_format(mut self, format: LogFormat) -> Self {
+        self.log_format = format;
+        self
+    }
+
+    pub fn metrics(mut self, addr: SocketAddr) -> Self {
+        self.metrics = Some(addr);
         self
     }
 

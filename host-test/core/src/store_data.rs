@@ -12,6 +12,7 @@ use crate::config::ServerConfig;
 use crate::guest_stderr::GuestStderr;
 use crate::http_hooks::BodyChannelHooks;
 use crate::memory_recorder::MemoryRecorder;
+use crate::metrics::Metrics;
 
 pub struct StoreData {
     table: ResourceTable,
@@ -19,6 +20,9 @@ pub struct StoreData {
     http: WasiHttpCtx,
     hooks: BodyChannelHooks,
     pub memory: MemoryRecorder,
+    /// Told when the instance ends, with its peak memory (a store holds one
+    /// instance, and ends with it).
+    metrics: Option<Metrics>,
 }
 
 /// What every store of one `Server` starts from: the preopened directory is
@@ -28,10 +32,15 @@ pub struct StoreTemplate {
     config: ServerConfig,
     filesystem: WasiFilesystemCtx,
     stderr: GuestStderr,
+    metrics: Option<Metrics>,
 }
 
 impl StoreTemplate {
-    pub fn new(config: &ServerConfig, stderr: GuestStderr) -> anyhow::Result<StoreTemplate> {
+    pub fn new(
+        config: &ServerConfig,
+        stderr: GuestStderr,
+        metrics: Option<Metrics>,
+    ) -> anyhow::Result<StoreTemplate> {
         let mut wasi = WasiCtx::builder();
         // As `wasmtime serve` does (without -W timeout): file reads run on the
         // calling thread instead of a spawn_blocking round trip per chunk.
@@ -47,6 +56,7 @@ impl StoreTemplate {
             config: config.clone(),
             filesystem,
             stderr,
+            metrics,
         })
     }
 
@@ -71,7 +81,11 @@ impl StoreTemplate {
                 chunk_size: config.body_chunk_size,
             },
             memory: MemoryRecorder::new(config.max_memory),
+            metrics: self.metrics.clone(),
         };
+        if let Some(metrics) = &self.metrics {
+            metrics.instance_started();
+        }
         let mut store = Store::new(engine, data);
         store.limiter(|data| &mut data.memory);
         store
@@ -85,6 +99,14 @@ impl StoreData {
     /// reuse a count that grows from request to request is a leak.
     pub fn open_resources(&mut self) -> usize {
         self.table.iter_mut().count()
+    }
+}
+
+impl Drop for StoreData {
+    fn drop(&mut self) {
+        if let Some(metrics) = &self.metrics {
+            metrics.instance_ended(self.memory.usage().peak);
+        }
     }
 }
 
