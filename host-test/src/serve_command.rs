@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::host_calls::HostCalls;
-use crate::{handler_kind, HandlerKind, ServerConfig};
+use crate::{handler_kind, HandlerKind, LogFormat, ServerConfig};
 use anyhow::Context as _;
 use clap::Args;
 
@@ -20,8 +20,7 @@ use crate::cli_values::{key_value, limit, size, Limit};
 /// instances per thread. A whole file is handed to the host as the file's own
 /// stream, and the host's write timeout cuts clients that stop reading
 /// (the component's `STALL_TIMEOUT=host`). One log line per request on
-/// stderr: method, target, status, body bytes, the instance's peak linear
-/// memory, how the body ended, and times.
+/// stderr (`--log-format`); Prometheus metrics with `--metrics`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Directory to serve, preopened read-only at `/`.
@@ -76,6 +75,15 @@ pub struct ServeArgs {
     /// with each request (`host_calls=N`).
     #[arg(long, env = "HOST_TEST_COUNT_HOST_CALLS")]
     count_host_calls: bool,
+    /// The access log's lines on stderr: `plain` (method, target, status,
+    /// body bytes, the instance's peak linear memory, how the body ended,
+    /// times), `combined` (Apache/nginx) or `json` (one object per line).
+    #[arg(long, env = "HOST_TEST_LOG_FORMAT", value_enum, default_value_t = LogFormat::Plain)]
+    log_format: LogFormat,
+    /// Answer `GET /metrics` (Prometheus text) on this address, a listener
+    /// of its own [default: no metrics].
+    #[arg(long, env = "HOST_TEST_METRICS", value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
 }
 
 /// Requests a WASIp3 instance runs at once unless told otherwise.
@@ -95,6 +103,7 @@ impl ServeArgs {
             .max_concurrent_requests(self.max_concurrent as usize)
             .max_request_head(Some(self.max_request_head))
             .host_read(self.host_read.max(1))
+            .log_format(self.log_format)
             .threads(self.threads.map_or_else(default_threads, |n| n as usize));
         config.max_memory = (self.max_memory > 0).then_some(self.max_memory);
         config.request_timeout = self.request_timeout.0;
@@ -104,6 +113,7 @@ impl ServeArgs {
             true => HostCalls::Counted,
             false => HostCalls::Uncounted,
         };
+        config.metrics = self.metrics;
         let kind =
             handler_kind(&config).with_context(|| format!("loading {}", component.display()))?;
         config.concurrent_reuse = match kind {
@@ -149,6 +159,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
             dir.display(),
             running.local_addr
         );
+        if let Some(addr) = running.metrics_addr {
+            println!("metrics on http://{addr}/metrics");
+        }
         running
             .run_until(async {
                 let _ = tokio::signal::ctrl_c().await;
@@ -214,6 +227,8 @@ mod tests {
         assert_eq!(config.host_read, 64 * 1024);
         assert_eq!(config.host_calls, HostCalls::Uncounted);
         assert!(config.threads >= 1);
+        assert_eq!(config.log_format, LogFormat::Plain);
+        assert_eq!(config.metrics, None);
     }
 
     #[test]
@@ -255,6 +270,10 @@ mod tests {
             "--threads",
             "3",
             "--count-host-calls",
+            "--log-format",
+            "json",
+            "--metrics",
+            "127.0.0.1:9100",
         ])
         .unwrap();
         assert_eq!(config.max_memory, None);
@@ -264,8 +283,16 @@ mod tests {
         assert_eq!(config.host_read, 16 * 1024);
         assert_eq!(config.threads, 3);
         assert_eq!(config.host_calls, HostCalls::Counted);
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.metrics, Some("127.0.0.1:9100".parse().unwrap()));
+        assert_eq!(
+            parse(&["--log-format", "combined"]).unwrap().0.log_format,
+            LogFormat::Combined
+        );
         for bad in [
-            &["--request-timeout", "soon"][..],
+            &["--log-format", "apache"][..],
+            &["--metrics", "9100"],
+            &["--request-timeout", "soon"],
             &["--max-concurrent", "0"],
             &["--max-memory", "lots"],
             &["--env", "NOEQUALS"],

@@ -28,6 +28,8 @@ pub enum Address {
 pub struct ServerProcess {
     child: Child,
     pub addr: SocketAddr,
+    /// Lines of stdout and stderr that name an `http://` address.
+    addresses: Lines,
 }
 
 /// Every stderr line of a server, as `ServerProcess::spawn_collecting`
@@ -85,12 +87,14 @@ impl ServerProcess {
         let (announced, announcements) = mpsc::channel();
         let stdout = child.stdout.take().context("piped stdout")?;
         let stderr = child.stderr.take().context("piped stderr")?;
-        drain(stdout, announced.clone(), |_| {});
-        drain(stderr, announced, on_stderr);
+        let addresses = Lines::default();
+        drain(stdout, announced.clone(), addresses.clone(), |_| {});
+        drain(stderr, announced, addresses.clone(), on_stderr);
         // From here on, dropping `server` kills the child.
         let mut server = ServerProcess {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            addresses,
         };
         let deadline = Instant::now() + START_TIMEOUT;
         let addr = match address {
@@ -135,6 +139,12 @@ impl ServerProcess {
         }
     }
 
+    /// The lines so far, on stdout or stderr, that name an `http://`
+    /// address (e.g. `host-test serve`'s `metrics on http://ADDR/metrics`).
+    pub fn address_lines(&self) -> Vec<String> {
+        self.addresses.all()
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -153,10 +163,12 @@ impl Drop for ServerProcess {
 }
 
 /// Reads `pipe` line by line on a thread of its own until it closes, handing
-/// each line to `on_line` and the first address announced to `announced`.
+/// each line to `on_line`, the first address announced to `announced`, and
+/// every line naming an address to `addresses`.
 fn drain(
     pipe: impl Read + Send + 'static,
     announced: mpsc::Sender<SocketAddr>,
+    addresses: Lines,
     mut on_line: impl FnMut(&str) + Send + 'static,
 ) {
     std::thread::spawn(move || {
@@ -167,6 +179,9 @@ fn drain(
                 if let Some(tx) = announced.take() {
                     let _ = tx.send(addr);
                 }
+            }
+            if line.contains("http://") {
+                addresses.push(&line);
             }
             on_line(&line);
         }

@@ -38,8 +38,13 @@ impl AccessLog {
 
     /// Adds one line (a newline is appended).
     pub fn line(&self, args: std::fmt::Arguments<'_>) {
+        self.record(|out| out.write_fmt(args));
+    }
+
+    /// Adds the line `write` appends (a newline is appended).
+    pub fn record(&self, write: impl FnOnce(&mut String) -> std::fmt::Result) {
         let mut pending = self.pending.lock().unwrap();
-        let _ = pending.write_fmt(args);
+        let _ = write(&mut pending);
         pending.push('\n');
         let full = pending.len() >= FLUSH_AT;
         drop(pending);

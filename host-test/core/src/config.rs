@@ -1,10 +1,12 @@
 //! How a `Server` runs the component: which one, which directory it sees, its
 //! environment, the response-body channel and the memory cap.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::host_calls::HostCalls;
+use crate::log_format::LogFormat;
 
 /// Writes buffered between the guest and hyper beyond the one in flight.
 pub const DEFAULT_BODY_BUFFER_CHUNKS: usize = 1;
@@ -72,6 +74,11 @@ pub struct ServerConfig {
     /// Whether each instance counts its calls into the host
     /// (`Report::host_calls`); uncounted by default.
     pub host_calls: HostCalls,
+    /// `serve`: how each request's access-log line is written.
+    pub log_format: LogFormat,
+    /// `serve`: where to answer `GET /metrics` (Prometheus text), on a
+    /// listener of its own; port 0 picks a free one. `None`: no metrics.
+    pub metrics: Option<SocketAddr>,
 }
 
 /// The default `host_read`.
@@ -101,6 +108,8 @@ impl ServerConfig {
             host_read: DEFAULT_HOST_READ,
             threads: 1,
             host_calls: HostCalls::Uncounted,
+            log_format: LogFormat::default(),
+            metrics: None,
         }
     }
 
@@ -169,6 +178,16 @@ impl ServerConfig {
 
     pub fn host_calls(mut self, host_calls: HostCalls) -> Self {
         self.host_calls = host_calls;
+        self
+    }
+
+    pub fn log_format(mut self, format: LogFormat) -> Self {
+        self.log_format = format;
+        self
+    }
+
+    pub fn metrics(mut self, addr: SocketAddr) -> Self {
+        self.metrics = Some(addr);
         self
     }
 

@@ -19,7 +19,11 @@ mod host_header;
 mod http_hooks;
 mod linking;
 pub mod listener;
+pub mod log_format;
+mod memory_histogram;
 pub mod memory_recorder;
+mod metrics;
+mod metrics_endpoint;
 pub mod one_frame_in_flight;
 mod p3_request;
 pub mod report;
@@ -28,6 +32,7 @@ pub mod response_body;
 mod sequential_instances;
 pub mod server;
 mod store_data;
+mod utc_time;
 pub mod write_deadline;
 
 /// The fileserver component, where host-test's build.rs builds it.
@@ -53,6 +58,7 @@ pub use config::ServerConfig;
 pub use exchange::Exchange;
 pub use linking::{handler_kind, HandlerKind};
 pub use listener::{bind, RunningServer};
+pub use log_format::LogFormat;
 pub use report::{Outcome, Report, ReportHandle};
 pub use request::{get, request};
 pub use response_body::{ResponseBody, ResponseBodyError};

@@ -11,7 +11,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -30,6 +30,9 @@ use crate::access_log::AccessLog;
 use crate::config::ServerConfig;
 use crate::guest_stderr::GuestStderr;
 use crate::host_header::host_fault;
+use crate::log_format::{Ending, InstanceNaming, RequestFacts};
+use crate::metrics::Metrics;
+use crate::metrics_endpoint;
 use crate::one_frame_in_flight::OneFrameInFlight;
 use crate::report::Report;
 use crate::response_body::ResponseBody;
@@ -46,6 +49,8 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// own runtime, listener and instances.
 pub struct RunningServer {
     pub local_addr: SocketAddr,
+    /// Where `GET /metrics` is answered (`ServerConfig::metrics`).
+    pub metrics_addr: Option<SocketAddr>,
     stop: watch::Sender<Option<Duration>>,
     /// One result per accept loop, when it ends.
     ended: mpsc::UnboundedReceiver<anyhow::Result<()>>,
@@ -53,17 +58,20 @@ pub struct RunningServer {
 }
 
 /// Compiles the component, binds `addr` (port 0 picks a free one) and starts
-/// serving. The address actually bound is in `local_addr`.
+/// serving. The address actually bound is in `local_addr`; with
+/// `ServerConfig::metrics`, the metrics listener's in `metrics_addr`.
 pub async fn bind(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<RunningServer> {
     let threads = config.threads.max(1);
     let config_for_compile = config.clone();
     // One for every thread's instances: a component's warning is said once.
     let stderr = GuestStderr::default();
     let stderr_for_compile = stderr.clone();
+    let metrics = config.metrics.map(|_| Metrics::new());
+    let metrics_for_compile = metrics.clone();
     // Compiled (and cached for the threads) before anything listens, so that a
     // bad component fails `bind`.
     let server = tokio::task::spawn_blocking(move || {
-        Server::with_guest_stderr(config_for_compile, stderr_for_compile)
+        Server::sharing(config_for_compile, stderr_for_compile, metrics_for_compile)
     })
     .await
     .context("compiling the component")??;
@@ -75,6 +83,21 @@ pub async fn bind(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<Runn
         .context("the listener's address")?;
     let (stop, stop_rx) = watch::channel(None);
     let (ended_tx, ended) = mpsc::unbounded_channel();
+    let metrics_addr = match (config.metrics, &metrics) {
+        (Some(metrics_addr), Some(metrics)) => {
+            let listener = metrics_endpoint::bind(metrics_addr).await?;
+            let bound = listener
+                .local_addr()
+                .context("the metrics listener's address")?;
+            tokio::spawn(metrics_endpoint::serve(
+                listener,
+                metrics.clone(),
+                stop_rx.clone(),
+            ));
+            Some(bound)
+        }
+        _ => None,
+    };
     // One count of requests in flight for the whole server, over its threads.
     let slots = config
         .max_concurrent_requests
@@ -91,12 +114,12 @@ pub async fn bind(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<Runn
             let slots = slots.clone();
             let stop_rx = stop_rx.clone();
             let ended_tx = ended_tx.clone();
-            let stderr = stderr.clone();
+            let shared = (stderr.clone(), metrics.clone());
             std::thread::Builder::new()
                 .name(format!("serve-{number}"))
                 .spawn(move || {
                     let _ = ended_tx.send(serve_on_this_thread(
-                        config, stderr, slots, listener, stop_rx, number,
+                        config, shared, slots, listener, stop_rx, number,
                     ));
                 })
                 .context("starting a serving thread")?;
@@ -104,6 +127,7 @@ pub async fn bind(config: ServerConfig, addr: SocketAddr) -> anyhow::Result<Runn
     }
     Ok(RunningServer {
         local_addr,
+        metrics_addr,
         stop,
         ended,
         loops: threads,
@@ -143,7 +167,7 @@ fn bind_listeners(addr: SocketAddr, threads: usize) -> anyhow::Result<Vec<std::n
 /// connection, its instance and its body never cross threads.
 fn serve_on_this_thread(
     config: ServerConfig,
-    stderr: GuestStderr,
+    (stderr, metrics): (GuestStderr, Option<Metrics>),
     slots: Option<Arc<Semaphore>>,
     listener: std::net::TcpListener,
     stop: watch::Receiver<Option<Duration>>,
@@ -154,7 +178,7 @@ fn serve_on_this_thread(
         .build()
         .context("starting a serving thread's runtime")?;
     runtime.block_on(async move {
-        let server = Server::with_guest_stderr(config, stderr)?;
+        let server = Server::sharing(config, stderr, metrics)?;
         let listener = TcpListener::from_std(listener)?;
         accept_loop(server, slots, listener, stop, Some(thread)).await
     })
@@ -211,15 +235,17 @@ async fn accept_loop(
     let mut connections = JoinSet::new();
     let header_read_timeout = server.config().header_read_timeout;
     let write_timeout = server.config().write_timeout;
+    let stalls = server.metrics().map(Metrics::stalled_connections);
     let log = AccessLog::start();
     let grace = loop {
         // Reap finished connection tasks so the set does not grow for ever.
         while connections.try_join_next().is_some() {}
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             // A stop request, or the `RunningServer` was dropped.
             _ = stop.changed() => break stop.borrow().unwrap_or(DEFAULT_SHUTDOWN_GRACE),
-            stream = accept_connection(&listener) => stream,
+            accepted = accept_connection_from(&listener) => accepted,
         };
+        let remote = peer.ip();
         let server = server.clone();
         let slots = slots.clone();
         let mut builder = http1::Builder::new();
@@ -238,14 +264,22 @@ async fn accept_loop(
         // hyper takes each body one frame at a time: a client that stops
         // reading holds one frame here, not hyper's whole write queue.
         let service = service_fn(move |request| {
-            let answered = answer(server.clone(), slots.clone(), thread, log.clone(), request);
+            let answered = answer(
+                server.clone(),
+                slots.clone(),
+                thread,
+                log.clone(),
+                remote,
+                request,
+            );
             async move { Ok::<_, Infallible>(answered.await?.map(OneFrameInFlight::new)) }
         });
         // Client resets, aborted bodies and write timeouts end up here:
         // nothing to do.
         match write_timeout {
             Some(limit) => {
-                let io = TokioIo::new(WriteDeadline::new(stream, limit));
+                let io = WriteDeadline::new(stream, limit).counting_stalls(stalls.clone());
+                let io = TokioIo::new(io);
                 let connection = graceful.watch(builder.serve_connection(io, service));
                 connections.spawn(async move { drop(connection.await) });
             }
@@ -275,12 +309,17 @@ async fn accept_loop(
 /// file descriptors) is logged and retried after a pause: the connections
 /// already open go on being served.
 pub async fn accept_connection(listener: &TcpListener) -> TcpStream {
+    accept_connection_from(listener).await.0
+}
+
+/// `accept_connection`, with the client's address.
+async fn accept_connection_from(listener: &TcpListener) -> (TcpStream, SocketAddr) {
     loop {
         match listener.accept().await {
-            Ok((stream, _peer)) => {
+            Ok((stream, peer)) => {
                 // Small writes (headers, last chunk) should not wait for Nagle.
                 let _ = stream.set_nodelay(true);
-                return stream;
+                return (stream, peer);
             }
             Err(error) => {
                 eprintln!("accept failed: {error}");
@@ -290,31 +329,44 @@ pub async fn accept_connection(listener: &TcpListener) -> TcpStream {
     }
 }
 
-/// Runs one request and schedules its log line.
+/// Runs one request and schedules its log line (and, with metrics, counts it).
 async fn answer(
     server: Server,
     slots: Option<Arc<Semaphore>>,
     thread: Option<usize>,
     log: AccessLog,
+    remote: IpAddr,
     request: hyper::Request<Incoming>,
 ) -> Result<Response<ResponseBody>, Infallible> {
-    let method = request.method().clone();
-    let target = request.uri().to_string();
     let received = Instant::now();
-    if let Some(fault) = host_fault(&request) {
-        log.line(format_args!("{method} {target} 400 {}", fault.reason()));
+    let format = server.config().log_format;
+    let facts = RequestFacts::of(&request, remote, format);
+    let metrics = server.metrics().cloned();
+    // Held until the response has ended (the report comes).
+    let in_flight = metrics.as_ref().map(Metrics::request_started);
+    let refuse = |status: StatusCode, why: &str| {
+        let ending = Ending::Refused {
+            status: status.as_u16(),
+            why,
+        };
+        log.record(|out| facts.write(format, &ending, received.elapsed(), out));
+        if let Some(metrics) = &metrics {
+            metrics.request_answered(status.as_u16(), 0);
+        }
         let mut response = Response::new(ResponseBody::empty());
-        *response.status_mut() = StatusCode::BAD_REQUEST;
-        return Ok(response);
+        *response.status_mut() = status;
+        response
+    };
+    if let Some(fault) = host_fault(&request) {
+        return Ok(refuse(StatusCode::BAD_REQUEST, fault.reason()));
     }
     // Held until the instance is gone, so it counts requests, not heads.
     let slot = match slots.map(Semaphore::try_acquire_owned) {
         Some(Err(_)) => {
-            log.line(format_args!(
-                "{method} {target} 503 max concurrent requests reached"
-            ));
-            let mut response = Response::new(ResponseBody::empty());
-            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            let mut response = refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "max concurrent requests reached",
+            );
             response.headers_mut().insert(
                 http::header::RETRY_AFTER,
                 http::HeaderValue::from_static("1"),
@@ -324,8 +376,11 @@ async fn answer(
         Some(Ok(slot)) => Some(slot),
         None => None,
     };
-    let reuse = server.config().reuse.is_some();
-    let concurrent = server.config().concurrent_reuse.is_some();
+    let instance = InstanceNaming {
+        thread,
+        reuse: server.config().reuse.is_some(),
+        concurrent: server.config().concurrent_reuse.is_some(),
+    };
     // Probes of the component's HEALTH_PATH would fill the log: their
     // answers are not logged unless they are not 200.
     let probe = server
@@ -340,41 +395,18 @@ async fn answer(
     let log_of_errors = log.clone();
     let log_line = move |report: Report| {
         drop(slot);
+        drop(in_flight);
+        if let Some(metrics) = &metrics {
+            metrics.request_answered(report.status, report.body_bytes);
+        }
         if probe && report.status == 200 {
             return;
         }
-        // With reuse, which instance (on which serving thread) and its
-        // how-manieth request (peak_mem is then the instance's peak so far).
-        let instance = if reuse {
-            let thread = thread.map(|t| format!("{t}.")).unwrap_or_default();
-            format!(
-                " instance={thread}{}#{}",
-                report.instance_id, report.instance_requests
-            )
-        } else {
-            String::new()
+        let ending = Ending::Served {
+            report: &report,
+            instance,
         };
-        // With concurrent reuse, requests running in the instance as this
-        // one ended (itself included).
-        let instance = if concurrent {
-            format!("{instance} in_flight={}", report.instance_in_flight)
-        } else {
-            instance
-        };
-        // When counted: the instance's calls into the host so far.
-        let instance = match report.host_calls {
-            Some(calls) => format!("{instance} host_calls={calls}"),
-            None => instance,
-        };
-        log.line(format_args!(
-            "{method} {target} {} bytes={} peak_mem={} outcome={} {:.1?} (total {:.1?}){instance}",
-            report.status,
-            report.body_bytes,
-            report.peak_memory,
-            report.outcome,
-            report.duration,
-            received.elapsed(),
-        ));
+        log.record(|out| facts.write(format, &ending, received.elapsed(), out));
     };
     match server.handle_reporting(request, log_line).await {
         Ok(response) => Ok(response),

@@ -23,6 +23,7 @@ use crate::config::ServerConfig;
 use crate::exchange::Exchange;
 use crate::guest_stderr::GuestStderr;
 use crate::linking::link;
+use crate::metrics::Metrics;
 use crate::report::{Outcome, Report, ReportTo};
 use crate::response_body::{BodyTap, ResponseBody};
 use crate::sequential_instances::SequentialInstances;
@@ -37,6 +38,7 @@ pub struct Server {
 struct Inner {
     config: ServerConfig,
     instances: Instances,
+    metrics: Option<Metrics>,
 }
 
 /// Where requests run, by the handler the component exports.
@@ -49,14 +51,15 @@ impl Server {
     /// Compiles the component (once per process and file) and links it.
     /// Blocks while compiling: call it before serving.
     pub fn new(config: ServerConfig) -> anyhow::Result<Self> {
-        Self::with_guest_stderr(config, GuestStderr::default())
+        Self::sharing(config, GuestStderr::default(), None)
     }
 
-    /// As `new`, with the components' stderr shared with other `Server`s
-    /// (`serve`'s threads), so that a line is said once per process.
-    pub(crate) fn with_guest_stderr(
+    /// As `new`, with what `serve`'s threads share: the components' stderr
+    /// (a line is said once per process) and the metrics, if any.
+    pub(crate) fn sharing(
         config: ServerConfig,
         stderr: GuestStderr,
+        metrics: Option<Metrics>,
     ) -> anyhow::Result<Self> {
         ensure!(
             config.body_buffer_chunks >= 1,
@@ -84,7 +87,7 @@ impl Server {
             "{} is not a directory",
             config.dir.display()
         );
-        let template = Arc::new(StoreTemplate::new(&config, stderr)?);
+        let template = Arc::new(StoreTemplate::new(&config, stderr, metrics.clone())?);
         let instances = match link(&config)? {
             ProxyPre::P3(pre) => Instances::P3(SharedInstances::new(pre, &config, template)),
             ProxyPre::P2(_) if config.concurrent_reuse.is_some() => bail!(
@@ -100,12 +103,20 @@ impl Server {
             ))),
         };
         Ok(Self {
-            inner: Arc::new(Inner { config, instances }),
+            inner: Arc::new(Inner {
+                config,
+                instances,
+                metrics,
+            }),
         })
     }
 
     pub fn config(&self) -> &ServerConfig {
         &self.inner.config
+    }
+
+    pub(crate) fn metrics(&self) -> Option<&Metrics> {
+        self.inner.metrics.as_ref()
     }
 
     /// Runs one request (in a fresh instance, or with `reuse` in one that

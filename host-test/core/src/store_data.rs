@@ -13,6 +13,7 @@ use crate::guest_stderr::GuestStderr;
 use crate::host_calls::{self, HostCalls};
 use crate::http_hooks::BodyChannelHooks;
 use crate::memory_recorder::MemoryRecorder;
+use crate::metrics::Metrics;
 
 pub struct StoreData {
     table: ResourceTable,
@@ -22,6 +23,9 @@ pub struct StoreData {
     pub memory: MemoryRecorder,
     /// Calls into the host so far, when they are counted (`host_calls.rs`).
     pub host_calls: Option<u64>,
+    /// Told when the instance ends, with its peak memory (a store holds one
+    /// instance, and ends with it).
+    metrics: Option<Metrics>,
 }
 
 /// What every store of one `Server` starts from: the preopened directory is
@@ -31,10 +35,15 @@ pub struct StoreTemplate {
     config: ServerConfig,
     filesystem: WasiFilesystemCtx,
     stderr: GuestStderr,
+    metrics: Option<Metrics>,
 }
 
 impl StoreTemplate {
-    pub fn new(config: &ServerConfig, stderr: GuestStderr) -> anyhow::Result<StoreTemplate> {
+    pub fn new(
+        config: &ServerConfig,
+        stderr: GuestStderr,
+        metrics: Option<Metrics>,
+    ) -> anyhow::Result<StoreTemplate> {
         let mut wasi = WasiCtx::builder();
         // As `wasmtime serve` does (without -W timeout): file reads run on the
         // calling thread instead of a spawn_blocking round trip per chunk.
@@ -50,6 +59,7 @@ impl StoreTemplate {
             config: config.clone(),
             filesystem,
             stderr,
+            metrics,
         })
     }
 
@@ -75,7 +85,11 @@ impl StoreTemplate {
             },
             memory: MemoryRecorder::new(config.max_memory),
             host_calls: None,
+            metrics: self.metrics.clone(),
         };
+        if let Some(metrics) = &self.metrics {
+            metrics.instance_started();
+        }
         let mut store = Store::new(engine, data);
         store.limiter(|data| &mut data.memory);
         match config.host_calls {
@@ -93,6 +107,14 @@ impl StoreData {
     /// reuse a count that grows from request to request is a leak.
     pub fn open_resources(&mut self) -> usize {
         self.table.iter_mut().count()
+    }
+}
+
+impl Drop for StoreData {
+    fn drop(&mut self) {
+        if let Some(metrics) = &self.metrics {
+            metrics.instance_ended(self.memory.usage().peak);
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use prometheus_client::metrics::counter::Counter;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, Sleep};
 
@@ -24,6 +25,8 @@ pub struct WriteDeadline<S> {
     timer: Option<Pin<Box<Sleep>>>,
     /// A write is waiting and `timer` runs for it.
     waiting: bool,
+    /// Counts the connection once when it is cut (`serve --metrics`).
+    stalls: Option<Counter>,
 }
 
 impl<S> WriteDeadline<S> {
@@ -33,7 +36,14 @@ impl<S> WriteDeadline<S> {
             limit,
             timer: None,
             waiting: false,
+            stalls: None,
         }
+    }
+
+    /// Adds 1 to `stalls` when this connection is cut.
+    pub fn counting_stalls(mut self, stalls: Option<Counter>) -> WriteDeadline<S> {
+        self.stalls = stalls;
+        self
     }
 
     /// What a write that returned `polled` means under the deadline.
@@ -55,10 +65,16 @@ impl<S> WriteDeadline<S> {
             self.waiting = true;
         }
         match timer.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the client took no bytes within the write timeout",
-            ))),
+            Poll::Ready(()) => {
+                // Once: the connection may be written to again on its way out.
+                if let Some(stalls) = self.stalls.take() {
+                    stalls.inc();
+                }
+                Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the client took no bytes within the write timeout",
+                )))
+            }
             Poll::Pending => Poll::Pending,
         }
     }
@@ -115,7 +131,9 @@ mod tests {
     #[tokio::test]
     async fn a_reader_that_stops_is_cut_one_that_reads_is_not() {
         let (client, server) = tokio::io::duplex(1024);
-        let mut server = WriteDeadline::new(server, Duration::from_millis(200));
+        let stalls = Counter::<u64>::default();
+        let mut server = WriteDeadline::new(server, Duration::from_millis(200))
+            .counting_stalls(Some(stalls.clone()));
         let mut client = client;
         // Reads keep coming: every write completes in time.
         let reader = tokio::spawn(async move {
@@ -130,6 +148,7 @@ mod tests {
             server.write_all(&[7; 512]).await.unwrap();
         }
         let _client = reader.await.unwrap();
+        assert_eq!(stalls.get(), 0, "a reader that reads is not a stall");
         // Nobody reads any more: the buffer fills, and the write times out.
         let started = std::time::Instant::now();
         let error = loop {
@@ -139,5 +158,7 @@ mod tests {
         };
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);
         assert!(started.elapsed() >= Duration::from_millis(200));
+        assert!(server.write_all(&[7; 512]).await.is_err());
+        assert_eq!(stalls.get(), 1, "one cut connection, counted once");
     }
 }
