@@ -40,7 +40,7 @@ fn archive_site() -> Site {
 
 /// Every regular file below `dir`, by its path relative to `dir`, with its
 /// bytes; hidden names and symlinks left out, and the names in `skip`.
-fn visible_files(dir: &Path, skip: &[&str]) -> BTreeMap<String, Vec<u8>> {
+pub fn visible_files(dir: &Path, skip: &[&str]) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     let mut pending = vec![PathBuf::new()];
     while let Some(relative) = pending.pop() {
@@ -66,7 +66,7 @@ fn visible_files(dir: &Path, skip: &[&str]) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Extracts `archive` with the system `tar` into a new directory.
-fn extract(archive: &[u8], what: &str) -> tempfile::TempDir {
+pub fn extract(archive: &[u8], what: &str) -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
     let file = out.path().join("archive.tar");
     std::fs::write(&file, archive).unwrap();

@@ -10,6 +10,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::archives::{extract, visible_files};
 use crate::common::request_mix::{MixSite, Read, Step, BIG, MIX_ENV, READ_BEFORE_LEAVING};
 use crate::common::wasmtime_cli::{
     download_intact, fetch, memory_cap, Connection, WasmtimeServe, REQUEST_TIMEOUT,
@@ -827,5 +828,39 @@ async fn downloads_are_verifiable_and_paced() {
         )
         .await;
         assert_eq!(status, 304, "{build:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
+async fn directories_download_as_tar_and_list_as_json() {
+    let site = Site::new();
+    site.file("tree/sub/big.bin", 3 * MIB + 5);
+    site.texts(&[("tree/a.txt", "a"), ("tree/.hidden", "never")]);
+    let tree = visible_files(&site.root().join("tree"), &[]);
+    let env = [("DIRECTORY_DOWNLOAD", "tar"), ("DIRECTORY_LISTING", "true")];
+    for build in BUILDS {
+        let what = format!("{build:?}");
+        let server = WasmtimeServe::start_component(build.component(), &site.root(), &env, &[]);
+        let (status, headers, body) =
+            fetch(server.addr, Method::GET, "/tree/?download=tar", &[]).await;
+        assert_eq!(status, 200, "{what}");
+        assert_eq!(header(&headers, "content-type"), Some("application/x-tar"));
+        let out = extract(&body, &what);
+        assert_eq!(
+            visible_files(&out.path().join("x/tree"), &[]),
+            tree,
+            "{what}"
+        );
+        let json = [("accept", "application/json")];
+        let (status, headers, body) = fetch(server.addr, Method::GET, "/tree/", &json).await;
+        assert_eq!(
+            (status, header(&headers, "content-type")),
+            (200, Some("application/json"))
+        );
+        let listing: Vec<serde_json::Value> = serde_json::from_slice(&body).unwrap();
+        let mut names: Vec<&str> = listing.iter().filter_map(|e| e["name"].as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["a.txt", "sub"], "{what}");
     }
 }

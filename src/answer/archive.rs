@@ -61,15 +61,15 @@ impl<R: Root> Archive<R> {
         while let Some(level) = open.last_mut() {
             let (name, kind) = match root.next_entry(&mut level.dir).await {
                 NextEntry::Named { name, kind } => (name, kind),
-                // Left out, as from a listing: it has no name to give.
-                NextEntry::UnreadableName => continue,
                 NextEntry::End(EntriesEnd::Complete) => {
                     open.pop();
                     continue;
                 }
-                NextEntry::End(EntriesEnd::StoppedAtUnreadableName) | NextEntry::Failed => {
-                    return Err(BodyEnd::Failed)
-                }
+                // A name that is not UTF-8 cannot be archived: leaving its
+                // file out would make the archive silently short.
+                NextEntry::UnreadableName
+                | NextEntry::End(EntriesEnd::StoppedAtUnreadableName)
+                | NextEntry::Failed => return Err(BodyEnd::Failed),
             };
             let path = child_path(&level.path, &name);
             if !is_archived(settings, &name, &path) {

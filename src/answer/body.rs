@@ -7,6 +7,7 @@ use super::archive::Archive;
 use super::root::{child_path, EntryKind, NextEntry, Root};
 use crate::decide::file_lookup::Entry;
 use crate::decide::plan::lookup_failure;
+use crate::render::listing::EntriesEnd;
 use crate::render::listing::{ListedAs, ListingRows};
 use crate::render::reply::{failure_reply, unavailable_reply, Reply, StreamedBody};
 use crate::request::accept::ListingFormat;
@@ -151,6 +152,13 @@ pub async fn send_body<R: Root>(
                         }
                     }
                     NextEntry::UnreadableName => rows.unreadable(),
+                    // nginx's JSON shape has no place to say the entries
+                    // stopped short: the response ends in an error instead.
+                    NextEntry::End(EntriesEnd::StoppedAtUnreadableName)
+                        if rows.format() == ListingFormat::Json =>
+                    {
+                        return Err(BodyEnd::Failed)
+                    }
                     NextEntry::End(end) => {
                         return pump.send(None, Segment::Literal(rows.tail(end))).await
                     }

@@ -54,6 +54,16 @@ pub enum ListedAs {
     Other,
 }
 
+/// How the directory's entries ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntriesEnd {
+    /// Every entry was read.
+    Complete,
+    /// The host ended the entries at a name that is not UTF-8 (wasmtime 48's
+    /// WASI 0.3 directory stream does; WASI 0.2 reports it and goes on).
+    StoppedAtUnreadableName,
+}
+
 /// Turns a directory's entries into rows as a glue reads them, one at a
 /// time: dot names only when hidden files are served (as for paths), and a
 /// closing note for entries that could not be listed.
@@ -65,16 +75,6 @@ pub struct ListingRows {
     hidden: Vec<String>,
     unreadable: u64,
     rows: u64,
-}
-
-/// How the directory's entries ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EntriesEnd {
-    /// Every entry was read.
-    Complete,
-    /// The host ended the entries at a name that is not UTF-8 (wasmtime 48's
-    /// WASI 0.3 directory stream does; WASI 0.2 reports it and goes on).
-    StoppedAtUnreadableName,
 }
 
 impl ListingRows {

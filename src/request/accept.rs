@@ -12,14 +12,16 @@ pub enum ListingFormat {
     Json,
 }
 
-/// JSON when the client weighs `application/json` above HTML, else HTML:
-/// a browser's `text/html,...,*/*;q=0.8` gets HTML, `application/json` JSON.
+/// JSON when the client weighs `application/json` above HTML, else HTML;
+/// at equal weight the type its header names more specifically wins: a
+/// browser's `text/html,...,*/*;q=0.8` gets HTML, `application/json` and
+/// axios's `application/json, text/plain, */*` JSON.
 pub fn listing_format(accept: Option<&str>) -> ListingFormat {
     let Some(accept) = accept else {
         return ListingFormat::Html;
     };
-    let json = quality(accept, "application", "json");
-    if json > 0 && json > quality(accept, "text", "html") {
+    let (json, json_match) = quality(accept, "application", "json");
+    if json > 0 && (json, json_match) > quality(accept, "text", "html") {
         ListingFormat::Json
     } else {
         ListingFormat::Html
@@ -27,8 +29,9 @@ pub fn listing_format(accept: Option<&str>) -> ListingFormat {
 }
 
 /// The q-value (in thousandths) of the most specific media range that
-/// matches `kind/subtype`, 0 when none does.
-fn quality(accept: &str, kind: &str, subtype: &str) -> u16 {
+/// matches `kind/subtype`, and how specific it is (2: the type itself, 1:
+/// `kind/*`, 0: `*/*`); (0, 0) when none does.
+fn quality(accept: &str, kind: &str, subtype: &str) -> (u16, u8) {
     let mut best: Option<(u8, u16)> = None;
     for (range, q) in weighted_members(accept) {
         let Some((range_kind, range_subtype)) = range.split_once('/') else {
@@ -44,7 +47,7 @@ fn quality(accept: &str, kind: &str, subtype: &str) -> u16 {
             best = Some((specificity, q));
         }
     }
-    best.map_or(0, |(_, q)| q)
+    best.map_or((0, 0), |(specificity, q)| (q, specificity))
 }
 
 #[cfg(test)]
@@ -75,5 +78,8 @@ mod tests {
             Json
         );
         assert_eq!(listing_format(Some("application/json;q=x")), Html);
+        let axios = "application/json, text/plain, */*";
+        assert_eq!(listing_format(Some(axios)), Json);
+        assert_eq!(listing_format(Some("application/*, text/*")), Html);
     }
 }

@@ -30,7 +30,7 @@ use crate::access_log::AccessLog;
 use crate::config::ServerConfig;
 use crate::guest_stderr::GuestStderr;
 use crate::host_header::host_fault;
-use crate::log_format::{Ending, InstanceNaming, RequestFacts};
+use crate::log_format::{Ending, InstanceNaming, LoggedRequest};
 use crate::metrics::Metrics;
 use crate::metrics_endpoint;
 use crate::one_frame_in_flight::OneFrameInFlight;
@@ -340,7 +340,7 @@ async fn answer(
 ) -> Result<Response<ResponseBody>, Infallible> {
     let received = Instant::now();
     let format = server.config().log_format;
-    let facts = RequestFacts::of(&request, remote, format);
+    let facts = LoggedRequest::of(&request, remote, format);
     let metrics = server.metrics().cloned();
     // Held until the response has ended (the report comes).
     let in_flight = metrics.as_ref().map(Metrics::request_started);

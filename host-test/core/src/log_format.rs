@@ -34,7 +34,7 @@ pub enum LogFormat {
 
 /// What the log says of a request, taken when it arrives, before the
 /// request goes to an instance.
-pub(crate) struct RequestFacts {
+pub(crate) struct LoggedRequest {
     method: Method,
     target: String,
     version: Version,
@@ -67,15 +67,15 @@ pub(crate) struct InstanceNaming {
     pub concurrent: bool,
 }
 
-impl RequestFacts {
-    pub fn of<B>(request: &Request<B>, remote: IpAddr, format: LogFormat) -> RequestFacts {
+impl LoggedRequest {
+    pub fn of<B>(request: &Request<B>, remote: IpAddr, format: LogFormat) -> LoggedRequest {
         let detailed = format != LogFormat::Plain;
         let header = |name| {
             detailed
                 .then(|| request.headers().get(name).cloned())
                 .flatten()
         };
-        RequestFacts {
+        LoggedRequest {
             method: request.method().clone(),
             target: request.uri().to_string(),
             version: request.version(),
@@ -287,7 +287,7 @@ mod tests {
     use crate::report::Outcome;
     use std::time::UNIX_EPOCH;
 
-    fn facts(headers: &[(&str, &[u8])]) -> RequestFacts {
+    fn facts(headers: &[(&str, &[u8])]) -> LoggedRequest {
         let mut builder = Request::builder()
             .method("GET")
             .uri("/a%20b.txt?q=1")
@@ -296,7 +296,7 @@ mod tests {
             builder = builder.header(*name, HeaderValue::from_bytes(value).unwrap());
         }
         let request = builder.body(()).unwrap();
-        let mut facts = RequestFacts::of(
+        let mut facts = LoggedRequest::of(
             &request,
             "::ffff:192.0.2.7".parse().unwrap(),
             LogFormat::Json,
@@ -316,7 +316,7 @@ mod tests {
         report
     }
 
-    fn line(facts: &RequestFacts, format: LogFormat, ending: &Ending<'_>) -> String {
+    fn line(facts: &LoggedRequest, format: LogFormat, ending: &Ending<'_>) -> String {
         let mut out = String::new();
         facts
             .write(format, ending, Duration::from_micros(1500), &mut out)

@@ -11,15 +11,15 @@ use prometheus_client::metrics::exemplar::Exemplar;
 use prometheus_client::metrics::MetricType;
 
 /// A wasm page.
-pub const PAGE: u64 = 64 * 1024;
+pub(crate) const PAGE: u64 = 64 * 1024;
 
-/// Upper bounds in pages. A file server instance peaks at one or two pages
-/// serving one request at a time and near twenty running many at once;
-/// the larger bounds reach `serve`'s default cap (4096 pages, 256 MiB).
+/// Upper bounds in pages: fine where a file server instance peaks, serving
+/// one request at a time or many at once, coarser up to `serve`'s default
+/// cap.
 const BOUNDS_IN_PAGES: [u64; 12] = [1, 2, 4, 8, 16, 20, 24, 32, 64, 256, 1024, 4096];
 
 #[derive(Debug, Clone, Default)]
-pub struct MemoryHistogram {
+pub(crate) struct MemoryHistogram {
     inner: Arc<Counts>,
 }
 
@@ -31,7 +31,7 @@ struct Counts {
 }
 
 impl MemoryHistogram {
-    pub fn observe(&self, bytes: u64) {
+    pub(crate) fn observe(&self, bytes: u64) {
         let bucket = BOUNDS_IN_PAGES
             .iter()
             .position(|&pages| bytes <= pages * PAGE)
