@@ -5,15 +5,35 @@
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use host_test::{get, read_all, read_then_drop, read_then_stall, Outcome, StreamEnd};
+use host_test::{get, read_all, read_then_drop, read_then_stall, Outcome, Server, StreamEnd};
+
+/// A site with a sparse 1 GiB `big.bin`.
+fn big_file_site() -> Site {
+    let site = Site::new();
+    site.sparse("big.bin", GIB);
+    site
+}
+
+/// A server of `site` for each build in each transfer mode, with
+/// `STALL_TIMEOUT=stall`: the build, a name for messages, the server.
+fn servers_by_mode<'a>(
+    site: &'a Site,
+    stall: &'a str,
+) -> impl Iterator<Item = (Build, String, Server)> + 'a {
+    builds_and_modes().map(move |(build, transfer)| {
+        let env = [("TRANSFER", transfer), ("STALL_TIMEOUT", stall)];
+        (
+            build,
+            format!("{build:?} {transfer}"),
+            site.server_of(build, &env),
+        )
+    })
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_client_is_cut_after_stall_timeout() {
-    let site = Site::new();
-    site.sparse("big.bin", GIB);
-    for (build, transfer) in builds_and_modes() {
-        let mode = format!("{build:?} {transfer}");
-        let server = site.server_of(build, &[("TRANSFER", transfer), ("STALL_TIMEOUT", "1s")]);
+    let site = big_file_site();
+    for (build, mode, server) in servers_by_mode(&site, "1s") {
         let start = Instant::now();
         let ex = server.handle(get("/big.bin")).await.unwrap();
         let (summary, body) = read_then_stall(ex.body, CHUNK).await;
@@ -73,11 +93,8 @@ async fn stall_timeout_zero_waits_for_the_client() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disconnect_stops_the_guest_at_once() {
-    let site = Site::new();
-    site.sparse("big.bin", GIB);
-    for (build, transfer) in builds_and_modes() {
-        let mode = format!("{build:?} {transfer}");
-        let server = site.server_of(build, &[("TRANSFER", transfer), ("STALL_TIMEOUT", "60s")]);
+    let site = big_file_site();
+    for (_, mode, server) in servers_by_mode(&site, "60s") {
         let ex = server.handle(get("/big.bin")).await.unwrap();
         let summary = read_then_drop(ex.body, 64 * KIB).await;
         assert_eq!(summary.end, StreamEnd::NotReached);
@@ -97,11 +114,8 @@ async fn disconnect_stops_the_guest_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ranged_responses_obey_the_stall_timeout_too() {
-    let site = Site::new();
-    site.sparse("big.bin", GIB);
-    for (build, transfer) in builds_and_modes() {
-        let mode = format!("{build:?} {transfer}");
-        let server = site.server_of(build, &[("TRANSFER", transfer), ("STALL_TIMEOUT", "1s")]);
+    let site = big_file_site();
+    for (build, mode, server) in servers_by_mode(&site, "1s") {
         for range in ["bytes=1000-", "bytes=0-99,1048576-"] {
             let ex = server
                 .handle(host_test::request(
