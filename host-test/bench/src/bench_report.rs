@@ -458,7 +458,7 @@ fn settings(schedule: &Schedule, open_files: u64) -> Vec<(String, String)> {
                 "hyper http1, same max_buf_size and TCP_NODELAY; native: tokio::fs, {} reads; \
                  native inline: std::fs on the serving thread, a file of up to that size read \
                  whole with the request, larger ones in reads of that size as hyper asks",
-                bytes_label(crate::native_baseline::READ_SIZE as u64)
+                bytes_label(crate::native_http::READ_SIZE as u64)
             ),
         ),
         (

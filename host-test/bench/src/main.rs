@@ -32,6 +32,7 @@ mod markdown;
 mod measured_server;
 mod memory_timeline;
 mod native_baseline;
+mod native_http;
 mod native_std_fs;
 mod native_tokio_fs;
 mod open_files_limit;

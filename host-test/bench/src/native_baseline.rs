@@ -18,7 +18,6 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,7 +25,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use bytes::Bytes;
-use http::{header, Request, Response, StatusCode};
+use http::{Request, Response};
 use hyper::body::{Body, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -34,9 +33,6 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::{native_std_fs, native_tokio_fs};
-
-/// Bytes asked of the file per read.
-pub const READ_SIZE: usize = 64 * 1024;
 
 /// The native baseline server (used by `bench`).
 #[derive(Debug, clap::Args)]
@@ -98,7 +94,7 @@ where
     );
     let dir = Arc::new(dir);
     loop {
-        let stream = host_test::listener::accept_connection(&listener).await;
+        let stream = host_test::accept::accept_connection(&listener).await;
         let dir = dir.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| answer(dir.clone(), request));
@@ -108,41 +104,5 @@ where
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
-    }
-}
-
-/// The file name a request asks for, when it can name a plain file directly
-/// in the served directory.
-pub fn file_name<B>(request: &Request<B>) -> Option<&str> {
-    let name = request.uri().path().trim_start_matches('/');
-    let plain =
-        !name.is_empty() && !name.contains('/') && !name.contains('\\') && !name.starts_with('.');
-    plain.then_some(name)
-}
-
-/// The answer to a lookup: the file's body and length, no such file (404),
-/// or an error (500).
-pub fn respond<B>(found: io::Result<Option<(B, u64)>>, empty: impl FnOnce() -> B) -> Response<B> {
-    let response = match found {
-        Ok(Some((body, len))) => Response::builder()
-            .header(header::CONTENT_LENGTH, len)
-            .header(header::CONTENT_TYPE, "application/octet-stream")
-            .body(body),
-        Ok(None) => Response::builder()
-            .status(StatusCode::NOT_FOUND)
-            .body(empty()),
-        Err(_) => Response::builder()
-            .status(StatusCode::INTERNAL_SERVER_ERROR)
-            .body(empty()),
-    };
-    response.expect("valid response parts")
-}
-
-/// `Ok(None)` for an error that means "no such file".
-pub fn not_found_is_none<T>(result: io::Result<T>) -> io::Result<Option<T>> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(error),
     }
 }

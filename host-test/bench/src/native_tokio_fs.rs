@@ -13,7 +13,7 @@ use http::{Request, Response};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::io::{AsyncReadExt as _, Take};
 
-use crate::native_baseline::{file_name, not_found_is_none, respond, READ_SIZE};
+use crate::native_http::{file_name, not_found_is_none, respond, READ_SIZE};
 
 pub async fn answer(
     dir: Arc<PathBuf>,

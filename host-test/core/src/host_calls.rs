@@ -11,8 +11,6 @@
 
 use wasmtime::{CallHook, Store};
 
-use crate::store_data::StoreData;
-
 /// Whether a server counts host calls.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum HostCalls {
@@ -23,13 +21,17 @@ pub enum HostCalls {
     Counted,
 }
 
-/// Sets `store`'s hook that counts into `StoreData::host_calls`.
-pub(crate) fn count(store: &mut Store<StoreData>) {
-    store.data_mut().host_calls = Some(0);
-    store.call_hook(|mut store, transition| {
+/// Sets `store`'s hook that counts into the counter `calls` finds in the
+/// store's data, and starts it at 0.
+pub(crate) fn count<T: 'static>(
+    store: &mut Store<T>,
+    calls: impl Fn(&mut T) -> &mut Option<u64> + Send + Sync + 'static,
+) {
+    *calls(store.data_mut()) = Some(0);
+    store.call_hook(move |mut store, transition| {
         if matches!(transition, CallHook::CallingHost) {
-            if let Some(calls) = &mut store.data_mut().host_calls {
-                *calls += 1;
+            if let Some(count) = calls(store.data_mut()) {
+                *count += 1;
             }
         }
         Ok(())

@@ -5,6 +5,7 @@
 //! Use it through `host-test`, which re-exports all of this and builds the
 //! components that `FILESERVER_COMPONENT` and `NAIVE_COMPONENT` point at.
 
+pub mod accept;
 pub mod access_log;
 mod call_failure;
 pub mod client;

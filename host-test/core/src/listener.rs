@@ -22,10 +22,11 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use std::sync::Arc;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
+use crate::accept::accept_connection_from;
 use crate::access_log::AccessLog;
 use crate::config::ServerConfig;
 use crate::guest_stderr::GuestStderr;
@@ -303,30 +304,6 @@ async fn accept_loop(
     connections.shutdown().await;
     log.flush();
     Ok(())
-}
-
-/// The next connection, with `TCP_NODELAY` set. A failed accept (e.g. out of
-/// file descriptors) is logged and retried after a pause: the connections
-/// already open go on being served.
-pub async fn accept_connection(listener: &TcpListener) -> TcpStream {
-    accept_connection_from(listener).await.0
-}
-
-/// `accept_connection`, with the client's address.
-async fn accept_connection_from(listener: &TcpListener) -> (TcpStream, SocketAddr) {
-    loop {
-        match listener.accept().await {
-            Ok((stream, peer)) => {
-                // Small writes (headers, last chunk) should not wait for Nagle.
-                let _ = stream.set_nodelay(true);
-                return (stream, peer);
-            }
-            Err(error) => {
-                eprintln!("accept failed: {error}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-    }
 }
 
 /// Runs one request and schedules its log line (and, with metrics, counts it).

@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::listener::accept_connection;
+use crate::accept::accept_connection;
 use crate::metrics::{Metrics, CONTENT_TYPE};
 
 /// A scraper that trickles its request head loses the connection.

@@ -94,7 +94,9 @@ impl StoreTemplate {
         store.limiter(|data| &mut data.memory);
         match config.host_calls {
             HostCalls::Uncounted => {}
-            HostCalls::Counted => host_calls::count(&mut store),
+            HostCalls::Counted => {
+                host_calls::count(&mut store, |data: &mut StoreData| &mut data.host_calls)
+            }
         }
         store
     }
