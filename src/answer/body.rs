@@ -9,7 +9,7 @@ use crate::decide::file_lookup::Entry;
 use crate::decide::plan::lookup_failure;
 use crate::render::listing::EntriesEnd;
 use crate::render::listing::{ListedAs, ListingRows};
-use crate::render::reply::{failure_reply, unavailable_reply, Reply, StreamedBody};
+use crate::render::reply::{failure_reply, Reply, StreamedBody};
 use crate::request::accept::ListingFormat;
 use crate::request::incoming::has_headroom;
 use crate::send::pump::Pump;
@@ -49,11 +49,6 @@ pub async fn open_body<R: Root>(root: &R, body: StreamedBody) -> Result<OpenedBo
                 .open_dir(&path)
                 .await
                 .map_err(|e| failure_reply(lookup_failure(e)))?;
-            // Rows are small literals, but their strings need the room a
-            // request needs.
-            if !has_headroom() {
-                return Err(unavailable_reply());
-            }
             Ok(OpenedBody::Listing {
                 path,
                 dir,
@@ -89,7 +84,8 @@ impl<R: Root> OpenedBody<R> {
     /// status, and fallibly: an instance that serves many requests at once
     /// needs one per request in flight, and a failed allocation must answer
     /// 503 rather than trap, which would end every request in the instance.
-    /// With it taken, the heap must still have a request's headroom.
+    /// With it taken, the heap must still have a request's headroom (a
+    /// listing's rows are small literals, but they need that room too).
     pub fn read_buffer(&self, settings: &Settings) -> Option<Vec<u8>> {
         let largest_read = match self {
             // Files of any size.

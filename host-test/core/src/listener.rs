@@ -360,13 +360,7 @@ async fn answer(
     };
     // Probes of the component's HEALTH_PATH would fill the log: their
     // answers are not logged unless they are not 200.
-    let probe = server
-        .config()
-        .env
-        .iter()
-        .rev()
-        .find(|(name, _)| name == "HEALTH_PATH")
-        .is_some_and(|(_, path)| path.trim() == request.uri().path());
+    let probe = server.health_path() == Some(request.uri().path());
     // The log line is written when the report comes (the instance gone or
     // idle again, the body ended), by whoever delivers it: no task waits.
     let log_of_errors = log.clone();

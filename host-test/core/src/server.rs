@@ -39,6 +39,8 @@ struct Inner {
     config: ServerConfig,
     instances: Instances,
     metrics: Option<Metrics>,
+    /// The component's `HEALTH_PATH` setting as given to it, if any.
+    health_path: Option<String>,
 }
 
 /// Where requests run, by the handler the component exports.
@@ -104,6 +106,13 @@ impl Server {
         };
         Ok(Self {
             inner: Arc::new(Inner {
+                // The last setting wins, as in the component's environment.
+                health_path: config
+                    .env
+                    .iter()
+                    .rev()
+                    .find(|(name, _)| name == "HEALTH_PATH")
+                    .map(|(_, path)| path.trim().to_string()),
                 config,
                 instances,
                 metrics,
@@ -117,6 +126,11 @@ impl Server {
 
     pub(crate) fn metrics(&self) -> Option<&Metrics> {
         self.inner.metrics.as_ref()
+    }
+
+    /// The path the component answers as its health check (`HEALTH_PATH`).
+    pub(crate) fn health_path(&self) -> Option<&str> {
+        self.inner.health_path.as_deref()
     }
 
     /// Runs one request (in a fresh instance, or with `reuse` in one that
