@@ -17,5 +17,6 @@ pub mod manifest;
 pub mod render;
 pub mod request;
 pub mod rules;
+mod same_cases;
 pub mod send;
 pub mod settings;

@@ -87,8 +87,8 @@ impl<R: Root> Archive<R> {
                     pump.send(None, Segment::Literal(header)).await?;
                     open.push(Level { dir, path, member });
                 }
-                EntryKind::File => send_file(root, pump, &path, &member).await?,
-                EntryKind::Symlink | EntryKind::Other => {}
+                EntryKind::RegularFile => send_file(root, pump, &path, &member).await?,
+                EntryKind::SymbolicLink | EntryKind::Other => {}
             }
         }
         pump.send(None, Segment::Literal(end_of_archive())).await

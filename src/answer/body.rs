@@ -178,8 +178,8 @@ async fn listed_as<R: Root>(
     match rows.format() {
         ListingFormat::Html => match kind {
             EntryKind::Directory => ListedAs::Directory(None),
-            EntryKind::File => ListedAs::File(None),
-            EntryKind::Symlink | EntryKind::Other => ListedAs::Other,
+            EntryKind::RegularFile => ListedAs::File(None),
+            EntryKind::SymbolicLink | EntryKind::Other => ListedAs::Other,
         },
         ListingFormat::Json => match root.stat(&child_path(path, name)).await {
             Ok(Entry::File(meta)) => ListedAs::File(Some(meta)),

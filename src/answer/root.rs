@@ -48,26 +48,11 @@ pub enum NextEntry {
     Failed,
 }
 
-/// The `EntryKind` of a WASI `descriptor-type` value `$t` whose bindings'
-/// enum is `$type` (in scope): the 0.2 and 0.3 bindings are distinct types
-/// with the same cases.
-#[macro_export]
-macro_rules! entry_kind_of {
-    ($type:ident, $t:expr) => {
-        match $t {
-            $type::RegularFile => $crate::answer::root::EntryKind::File,
-            $type::Directory => $crate::answer::root::EntryKind::Directory,
-            $type::SymbolicLink => $crate::answer::root::EntryKind::Symlink,
-            _ => $crate::answer::root::EntryKind::Other,
-        }
-    };
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EntryKind {
-    File,
+    RegularFile,
     Directory,
-    Symlink,
+    SymbolicLink,
     /// FIFO, socket, device, or unknown.
     Other,
 }
@@ -80,4 +65,15 @@ pub fn child_path(dir: &str, name: &str) -> String {
     } else {
         format!("{dir}/{name}")
     }
+}
+
+/// The `EntryKind` of a WASI `descriptor-type` value `$t` whose bindings'
+/// enum is `$type` (in scope).
+#[macro_export]
+macro_rules! entry_kind_of {
+    ($type:ident, $t:expr) => {
+        $crate::same_cases!($t, $type => $crate::answer::root::EntryKind {
+            RegularFile, Directory, SymbolicLink
+        } else Other)
+    };
 }

@@ -52,26 +52,6 @@ pub enum FsError {
     Other,
 }
 
-/// The `FsError` of a WASI `error-code` value `$e` whose bindings' enum is
-/// `$code` (in scope). The 0.2 and 0.3 bindings are distinct types with the
-/// same cases here, so one macro serves both glues without a translation by
-/// name on every failed lookup.
-#[macro_export]
-macro_rules! fs_error_of {
-    ($code:ident, $e:expr) => {
-        match $e {
-            $code::NoEntry => $crate::decide::file_lookup::FsError::NoEntry,
-            $code::NotDirectory => $crate::decide::file_lookup::FsError::NotDirectory,
-            $code::IsDirectory => $crate::decide::file_lookup::FsError::IsDirectory,
-            $code::NameTooLong => $crate::decide::file_lookup::FsError::NameTooLong,
-            $code::Loop => $crate::decide::file_lookup::FsError::Loop,
-            $code::Access => $crate::decide::file_lookup::FsError::Access,
-            $code::NotPermitted => $crate::decide::file_lookup::FsError::NotPermitted,
-            _ => $crate::decide::file_lookup::FsError::Other,
-        }
-    };
-}
-
 impl From<FsError> for LookupError {
     fn from(e: FsError) -> LookupError {
         match e {
@@ -87,6 +67,17 @@ impl From<FsError> for LookupError {
             FsError::IsDirectory | FsError::Other => LookupError::Failed,
         }
     }
+}
+
+/// The `FsError` of a WASI `error-code` value `$e` whose bindings' enum is
+/// `$code` (in scope).
+#[macro_export]
+macro_rules! fs_error_of {
+    ($code:ident, $e:expr) => {
+        $crate::same_cases!($e, $code => $crate::decide::file_lookup::FsError {
+            NoEntry, NotDirectory, IsDirectory, NameTooLong, Loop, Access, NotPermitted
+        } else Other)
+    };
 }
 
 pub trait FileLookup {
