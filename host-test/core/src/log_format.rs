@@ -324,6 +324,16 @@ mod tests {
         out
     }
 
+    /// The line of `report()` served by an instance shared in every way.
+    fn served_line(facts: &LoggedRequest, format: LogFormat) -> String {
+        let report = report();
+        let served = Ending::Served {
+            report: &report,
+            instance: SHARED,
+        };
+        line(facts, format, &served)
+    }
+
     const SHARED: InstanceNaming = InstanceNaming {
         thread: Some(1),
         reuse: true,
@@ -336,13 +346,8 @@ mod tests {
             ("referer", b"https://example.test/\"x\""),
             ("user-agent", b"curl/8 \\ \xff"),
         ]);
-        let report = report();
-        let served = Ending::Served {
-            report: &report,
-            instance: SHARED,
-        };
         assert_eq!(
-            line(&facts, LogFormat::Combined, &served),
+            served_line(&facts, LogFormat::Combined),
             "192.0.2.7 - - [06/Dec/2026:12:00:00 +0000] \"GET /a%20b.txt?q=1 HTTP/1.1\" 200 1024 \
              \"https://example.test/\\x22x\\x22\" \"curl/8 \\x5C \\xFF\""
         );
@@ -360,19 +365,15 @@ mod tests {
     #[test]
     fn json_names_every_field_and_nulls_what_is_missing() {
         let facts = facts(&[("user-agent", b"a \"b\"\t")]);
-        let report = report();
-        let served = Ending::Served {
-            report: &report,
-            instance: SHARED,
-        };
         assert_eq!(
-            line(&facts, LogFormat::Json, &served),
+            served_line(&facts, LogFormat::Json),
             "{\"time\":\"2026-12-06T12:00:00.000Z\",\"remote\":\"192.0.2.7\",\"method\":\"GET\",\
              \"target\":\"/a%20b.txt?q=1\",\"protocol\":\"HTTP/1.1\",\"status\":200,\"bytes\":1024,\
              \"referer\":null,\"user_agent\":\"a \\\"b\\\"\\t\",\"duration_ms\":1.500,\
              \"outcome\":\"finished\",\"peak_memory\":65536,\"instance\":\"1.3\",\
              \"instance_request\":12,\"instance_in_flight\":2}"
         );
+        let report = report();
         let fresh = Ending::Served {
             report: &report,
             instance: InstanceNaming {
@@ -390,13 +391,8 @@ mod tests {
     #[test]
     fn plain_is_the_hosts_own_line() {
         let facts = facts(&[]);
-        let report = report();
-        let served = Ending::Served {
-            report: &report,
-            instance: SHARED,
-        };
         assert_eq!(
-            line(&facts, LogFormat::Plain, &served),
+            served_line(&facts, LogFormat::Plain),
             "GET /a%20b.txt?q=1 200 bytes=1024 peak_mem=65536 outcome=finished 250.0µs \
              (total 1.5ms) instance=1.3#12 in_flight=2"
         );
