@@ -422,6 +422,22 @@ fn reused(mode: Mode) -> ServerSpec {
 /// The servers measured for their request rate alone: the chunked server
 /// with reused instances on each build, and the README's server with site
 /// rules.
+/// A session per server: downloads of `sizes` at full speed, then `then`.
+fn speed_sessions(
+    servers: impl IntoIterator<Item = ServerSpec>,
+    sizes: &[(u64, u32)],
+    then: &[Task],
+) -> Vec<Session> {
+    let tasks = [full_speed(sizes), then.to_vec()].concat();
+    servers
+        .into_iter()
+        .map(|server| Session {
+            server,
+            tasks: tasks.clone(),
+        })
+        .collect()
+}
+
 fn rate_only(rate: &Task) -> impl Iterator<Item = Session> + '_ {
     fileserver(&[Mode::Chunked], reused)
         .into_iter()
@@ -475,22 +491,11 @@ fn full_schedule() -> Schedule {
             tasks,
         });
     }
-    for mode in NATIVE_MODES {
-        sessions.push(Session {
-            server: ServerSpec::plain(mode),
-            tasks: [full_speed(&all_sizes), vec![rate.clone()]].concat(),
-        });
-    }
-    for server in fileserver(&MODES, ServerSpec::plain) {
-        sessions.push(Session {
-            server,
-            tasks: [
-                full_speed(&all_sizes),
-                vec![slow(&[KIB, MIB, 64 * MIB, GIB]), rate.clone()],
-            ]
-            .concat(),
-        });
-    }
+    let natives = NATIVE_MODES.map(ServerSpec::plain);
+    sessions.extend(speed_sessions(natives, &all_sizes, &[rate.clone()]));
+    let slow_then_rate = [slow(&[KIB, MIB, 64 * MIB, GIB]), rate.clone()];
+    let fileservers = fileserver(&MODES, ServerSpec::plain);
+    sessions.extend(speed_sessions(fileservers, &all_sizes, &slow_then_rate));
     sessions.extend(rate_only(&rate));
     sessions.push(Session {
         server: ServerSpec::plain(Mode::Naive),
@@ -577,25 +582,13 @@ fn quick_schedule() -> Schedule {
         sizes: vec![MIB, 64 * MIB, GIB],
         limit: secs(1.5),
     };
-    let mut sessions: Vec<Session> = PEERS_AND_DEFAULT
+    let peers_and_natives = PEERS_AND_DEFAULT
         .into_iter()
-        .map(|mode| Session {
-            server: ServerSpec::plain(mode),
-            tasks: [full_speed(&sizes), vec![rate.clone()]].concat(),
-        })
-        .collect();
-    for mode in NATIVE_MODES {
-        sessions.push(Session {
-            server: ServerSpec::plain(mode),
-            tasks: [full_speed(&sizes), vec![rate.clone()]].concat(),
-        });
-    }
-    for server in fileserver(&MODES, ServerSpec::plain) {
-        sessions.push(Session {
-            server,
-            tasks: [full_speed(&sizes), vec![slow.clone(), rate.clone()]].concat(),
-        });
-    }
+        .chain(NATIVE_MODES)
+        .map(ServerSpec::plain);
+    let mut sessions = speed_sessions(peers_and_natives, &sizes, &[rate.clone()]);
+    let fileservers = fileserver(&MODES, ServerSpec::plain);
+    sessions.extend(speed_sessions(fileservers, &sizes, &[slow, rate.clone()]));
     sessions.extend(rate_only(&rate));
     sessions.push(Session {
         server: ServerSpec::plain(Mode::Naive),
