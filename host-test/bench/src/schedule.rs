@@ -492,7 +492,8 @@ fn full_schedule() -> Schedule {
         });
     }
     let natives = NATIVE_MODES.map(ServerSpec::plain);
-    sessions.extend(speed_sessions(natives, &all_sizes, std::slice::from_ref(&rate)));
+    let just_rate = std::slice::from_ref(&rate);
+    sessions.extend(speed_sessions(natives, &all_sizes, just_rate));
     let slow_then_rate = [slow(&[KIB, MIB, 64 * MIB, GIB]), rate.clone()];
     let fileservers = fileserver(&MODES, ServerSpec::plain);
     sessions.extend(speed_sessions(fileservers, &all_sizes, &slow_then_rate));
@@ -586,7 +587,8 @@ fn quick_schedule() -> Schedule {
         .into_iter()
         .chain(NATIVE_MODES)
         .map(ServerSpec::plain);
-    let mut sessions = speed_sessions(peers_and_natives, &sizes, std::slice::from_ref(&rate));
+    let just_rate = std::slice::from_ref(&rate);
+    let mut sessions = speed_sessions(peers_and_natives, &sizes, just_rate);
     let fileservers = fileserver(&MODES, ServerSpec::plain);
     sessions.extend(speed_sessions(fileservers, &sizes, &[slow, rate.clone()]));
     sessions.extend(rate_only(&rate));
