@@ -463,12 +463,9 @@ async fn multipart_ranges_byte_for_byte_in_both_modes() {
     for (build, transfer) in builds_and_modes() {
         let mode = format!("{build:?} {transfer}");
         let server = site.server_of(build, &[("TRANSFER", transfer)]);
+        let ranges = [("range", "bytes=0-9, 100000-165535, -5")];
         let ex = server
-            .handle(request(
-                Method::GET,
-                "/data.bin",
-                &[("range", "bytes=0-9, 100000-165535, -5")],
-            ))
+            .handle(request(Method::GET, "/data.bin", &ranges))
             .await
             .unwrap();
         assert_eq!(ex.status, 206, "{mode}");

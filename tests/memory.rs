@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use crate::common::*;
-use host_test::{get, read_hash, read_slow, read_then_stall, Report, Server};
+use host_test::{get, read_hash, read_slow, read_then_stall, request, Report, Server};
+use http::Method;
 
 /// Stalled client: reads one chunk, then holds the connection. STALL_TIMEOUT
 /// ends it so the report arrives.
@@ -176,11 +177,7 @@ async fn sixteen_kib_request_heads_stay_in_one_page() {
         ("x-filler", filler.as_str()),
     ] {
         let ex = server
-            .handle(host_test::request(
-                http::Method::GET,
-                "/a.bin",
-                &[(name, value)],
-            ))
+            .handle(request(Method::GET, "/a.bin", &[(name, value)]))
             .await
             .unwrap();
         let (summary, _) = read_hash(ex.body).await;
@@ -208,7 +205,7 @@ async fn multipart_and_listings_peak_like_a_small_get() {
         let server = site.server_of(build, &[("TRANSFER", mode), ("DIRECTORY_LISTING", "true")]);
         let small = full_read_peak(&server, "/small.bin").await;
         let ex = server
-            .handle(host_test::request(http::Method::GET, "/many/", &[]))
+            .handle(request(Method::GET, "/many/", &[]))
             .await
             .unwrap();
         let (listing, _) = read_hash(ex.body).await;
@@ -220,12 +217,9 @@ async fn multipart_and_listings_peak_like_a_small_get() {
         );
         let listing = ex.report.wait().await;
         // JSON looks up every entry as well: still one row at a time.
+        let accept_json = [("accept", "application/json")];
         let ex = server
-            .handle(host_test::request(
-                http::Method::GET,
-                "/many/",
-                &[("accept", "application/json")],
-            ))
+            .handle(request(Method::GET, "/many/", &accept_json))
             .await
             .unwrap();
         let (json, _) = read_hash(ex.body).await;
@@ -241,11 +235,7 @@ async fn multipart_and_listings_peak_like_a_small_get() {
         );
         let ranges = "bytes=0-99,268435456-268500991,536870912-537001983,-65536";
         let ex = server
-            .handle(host_test::request(
-                http::Method::GET,
-                "/huge.bin",
-                &[("range", ranges)],
-            ))
+            .handle(request(Method::GET, "/huge.bin", &[("range", ranges)]))
             .await
             .unwrap();
         assert_eq!(ex.status, 206);

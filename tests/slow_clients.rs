@@ -5,7 +5,10 @@
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use host_test::{get, read_all, read_then_drop, read_then_stall, Outcome, Server, StreamEnd};
+use host_test::{
+    get, read_all, read_then_drop, read_then_stall, request, Outcome, Server, StreamEnd,
+};
+use http::Method;
 
 /// A site with a sparse 1 GiB `big.bin`.
 fn big_file_site() -> Site {
@@ -118,11 +121,7 @@ async fn ranged_responses_obey_the_stall_timeout_too() {
     for (build, mode, server) in servers_by_mode(&site, "1s") {
         for range in ["bytes=1000-", "bytes=0-99,1048576-"] {
             let ex = server
-                .handle(host_test::request(
-                    http::Method::GET,
-                    "/big.bin",
-                    &[("range", range)],
-                ))
+                .handle(request(Method::GET, "/big.bin", &[("range", range)]))
                 .await
                 .unwrap();
             assert_eq!(ex.status, 206);
