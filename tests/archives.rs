@@ -143,8 +143,7 @@ async fn the_system_tar_extracts_the_visible_tree_byte_for_byte() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_setting_the_query_does_nothing() {
     let site = archive_site();
-    for build in BUILDS {
-        let server = site.server_of(build, &[("DIRECTORY_LISTING", "true")]);
+    for (build, server) in site.servers(&[("DIRECTORY_LISTING", "true")]) {
         let f = fetch(&server, Method::GET, "/tree/?download=tar", &[]).await;
         assert_eq!(f.status, 200, "{build:?}");
         assert_eq!(

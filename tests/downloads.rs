@@ -60,8 +60,7 @@ const MANIFEST: [(&str, &str); 2] = [("MANIFEST", "/SHA256SUMS"), ("DIRECTORY_LI
 async fn validators_and_digests_come_from_the_manifest() {
     let site = download_site();
     let iso = site.root().join("downloads/tool-1.0.iso");
-    for build in BUILDS {
-        let server = site.server_of(build, &MANIFEST);
+    for (build, server) in site.servers(&MANIFEST) {
         let f = get_iso(&server, &[]).await;
         assert_eq!(f.status, 200, "{build:?}");
         assert_eq!(
@@ -214,8 +213,7 @@ async fn a_stale_entry_never_sends_a_wrong_digest() {
         "SHA256SUMS",
         &sha256sum_manifest(&plain.root(), &["a.bin"], false),
     );
-    for build in BUILDS {
-        let server = site.server_of(build, &MANIFEST);
+    for (build, server) in site.servers(&MANIFEST) {
         let f = fetch(&server, Method::GET, "/downloads/tool-1.0.tar.gz", &[]).await;
         assert_eq!(f.status, 200);
         assert_eq!(f.body.len() as u64, 301 * KIB);
@@ -259,8 +257,7 @@ async fn a_hundred_thousand_file_manifest_costs_no_linear_memory() {
     }
     assert!(manifest.len() > 10_000_000);
     site.text("SHA256SUMS", &manifest);
-    for build in BUILDS {
-        let server = site.server_of(build, &[("MANIFEST", "/SHA256SUMS")]);
+    for (build, server) in site.servers(&[("MANIFEST", "/SHA256SUMS")]) {
         let ex = server
             .handle(host_test::get(&format!("/{wanted}")))
             .await
@@ -318,8 +315,7 @@ async fn rate_limits_hold() {
 async fn pacing_is_not_a_stall() {
     let site = Site::new();
     site.file("small.bin", 3 * KIB);
-    for build in BUILDS {
-        let server = site.server_of(build, &[("LIMIT_RATE", "1k"), ("STALL_TIMEOUT", "300ms")]);
+    for (build, server) in site.servers(&[("LIMIT_RATE", "1k"), ("STALL_TIMEOUT", "300ms")]) {
         let started = Instant::now();
         let f = fetch(&server, Method::GET, "/small.bin", &[]).await;
         assert!(f.summary.is_clean(), "{build:?}: {:?}", f.summary);

@@ -105,8 +105,7 @@ async fn hidden_names_are_refused_even_as_links() {
     std::os::unix::fs::symlink("hello.txt", site.root().join(".hidden-link")).unwrap();
     std::os::unix::fs::symlink("docs", site.root().join(".hidden-dir")).unwrap();
     std::os::unix::fs::symlink(".env", site.root().join("visible-link")).unwrap();
-    for build in BUILDS {
-        let server = site.server_of(build, &[]);
+    for (build, server) in site.servers(&[]) {
         for target in [
             "/.env",
             "/.hidden-link",
@@ -141,8 +140,7 @@ async fn special_files_are_refused_without_opening() {
         .arg(root.join("null-device"))
         .args(["c", "1", "3"]));
     let _socket = std::os::unix::net::UnixListener::bind(root.join("socket")).unwrap();
-    for build in BUILDS {
-        let server = site.server_of(build, &[]);
+    for (build, server) in site.servers(&[]) {
         for target in ["/fifo", "/null-device", "/socket"] {
             let started = Instant::now();
             let f = tokio::time::timeout(
@@ -172,8 +170,7 @@ async fn oversized_input_gets_bounded_answers() {
         .join(", ");
     let range = format!("bytes={ranges}");
     let long = format!("/{}", "a/".repeat(20_000));
-    for build in BUILDS {
-        let server = site.server_of(build, &[]);
+    for (build, server) in site.servers(&[]) {
         let started = Instant::now();
         // Heads over the host's 16 KiB limit never reach the component (the
         // component's own limits: tests/never_trap.rs).

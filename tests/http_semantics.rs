@@ -30,9 +30,7 @@ fn site() -> Site {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_directories_and_redirects() {
     let site = site();
-    for build in BUILDS {
-        let server = site.server_of(build, &[]);
-
+    for (build, server) in site.servers(&[]) {
         let f = get_clean(build, &server, Method::GET, "/hello.txt?cache=bust").await;
         assert_eq!(f.status, 200, "{build:?}");
         assert_eq!(f.body, b"hello", "{build:?}");
@@ -96,8 +94,7 @@ async fn files_directories_and_redirects() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_short_text_with_the_right_status() {
     let site = site();
-    for build in BUILDS {
-        let server = site.server_of(build, &[]);
+    for (build, server) in site.servers(&[]) {
         for (target, status) in [
             ("/missing.txt", 404),
             ("/empty/", 404),

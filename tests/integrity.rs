@@ -78,8 +78,7 @@ async fn head_has_the_get_headers_and_no_body() {
     let site = Site::new();
     site.file("data.bin", 100_000);
     site.text("page.html", "<h1>hi</h1>");
-    for build in BUILDS {
-        let server = site.server_of(build, &[]);
+    for (build, server) in site.servers(&[]) {
         for path in ["/data.bin", "/page.html", "/missing.txt"] {
             let get_ex = server.handle(get(path)).await.unwrap();
             let head_ex = server

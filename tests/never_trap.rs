@@ -38,8 +38,7 @@ async fn modification_times_past_now_and_past_year_9999() {
     set_mtime(&site.text("future.txt", "future"), 4_102_444_800);
     set_mtime(&site.text("app.js", "plain"), PAST_9999);
     set_mtime(&site.text("app.js.gz", "gz"), PAST_9999 + 1);
-    for build in BUILDS {
-        let server = site.server_of(build, &[]);
+    for (build, server) in site.servers(&[]) {
         for target in ["/far.txt", "/u64max.txt", "/future.txt", "/app.js"] {
             let what = format!("{build:?} {target}");
             let before = SystemTime::now();
@@ -135,8 +134,7 @@ async fn a_name_that_is_not_utf8_leaves_the_listing_whole() {
         .join("d")
         .join(OsStr::from_bytes(b"bad-\xff-name"));
     std::fs::write(&bad, "x").unwrap();
-    for build in BUILDS {
-        let server = site.server_of(build, &[("DIRECTORY_LISTING", "true")]);
+    for (build, server) in site.servers(&[("DIRECTORY_LISTING", "true")]) {
         let f = fetch(&server, Method::GET, "/d/", &[]).await;
         assert_clean(&f, &format!("{build:?}"));
         assert_eq!(f.status, 200);

@@ -4,8 +4,8 @@
 //! clean URLs with each trailing-slash policy. One row per rule, in
 //! site_rules.toml.
 
+use crate::common::case_file::{check_every_case, read_cases};
 use crate::common::*;
-use crate::conformance::{check_every_case, CaseFile};
 use http::Method;
 
 const REDIRECTS: &str = "\
@@ -40,6 +40,12 @@ const HEADERS: &str = "\
   X-Blog: yes
 ";
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_rule() {
+    let cases = read_cases("site_rules.toml", include_str!("site_rules.toml"));
+    check_every_case(&site(), &cases).await;
+}
+
 fn site() -> Site {
     let site = Site::new();
     site.texts(&[
@@ -60,46 +66,6 @@ fn site() -> Site {
         ("config/site-headers", "/*\n  X-Other: elsewhere\n"),
     ]);
     site
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_rule() {
-    check_every_case(&site(), &ROWS.read()).await;
-}
-
-/// The rows, in conformance.rs's case format: a GET without headers each.
-const ROWS: CaseFile = CaseFile {
-    name: "site_rules.toml",
-    text: include_str!("site_rules.toml"),
-    array: "row",
-    keys: &[
-        "rule", "env", "target", "status", "expect", "absent", "body",
-    ],
-    body_required: false,
-};
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conditionals_and_ranges_on_a_rewritten_path_use_the_target() {
-    let site = site();
-    for build in BUILDS {
-        let server = site.server_of(build, &[]);
-        let f = fetch(&server, Method::GET, "/app/a/b", &[]).await;
-        let etag = header(&f.headers, "etag").unwrap().to_string();
-        let direct = fetch(&server, Method::GET, "/app/index.html", &[]).await;
-        assert_eq!(
-            header(&direct.headers, "etag"),
-            Some(etag.as_str()),
-            "{build:?}"
-        );
-        let f = fetch(&server, Method::GET, "/app/c", &[("if-none-match", &etag)]).await;
-        assert_eq!(f.status, 304, "{build:?}");
-        let f = fetch(&server, Method::GET, "/app/d", &[("range", "bytes=0-4")]).await;
-        assert_eq!(
-            (f.status, f.body.as_slice()),
-            (206, &b"<div "[..]),
-            "{build:?}"
-        );
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,4 +175,27 @@ async fn rule_files_cost_no_linear_memory_whatever_their_size() {
     let server = site.server_of(Build::P2, &[]);
     let f = fetch(&server, Method::GET, "/a.txt", &[]).await;
     assert_eq!(header(&f.headers, "x-a"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conditionals_and_ranges_on_a_rewritten_path_use_the_target() {
+    let site = site();
+    for (build, server) in site.servers(&[]) {
+        let f = fetch(&server, Method::GET, "/app/a/b", &[]).await;
+        let etag = header(&f.headers, "etag").unwrap().to_string();
+        let direct = fetch(&server, Method::GET, "/app/index.html", &[]).await;
+        assert_eq!(
+            header(&direct.headers, "etag"),
+            Some(etag.as_str()),
+            "{build:?}"
+        );
+        let f = fetch(&server, Method::GET, "/app/c", &[("if-none-match", &etag)]).await;
+        assert_eq!(f.status, 304, "{build:?}");
+        let f = fetch(&server, Method::GET, "/app/d", &[("range", "bytes=0-4")]).await;
+        assert_eq!(
+            (f.status, f.body.as_slice()),
+            (206, &b"<div "[..]),
+            "{build:?}"
+        );
+    }
 }

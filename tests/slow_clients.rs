@@ -77,8 +77,7 @@ async fn stalled_client_is_cut_after_stall_timeout() {
 async fn stall_timeout_zero_waits_for_the_client() {
     let site = Site::new();
     site.sparse("big.bin", 4 * MIB);
-    for build in BUILDS {
-        let server = site.server_of(build, &[("STALL_TIMEOUT", "0")]);
+    for (build, server) in site.servers(&[("STALL_TIMEOUT", "0")]) {
         let ex = server.handle(get("/big.bin")).await.unwrap();
         let (_, body) = read_then_stall(ex.body, CHUNK).await;
         let mut report = Box::pin(ex.report.wait());

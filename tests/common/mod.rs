@@ -167,6 +167,16 @@ impl Site {
         Server::new(config).expect("server")
     }
 
+    /// Each build's server of this site with `env`, one at a time.
+    pub fn servers<'a>(
+        &'a self,
+        env: &'a [(&'a str, &'a str)],
+    ) -> impl Iterator<Item = (Build, Server)> + 'a {
+        BUILDS
+            .into_iter()
+            .map(|build| (build, self.server_of(build, env)))
+    }
+
     pub fn naive_server(&self) -> Server {
         Server::new(ServerConfig::new(self.root()).component(host_test::NAIVE_COMPONENT))
             .expect("naive server")
@@ -208,6 +218,7 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// The request mix of the instance-reuse tests (host-test and `wasmtime serve`).
+pub mod case_file;
 pub mod request_mix;
 /// The real `wasmtime serve` as a child process, and a TCP client for it.
 pub mod wasmtime_cli;
