@@ -11,14 +11,29 @@
 use std::time::{Duration, Instant};
 
 use crate::archives::{extract, visible_files};
+use crate::common::case_file::{read_cases, Case};
 use crate::common::request_mix::{MixSite, Read, Step, BIG, MIX_ENV, READ_BEFORE_LEAVING};
 use crate::common::wasmtime_cli::{
-    download_intact, fetch, memory_cap, Connection, WasmtimeServe, REQUEST_TIMEOUT,
+    download_intact, fetch, memory_cap, tail, Connection, WasmtimeServe, REQUEST_TIMEOUT,
 };
 use crate::common::*;
 use host_test::{read_hash, read_then_stall, StreamEnd};
 use http::Method;
 use http_body_util::BodyExt;
+
+/// `wasmtime serve` on `site` with `env`, each build in each transfer mode
+/// in turn, with a name for the two.
+fn servers_by_mode<'a>(
+    site: &'a Site,
+    env: &'a [(&'a str, &'a str)],
+) -> impl Iterator<Item = (String, WasmtimeServe)> + 'a {
+    builds_and_modes().map(move |(build, transfer)| {
+        let mut env = env.to_vec();
+        env.push(("TRANSFER", transfer));
+        let server = WasmtimeServe::start_component(build.component(), &site.root(), &env, &[]);
+        (format!("{build:?} {transfer}"), server)
+    })
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
@@ -29,14 +44,7 @@ async fn full_downloads_are_intact_in_both_modes() {
         ("/odd.bin", site.file("odd.bin", 100_003)),
         ("/empty.bin", site.file("empty.bin", 0)),
     ];
-    for (build, transfer) in builds_and_modes() {
-        let mode = format!("{build:?} {transfer}");
-        let server = WasmtimeServe::start_component(
-            build.component(),
-            &site.root(),
-            &[("TRANSFER", transfer)],
-            &[],
-        );
+    for (mode, server) in servers_by_mode(&site, &[]) {
         for (target, path) in &files {
             download_intact(&server, target, path, &mode).await;
         }
@@ -49,14 +57,7 @@ async fn head_ranges_304_and_404() {
     let site = Site::new();
     let data = std::fs::read(site.file("data.bin", 200_000)).unwrap();
     site.text("docs/index.html", "<h1>docs</h1>");
-    for (build, transfer) in builds_and_modes() {
-        let mode = format!("{build:?} {transfer}");
-        let server = WasmtimeServe::start_component(
-            build.component(),
-            &site.root(),
-            &[("TRANSFER", transfer)],
-            &[],
-        );
+    for (mode, server) in servers_by_mode(&site, &[]) {
         let addr = server.addr;
 
         let (status, headers, body) = fetch(addr, Method::HEAD, "/data.bin", &[]).await;
@@ -73,13 +74,8 @@ async fn head_ranges_304_and_404() {
         );
         assert_eq!(body, data[10..20]);
 
-        let (status, headers, body) = fetch(
-            addr,
-            Method::GET,
-            "/data.bin",
-            &[("range", "bytes=0-9,20-29")],
-        )
-        .await;
+        let two_ranges = [("range", "bytes=0-9,20-29")];
+        let (status, headers, body) = fetch(addr, Method::GET, "/data.bin", &two_ranges).await;
         assert_eq!(status, 206, "{mode}");
         let ctype = header(&headers, "content-type").unwrap();
         let boundary = ctype
@@ -111,13 +107,8 @@ async fn head_ranges_304_and_404() {
             fetch(addr, Method::GET, "/data.bin", &[("if-none-match", &etag)]).await;
         assert_eq!((status, body.len()), (304, 0), "{mode}");
         assert_eq!(header(&headers, "etag"), Some(etag.as_str()));
-        let (status, _, body) = fetch(
-            addr,
-            Method::GET,
-            "/data.bin",
-            &[("if-none-match", "\"stale\"")],
-        )
-        .await;
+        let stale = [("if-none-match", "\"stale\"")];
+        let (status, _, body) = fetch(addr, Method::GET, "/data.bin", &stale).await;
         assert_eq!((status, body.len()), (200, 200_000), "{mode}");
 
         let (status, _, body) = fetch(addr, Method::GET, "/missing.txt", &[]).await;
@@ -140,26 +131,13 @@ async fn head_ranges_304_and_404() {
 async fn slow_client_with_pauses_shorter_than_the_stall_timeout_gets_every_byte() {
     let site = Site::new();
     let path = site.file("data.bin", 16 * MIB);
-    for (build, transfer) in builds_and_modes() {
-        let mode = format!("{build:?} {transfer}");
-        let server = WasmtimeServe::start_component(
-            build.component(),
-            &site.root(),
-            &[("STALL_TIMEOUT", "2s"), ("TRANSFER", transfer)],
-            &[],
-        );
+    for (mode, server) in servers_by_mode(&site, &[("STALL_TIMEOUT", "2s")]) {
         slow_client_gets_every_byte(&mode, &server, &path).await;
     }
 }
 
 async fn slow_client_gets_every_byte(mode: &str, server: &WasmtimeServe, path: &std::path::Path) {
-    let mut connection = Connection::open(server.addr).await;
-    let response = connection
-        .send(Method::GET, "/data.bin", &[])
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let mut body = response.into_body();
+    let (_connection, mut body) = Connection::get_ok(server.addr, "/data.bin").await;
     // 4 MiB bursts, then 1.2 s without reading: 4 pauses, ~5 s in all, longer
     // than STALL_TIMEOUT overall but never that long without progress.
     let started = Instant::now();
@@ -227,10 +205,8 @@ async fn stalled_clients_are_cut_off(
     let mut stalled = Vec::new();
     for server in [&cut, &patient] {
         for _ in 0..3 {
-            let mut connection = Connection::open(server.addr).await;
-            let response = connection.send(Method::GET, "/big.bin", &[]).await.unwrap();
-            assert_eq!(response.status(), 200);
-            let (summary, body) = read_then_stall(response.into_body(), 4 * KIB).await;
+            let (connection, body) = Connection::get_ok(server.addr, "/big.bin").await;
+            let (summary, body) = read_then_stall(body, 4 * KIB).await;
             stalled.push((server.addr == cut.addr, connection, summary.bytes, body));
         }
     }
@@ -339,14 +315,7 @@ async fn a_full_p3_instance_answers_503_instead_of_trapping() {
             .expect("download after the stalls");
             assert_eq!((status, sha256(&body)), (200, sha256_file(&data)));
         }
-        let stderr = server.stderr();
-        assert!(
-            !stderr.contains("wasm trap")
-                && !stderr.contains("memory allocation")
-                && !stderr.contains("worker failed"),
-            "{pages} pages: a trap:\n{}",
-            tail(&stderr, 20)
-        );
+        server.assert_no_trap(&format!("{pages} pages"));
     }
 }
 
@@ -471,12 +440,7 @@ async fn reused_instances_serve_the_mix_without_failures_under_the_memory_cap() 
             failures[..failures.len().min(10)].join("\n"),
             tail(&server.stderr(), 40)
         );
-        let stderr = server.stderr();
-        assert!(
-            !stderr.contains("wasm trap"),
-            "{mode}: a trap:\n{}",
-            tail(&stderr, 40)
-        );
+        server.assert_no_trap(&mode);
         // Reuse happened: far fewer instances than requests (a new one only
         // when a request arrives before the previous one's handler returned,
         // e.g. right after an aborted download).
@@ -485,11 +449,6 @@ async fn reused_instances_serve_the_mix_without_failures_under_the_memory_cap() 
             "{mode}: {instances} instances for {REQUESTS} requests"
         );
     }
-}
-
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// Sends a raw request whose head carries `value` in header `name` and
@@ -527,13 +486,8 @@ async fn heads_as_large_as_wasmtime_serve_passes_get_a_status_under_the_recommen
         let mut in_flight = Vec::new();
         if build == Build::P3 {
             for _ in 0..8 {
-                let mut connection = Connection::open(server.addr).await;
-                let response = connection
-                    .send(Method::GET, "/data.bin", &[])
-                    .await
-                    .unwrap();
-                assert_eq!(response.status(), 200);
-                let (summary, body) = read_then_stall(response.into_body(), 64 * KIB).await;
+                let (connection, body) = Connection::get_ok(server.addr, "/data.bin").await;
+                let (summary, body) = read_then_stall(body, 64 * KIB).await;
                 in_flight.push((connection, summary.bytes, body));
             }
         }
@@ -572,12 +526,7 @@ async fn heads_as_large_as_wasmtime_serve_passes_get_a_status_under_the_recommen
             assert_eq!(read_before + summary.bytes, 4 * MIB);
             drop(connection);
         }
-        let stderr = server.stderr();
-        assert!(
-            !stderr.contains("wasm trap") && !stderr.contains("worker failed"),
-            "{build:?}: a trap:\n{}",
-            tail(&stderr, 20)
-        );
+        server.assert_no_trap(&format!("{build:?}"));
     }
 }
 
@@ -619,87 +568,26 @@ async fn a_client_sent_spin_path_info_never_picks_the_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
 async fn the_example_site_honours_its_rule_files() {
-    /// (target, status, headers that must be there (None: absent), a body excerpt)
-    type ExampleRow = (
-        &'static str,
-        u16,
-        &'static [(&'static str, Option<&'static str>)],
-        &'static str,
-    );
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
-    let env = [("CLEAN_URLS", "true"), ("CUSTOM_404_PATH", "/404.html")];
-    // (target, status, headers that must be there (None: absent), a body excerpt)
-    let rows: &[ExampleRow] = &[
-        (
-            "/",
-            200,
-            &[
-                ("cache-control", Some("no-cache")),
-                ("x-frame-options", Some("DENY")),
-            ],
-            "id=\"app\"",
-        ),
-        (
-            "/app/settings/profile",
-            200,
-            &[("cache-control", Some("no-cache"))],
-            "id=\"app\"",
-        ),
-        (
-            "/assets/app.7c6a180b.js",
-            200,
-            &[
-                ("cache-control", Some("public, max-age=31536000, immutable")),
-                ("content-security-policy", Some("default-src 'self'")),
-            ],
-            "route:",
-        ),
-        (
-            "/downloads/tool-1.2.0.txt",
-            200,
-            &[(
-                "content-disposition",
-                Some("attachment; filename=\"tool-1.2.0.txt\""),
-            )],
-            "tool 1.2.0",
-        ),
-        (
-            "/downloads/",
-            200,
-            &[("content-disposition", None)],
-            "Downloads",
-        ),
-        (
-            "/posts/hello-world",
-            301,
-            &[("location", Some("../blog/hello-world.html"))],
-            "",
-        ),
-        ("/feed.xml", 302, &[("location", Some("blog/"))], ""),
-        ("/beta", 410, &[], "Not found"),
-        ("/about", 200, &[], "<h1>About</h1>"),
-        ("/about.html", 308, &[("location", Some("about"))], ""),
-        (
-            "/no/such/page",
-            404,
-            &[("x-frame-options", Some("DENY"))],
-            "Not found",
-        ),
-        ("/_headers", 404, &[], "Not found"),
-        ("/_redirects", 404, &[], "Not found"),
-    ];
+    let cases = read_cases("example_site.toml", include_str!("example_site.toml"));
     for build in BUILDS {
-        let server = WasmtimeServe::start_component(build.component(), &root, &env, &[]);
         let mut failures = Vec::new();
-        for (target, status, expect, excerpt) in rows {
-            let (got, headers, body) = fetch(server.addr, Method::GET, target, &[]).await;
-            let body = String::from_utf8_lossy(&body);
-            if got != *status || !body.contains(excerpt) {
-                failures.push(format!("{target}: {got}, body {body:?}"));
+        // One server for each set of settings the cases have.
+        let mut envs: Vec<Vec<(&str, &str)>> = Vec::new();
+        for env in cases.iter().map(Case::env) {
+            if !envs.contains(&env) {
+                envs.push(env);
             }
-            for (name, want) in *expect {
-                if header(&headers, name) != *want {
-                    failures.push(format!("{target}: {name}: {:?}", header(&headers, name)));
+        }
+        for env in envs {
+            let server = WasmtimeServe::start_component(build.component(), &root, &env, &[]);
+            for case in cases.iter().filter(|case| case.env() == env) {
+                let headers = case.headers();
+                let (status, got, body) =
+                    fetch(server.addr, case.method.clone(), &case.target, &headers).await;
+                let problems = case.problems(status, &got, &body);
+                if !problems.is_empty() {
+                    failures.push(format!("{}: {}", case.rule, problems.join("; ")));
                 }
             }
         }
@@ -742,12 +630,7 @@ async fn bad_rule_files_are_reported_and_files_still_served() {
                 tail(&server.stderr(), 20)
             );
         }
-        let stderr = server.stderr();
-        assert!(
-            !stderr.contains("wasm trap"),
-            "{build:?}: {}",
-            tail(&stderr, 20)
-        );
+        server.assert_no_trap(&format!("{build:?}"));
     }
 }
 

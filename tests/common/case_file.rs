@@ -48,15 +48,20 @@ pub enum Body {
     NoBody,
 }
 
-/// Every `[[case]]` of the file `name` (whose text is `text`), in order.
-/// Panics, naming the entry, on an unknown key, a missing `rule`, `target`,
+/// Every `[[case]]` of the file `name` (whose text is `text`), in order,
+/// each with the file's top-level `env` under its own. Panics, naming the entry, on an unknown key, a missing `rule`, `target`,
 /// `status` or body, a value of the wrong type, two entries with one rule,
-/// or anything at the top level but the cases.
+/// or anything at the top level but the cases and `env`.
 pub fn read_cases(name: &str, text: &str) -> Vec<Case> {
     let mut top: Table = text.parse().unwrap_or_else(|e| panic!("{name}: {e}"));
     let entries = match top.remove("case") {
         Some(Value::Array(entries)) if !entries.is_empty() => entries,
         other => panic!("{name}: no [[case]] entries: {other:?}"),
+    };
+    let shared = match top.remove("env") {
+        None => Table::new(),
+        Some(Value::Table(env)) => env,
+        Some(other) => panic!("{name}: env must be a table, not {other}"),
     };
     let extra: Vec<_> = top.keys().collect();
     assert!(extra.is_empty(), "{name}: unknown keys {extra:?}");
@@ -64,9 +69,18 @@ pub fn read_cases(name: &str, text: &str) -> Vec<Case> {
         .into_iter()
         .enumerate()
         .map(|(i, entry)| {
-            let Value::Table(table) = entry else {
+            let Value::Table(mut table) = entry else {
                 panic!("{name}: [[case]] #{} is not a table", i + 1)
             };
+            if !shared.is_empty() {
+                let mut env = shared.clone();
+                match table.remove("env") {
+                    Some(Value::Table(own)) => env.extend(own),
+                    Some(other) => panic!("{name}: [[case]] #{}: env {other}", i + 1),
+                    None => {}
+                }
+                table.insert("env".to_string(), Value::Table(env));
+            }
             let rule = table.get("rule").and_then(Value::as_str).unwrap_or("?");
             let at = format!("{name}: [[case]] #{} ({rule:?})", i + 1);
             for key in table.keys() {

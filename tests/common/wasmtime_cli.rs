@@ -191,6 +191,15 @@ impl WasmtimeServe {
         self.stderr.text()
     }
 
+    /// Panics, naming `what` and showing stderr's tail, if wasmtime reported a
+    /// trap, a failed allocation or a failed worker.
+    pub fn assert_no_trap(&self, what: &str) {
+        let stderr = self.stderr();
+        let signs = ["wasm trap", "memory allocation", "worker failed"];
+        let seen: Vec<_> = signs.iter().filter(|sign| stderr.contains(*sign)).collect();
+        assert!(seen.is_empty(), "{what}: {seen:?}:\n{}", tail(&stderr, 40));
+    }
+
     /// Lines the guest wrote to stderr that contain `needle` (wasmtime
     /// prefixes them with `stderr [instance] :: `).
     pub fn guest_lines(&self, needle: &str) -> Vec<String> {
@@ -273,6 +282,20 @@ impl Connection {
     }
 }
 
+impl Connection {
+    /// A GET of `target` on a new connection, answered 200; the connection
+    /// stays open while it is held.
+    pub async fn get_ok(addr: SocketAddr, target: &str) -> (Connection, Incoming) {
+        let mut connection = Connection::open(addr).await;
+        let response = connection
+            .send(Method::GET, target, &[])
+            .await
+            .unwrap_or_else(|e| panic!("GET {target}: {e}"));
+        assert_eq!(response.status(), 200, "GET {target}");
+        (connection, response.into_body())
+    }
+}
+
 impl Drop for Connection {
     /// Closes the socket at once, even in the middle of a response.
     fn drop(&mut self) {
@@ -332,4 +355,10 @@ pub async fn download_intact(server: &WasmtimeServe, target: &str, path: &Path, 
         "{what}: {target} ({size} bytes) intact in {:.1?}",
         started.elapsed()
     );
+}
+
+/// The last `lines` lines of `text`.
+pub fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
