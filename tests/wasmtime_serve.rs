@@ -530,24 +530,17 @@ async fn heads_as_large_as_wasmtime_serve_passes_get_a_status_under_the_recommen
     }
 }
 
-/// The example site (`examples/site`) under `wasmtime serve`, as its docs
-/// describe it: every kind of rule in both files, clean URLs and a custom
-/// 404 page, in both builds.
+/// A `spin-path-info` header sent by a client is ignored unless the
+/// deployment trusts it, and the operator is told why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
 async fn a_client_sent_spin_path_info_never_picks_the_file() {
     let site = Site::new();
-    site.text("public/a.txt", "public a");
-    site.text("private/b.txt", "private b");
+    site.texts(&[("public/a.txt", "public a"), ("private/b.txt", "private b")]);
     for build in BUILDS {
         let server = WasmtimeServe::start_component(build.component(), &site.root(), &[], &[]);
-        let (status, _, body) = fetch(
-            server.addr,
-            Method::GET,
-            "/public/a.txt",
-            &[("spin-path-info", "/private/b.txt")],
-        )
-        .await;
+        let other_file = [("spin-path-info", "/private/b.txt")];
+        let (status, _, body) = fetch(server.addr, Method::GET, "/public/a.txt", &other_file).await;
         assert_eq!(
             (status, body.as_slice()),
             (200, &b"public a"[..]),
@@ -565,6 +558,9 @@ async fn a_client_sent_spin_path_info_never_picks_the_file() {
     }
 }
 
+/// The example site (`examples/site`) under `wasmtime serve`, as its docs
+/// describe it: every kind of rule in both files, clean URLs and a custom
+/// 404 page, in both builds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs wasmtime serve 48.0.8 (scripts/test builds it and runs these)"]
 async fn the_example_site_honours_its_rule_files() {
