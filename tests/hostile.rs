@@ -324,10 +324,7 @@ async fn a_trapping_component_does_not_take_serve_down() {
             "HTTP/1.1 200"
         );
     }
-    server
-        .shutdown_with_grace(Duration::from_secs(1))
-        .await
-        .unwrap();
+    server.shutdown_with_grace(SHUTDOWN_GRACE).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -394,9 +391,6 @@ async fn serve_limits_concurrency_and_slow_heads() {
             !String::from_utf8_lossy(&rest).contains("200 OK"),
             "{build:?}"
         );
-        server
-            .shutdown_with_grace(Duration::from_secs(1))
-            .await
-            .unwrap();
+        server.shutdown_with_grace(SHUTDOWN_GRACE).await.unwrap();
     }
 }

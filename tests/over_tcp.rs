@@ -91,10 +91,7 @@ async fn stalled_socket_does_not_block_other_clients() {
     );
 
     drop(stalled);
-    server
-        .shutdown_with_grace(Duration::from_secs(2))
-        .await
-        .unwrap();
+    server.shutdown_with_grace(SHUTDOWN_GRACE).await.unwrap();
 }
 
 /// What RFC 9112 requires of a server and hyper leaves to the application
@@ -209,8 +206,5 @@ async fn the_host_answers_what_rfc_9112_requires() {
     let answers = String::from_utf8_lossy(&answers);
     assert_eq!(answers.matches("HTTP/1.1 ").count(), 1, "{answers}");
     assert!(answers.starts_with("HTTP/1.1 200"), "{answers}");
-    server
-        .shutdown_with_grace(Duration::from_secs(1))
-        .await
-        .unwrap();
+    server.shutdown_with_grace(SHUTDOWN_GRACE).await.unwrap();
 }

@@ -28,6 +28,10 @@ pub const MODES: [&str; 2] = ["chunked", "splice"];
 pub use host_test::Build;
 pub const BUILDS: [Build; 2] = Build::ALL;
 
+/// What a test's `host-test serve` gives the requests still in flight when it
+/// stops: long enough for a clean end, short enough not to slow the suite.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A build, a name for how its body travels, and the settings that make it so.
 pub type BodyPath = (Build, &'static str, Vec<(&'static str, &'static str)>);
 
