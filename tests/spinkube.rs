@@ -142,17 +142,16 @@ fn spinapp_schema() -> Value {
     );
     // spec.resources.{limits,requests}: maps of int-or-string quantities.
     let quantities = json!({ "type": "object", "additionalProperties": quantity("integer") });
-    object(
-        // The CRD requires none of these at the top; a manifest to apply has all four (the
-        // operator can do nothing without spec.image and spec.executor).
-        &["apiVersion", "kind", "metadata", "spec"],
-        json!({
-            "apiVersion": one_of(&["core.spinkube.dev/v1alpha1"]),
-            "kind": one_of(&["SpinApp"]),
-            "metadata": object_meta(),
-            // spec requires executor and image, both strings (no enum: executor names a
-            // SpinAppExecutor of the cluster).
-            "spec": object(&["executor", "image"], json!({
+    // The CRD requires none of the top-level fields; a manifest to apply has all four (the
+    // operator can do nothing without spec.image and spec.executor).
+    manifest_object(
+        "core.spinkube.dev/v1alpha1",
+        "SpinApp",
+        // spec requires executor and image, both strings (no enum: executor names a
+        // SpinAppExecutor of the cluster).
+        object(
+            &["executor", "image"],
+            json!({
                 "image": string(),
                 "executor": string(),
                 // int32, no bound in the CRD (the webhook's rule is in relation_errors).
@@ -175,10 +174,8 @@ fn spinapp_schema() -> Value {
                 "volumes": UNDESCRIBED,
                 "volumeMounts": UNDESCRIBED,
                 "runtimeConfig": UNDESCRIBED,
-            })),
-            // Written by the operator, not by a manifest.
-            "status": UNDESCRIBED,
-        }),
+            }),
+        ),
     )
 }
 
@@ -229,14 +226,13 @@ fn hpa_schema() -> Value {
             "tolerance": UNDESCRIBED,
         }),
     );
-    object(
-        &["apiVersion", "kind", "metadata", "spec"],
-        json!({
-            "apiVersion": one_of(&["autoscaling/v2"]),
-            "kind": one_of(&["HorizontalPodAutoscaler"]),
-            "metadata": object_meta(),
-            // HorizontalPodAutoscalerSpec: scaleTargetRef and maxReplicas required.
-            "spec": object(&["scaleTargetRef", "maxReplicas"], json!({
+    manifest_object(
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        // HorizontalPodAutoscalerSpec: scaleTargetRef and maxReplicas required.
+        object(
+            &["scaleTargetRef", "maxReplicas"],
+            json!({
                 // CrossVersionObjectReference: kind and name required.
                 "scaleTargetRef": object(&["kind", "name"],
                     json!({ "apiVersion": string(), "kind": string(), "name": string() })),
@@ -247,7 +243,22 @@ fn hpa_schema() -> Value {
                 "maxReplicas": int32_in(1, INT32_MAX),
                 "metrics": list(metric),
                 "behavior": object(&[], json!({ "scaleUp": rules, "scaleDown": rules })),
-            })),
+            }),
+        ),
+    )
+}
+
+/// A manifest of `kind` in `api_version`: apiVersion, kind, metadata and
+/// `spec`, all four required; `status` is written by the cluster, not by a
+/// manifest.
+fn manifest_object(api_version: &str, kind: &str, spec: Value) -> Value {
+    object(
+        &["apiVersion", "kind", "metadata", "spec"],
+        json!({
+            "apiVersion": one_of(&[api_version]),
+            "kind": one_of(&[kind]),
+            "metadata": object_meta(),
+            "spec": spec,
             "status": UNDESCRIBED,
         }),
     )
@@ -698,92 +709,10 @@ fn apply(doc: &mut Value, pointer: &str, to: Option<&Value>) {
 
 #[test]
 fn mutated_manifests_fail() {
-    const AUTOSCALED: &str = "deploy/spinapp-autoscaled.yaml";
-    const FIXED: &str = "deploy/spinapp.yaml";
-    const APP: &str = "SpinApp";
-    const HPA: &str = "HorizontalPodAutoscaler";
     // Each: what it is; the file and the document (by kind) altered; `set` a pointer `to` a
     // value, or `remove` it; a piece of the error it must cause.
-    let mutations = json!([
-        { "what": "unknown field (a typo) in a SpinApp", "file": AUTOSCALED, "kind": APP,
-          "set": "/spec/enableAutoScaling", "to": true,
-          "expect": "spec.enableAutoScaling: unknown field" },
-        { "what": "unknown field (autoscaling/v2beta1's spelling) in an HPA",
-          "file": AUTOSCALED, "kind": HPA,
-          "set": "/spec/metrics/0/resource/targetAverageUtilization", "to": 60,
-          "expect": "spec.metrics[0].resource.targetAverageUtilization: unknown field" },
-        { "what": "unknown field in scaleTargetRef", "file": AUTOSCALED, "kind": HPA,
-          "set": "/spec/scaleTargetRef/namespace", "to": "default",
-          "expect": "spec.scaleTargetRef.namespace: unknown field" },
-        { "what": "unknown field in metadata", "file": FIXED, "kind": APP,
-          "set": "/metadata/label", "to": { "app": "x" },
-          "expect": "metadata.label: unknown field" },
-        { "what": "a CRD field the schema does not describe", "file": FIXED, "kind": APP,
-          "set": "/spec/volumes", "to": [],
-          "expect": "spec.volumes: a field upstream has but this test's schema does not" },
-        { "what": "wrong type: replicas as a string", "file": FIXED, "kind": APP,
-          "set": "/spec/replicas", "to": "3", "expect": "spec.replicas: expected integer" },
-        { "what": "replicas beyond int32", "file": FIXED, "kind": APP,
-          "set": "/spec/replicas", "to": 3_000_000_000u64,
-          "expect": "spec.replicas: 3000000000 is above the maximum 2147483647" },
-        { "what": "wrong type: a label value that is a number", "file": FIXED, "kind": APP,
-          "set": "/metadata/labels", "to": { "tier": 1 },
-          "expect": "metadata.labels.tier: expected string" },
-        { "what": "wrong type: maxReplicas as a string", "file": AUTOSCALED, "kind": HPA,
-          "set": "/spec/maxReplicas", "to": "10", "expect": "spec.maxReplicas: expected integer" },
-        { "what": "wrong type: null", "file": FIXED, "kind": APP,
-          "set": "/spec/executor", "to": null,
-          "expect": "spec.executor: expected string, got null" },
-        { "what": "not a quantity", "file": FIXED, "kind": APP,
-          "set": "/spec/resources/limits/memory", "to": "256MB",
-          "expect": "spec.resources.limits.memory: \"256MB\" is not a quantity" },
-        { "what": "missing required: SpinApp image", "file": FIXED, "kind": APP,
-          "remove": "/spec/image", "expect": "spec: missing required field `image`" },
-        { "what": "missing required: HPA maxReplicas", "file": AUTOSCALED, "kind": HPA,
-          "remove": "/spec/maxReplicas", "expect": "spec: missing required field `maxReplicas`" },
-        { "what": "missing required: scaleTargetRef kind", "file": AUTOSCALED, "kind": HPA,
-          "remove": "/spec/scaleTargetRef/kind",
-          "expect": "spec.scaleTargetRef: missing required field `kind`" },
-        { "what": "a utilisation target of 0", "file": AUTOSCALED, "kind": HPA,
-          "set": "/spec/metrics/0/resource/target/averageUtilization", "to": 0,
-          "expect": "target.averageUtilization: 0 is below the minimum 1" },
-        { "what": "both a utilisation and a value target", "file": AUTOSCALED, "kind": HPA,
-          "set": "/spec/metrics/1/resource/target/averageValue", "to": "100Mi",
-          "expect": "spec.metrics[1]: target sets both averageUtilization and averageValue" },
-        { "what": "a metric type the schema does not describe", "file": AUTOSCALED, "kind": HPA,
-          "set": "/spec/metrics/0/type", "to": "Pods",
-          "expect": "spec.metrics[0].type: \"Pods\" is not one of [\"Resource\"]" },
-        { "what": "a stabilization window above the API server's bound",
-          "file": AUTOSCALED, "kind": HPA,
-          "set": "/spec/behavior/scaleDown/stabilizationWindowSeconds", "to": 7200,
-          "expect": "stabilizationWindowSeconds: 7200 is above the maximum 3600" },
-        { "what": "maxReplicas below minReplicas", "file": AUTOSCALED, "kind": HPA,
-          "set": "/spec/maxReplicas", "to": 1, "expect": "maxReplicas 1 is below minReplicas 2" },
-        { "what": "wrong scaleTargetRef name", "file": AUTOSCALED, "kind": HPA,
-          "set": "/spec/scaleTargetRef/name", "to": "wasi-fileserver-deployment",
-          "expect": "scaleTargetRef.name \"wasi-fileserver-deployment\" is no Deployment" },
-        { "what": "scaleTargetRef pointing at the SpinApp itself", "file": AUTOSCALED,
-          "kind": HPA, "set": "/spec/scaleTargetRef/kind", "to": "SpinApp",
-          "expect": "the operator creates an apps/v1 Deployment" },
-        { "what": "HPA in another namespace than its SpinApp", "file": AUTOSCALED, "kind": HPA,
-          "set": "/metadata/namespace", "to": "other",
-          "expect": "is no Deployment the operator creates" },
-        { "what": "replicas fixed next to the HPA", "file": AUTOSCALED, "kind": APP,
-          "set": "/spec/replicas", "to": 3, "expect": "replicas 3 with enableAutoscaling: true" },
-        { "what": "HPA on a SpinApp without enableAutoscaling", "file": AUTOSCALED, "kind": APP,
-          "remove": "/spec/enableAutoscaling", "expect": "the two fight over the count" },
-        { "what": "no CPU request for a CPU utilisation target", "file": AUTOSCALED,
-          "kind": APP, "remove": "/spec/resources/requests/cpu",
-          "expect": "sets no spec.resources.requests.cpu" },
-        { "what": "a request above its limit", "file": FIXED, "kind": APP,
-          "set": "/spec/resources/requests/cpu", "to": "1500m",
-          "expect": "the cpu request \"1500m\" exceeds its limit \"1\"" },
-        { "what": "fixed replicas below 1", "file": FIXED, "kind": APP,
-          "remove": "/spec/replicas", "expect": "replicas must be at least 1" },
-        { "what": "an apiVersion the CRD does not serve", "file": FIXED, "kind": APP,
-          "set": "/apiVersion", "to": "core.spinkube.dev/v1",
-          "expect": "apiVersion: \"core.spinkube.dev/v1\" is not one of [\"core.spinkube.dev/v1alpha1\"]" },
-    ]);
+    let mutations: Value = serde_json::from_str(include_str!("spinkube_mutations.json"))
+        .expect("spinkube_mutations.json");
 
     let pristine = deploy_files();
     assert!(
