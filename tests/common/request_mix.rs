@@ -83,16 +83,12 @@ impl Step {
         }
     }
 
-    fn new(
-        name: &'static str,
-        method: Method,
-        target: &'static str,
-        status: u16,
-        body: Expect,
-    ) -> Step {
+    /// A request of `target` (a GET unless `method` says otherwise) that
+    /// must be answered `status` with `body`.
+    fn new(name: &'static str, target: &'static str, status: u16, body: Expect) -> Step {
         Step {
             name,
-            method,
+            method: Method::GET,
             target,
             headers: Vec::new(),
             read: Read::Whole,
@@ -103,6 +99,11 @@ impl Step {
 
     fn header(mut self, name: &'static str, value: impl Into<String>) -> Step {
         self.headers.push((name, value.into()));
+        self
+    }
+
+    fn method(mut self, method: Method) -> Step {
+        self.method = method;
         self
     }
 
@@ -139,87 +140,42 @@ impl MixSite {
     /// response (the 304s send it back in If-None-Match).
     pub fn step(&self, i: usize, etag: &str) -> Step {
         use Expect::*;
-        let get = Method::GET;
         if i % STALL_EVERY == STALL_OFFSET {
-            return Step::new("stalled GET", get, "/big.bin", 200, Unchecked).read(Read::Stall);
+            return Step::new("stalled GET", "/big.bin", 200, Unchecked).read(Read::Stall);
         }
+        let data = |range: std::ops::Range<usize>| self.data[range].to_vec();
         match i % 16 {
-            0 => Step::new(
-                "GET small",
-                get,
-                "/hello.txt",
-                200,
-                Exact(b"hello\n".to_vec()),
-            ),
-            1 => Step::new(
-                "GET 200 KB",
-                get,
-                "/data.bin",
-                200,
-                Exact(self.data.clone()),
-            ),
-            2 => Step::new("HEAD", Method::HEAD, "/data.bin", 200, Empty),
-            3 => Step::new(
-                "single range",
-                get,
-                "/data.bin",
-                206,
-                Exact(self.data[100..200].to_vec()),
-            )
-            .header("range", "bytes=100-199"),
-            4 => Step::new(
-                "multipart ranges",
-                get,
-                "/data.bin",
-                206,
-                Contains(vec![
-                    b"content-range: bytes 0-9/200000".to_vec(),
-                    self.data[0..10].to_vec(),
-                    b"content-range: bytes 20-29/200000".to_vec(),
-                    self.data[20..30].to_vec(),
-                ]),
-            )
-            .header("range", "bytes=0-9,20-29"),
-            5 => Step::new("304", get, "/data.bin", 304, Empty).header("if-none-match", etag),
-            6 => Step::new(
-                "404",
-                get,
-                "/missing.txt",
-                404,
-                Exact(b"404 Not Found\n".to_vec()),
-            ),
-            7 => Step::new("aborted GET", get, "/big.bin", 200, Unchecked).read(Read::Abort),
-            8 => Step::new("301", get, "/docs", 301, Unchecked),
-            9 => Step::new(
-                "index",
-                get,
-                "/docs/",
-                200,
-                Exact(b"<h1>docs</h1>".to_vec()),
-            ),
-            10 => Step::new(
-                "listing",
-                get,
-                "/list/",
-                200,
-                Contains(vec![b"a.txt".to_vec(), b"b.txt".to_vec()]),
-            ),
-            11 => Step::new(
-                "precompressed",
-                get,
-                "/app.js",
-                200,
-                Exact(b"GZ-BYTES".to_vec()),
-            )
-            .header("accept-encoding", "gzip"),
-            12 => Step::new("405", Method::DELETE, "/hello.txt", 405, Unchecked),
-            13 => {
-                Step::new("416", get, "/data.bin", 416, Unchecked).header("range", "bytes=300000-")
+            0 => Step::new("GET small", "/hello.txt", 200, Exact(b"hello\n".into())),
+            1 => Step::new("GET 200 KB", "/data.bin", 200, Exact(self.data.clone())),
+            2 => Step::new("HEAD", "/data.bin", 200, Empty).method(Method::HEAD),
+            3 => Step::new("single range", "/data.bin", 206, Exact(data(100..200)))
+                .header("range", "bytes=100-199"),
+            4 => {
+                let parts = vec![
+                    b"content-range: bytes 0-9/200000".into(),
+                    data(0..10),
+                    b"content-range: bytes 20-29/200000".into(),
+                    data(20..30),
+                ];
+                Step::new("multipart ranges", "/data.bin", 206, Contains(parts))
+                    .header("range", "bytes=0-9,20-29")
             }
-            14 => Step::new("400", get, "/..%2fsecret.txt", 400, Unchecked),
+            5 => Step::new("304", "/data.bin", 304, Empty).header("if-none-match", etag),
+            6 => Step::new("404", "/missing.txt", 404, Exact(b"404 Not Found\n".into())),
+            7 => Step::new("aborted GET", "/big.bin", 200, Unchecked).read(Read::Abort),
+            8 => Step::new("301", "/docs", 301, Unchecked),
+            9 => Step::new("index", "/docs/", 200, Exact(b"<h1>docs</h1>".into())),
+            10 => {
+                let names = Contains(vec![b"a.txt".into(), b"b.txt".into()]);
+                Step::new("listing", "/list/", 200, names)
+            }
+            11 => Step::new("precompressed", "/app.js", 200, Exact(b"GZ-BYTES".into()))
+                .header("accept-encoding", "gzip"),
+            12 => Step::new("405", "/hello.txt", 405, Unchecked).method(Method::DELETE),
+            13 => Step::new("416", "/data.bin", 416, Unchecked).header("range", "bytes=300000-"),
+            14 => Step::new("400", "/..%2fsecret.txt", 400, Unchecked),
             _ => Step::new(
                 "If-None-Match miss",
-                get,
                 "/data.bin?v=2",
                 200,
                 Exact(self.data.clone()),
