@@ -7,27 +7,21 @@ use crate::bindings::wasi::http::types::{
 use crate::fs::RootDir;
 use crate::pump::Pump;
 use crate::ready;
-use wasi_fileserver_core::answer::body::{open_body, send_body};
+use wasi_fileserver_core::answer::body::{prepare, send_body, Prepared};
 use wasi_fileserver_core::decide::plan::Failure;
 use wasi_fileserver_core::render::reply::{failure_reply, Reply, ReplyBody};
 use wasi_fileserver_core::send::segment::BodyEnd;
 use wasi_fileserver_core::settings::Settings;
 
 pub fn respond(
-    mut reply: Reply,
+    reply: Reply,
     root: Option<RootDir>,
     outparam: ResponseOutparam,
     settings: &Settings,
 ) {
-    let Some(body) = reply.take_streamed() else {
-        return simple(&reply, outparam);
-    };
-    let Some(root) = root else {
-        return simple(&failure_reply(Failure::Internal), outparam);
-    };
-    let body = match ready(open_body(&root, body)) {
-        Some(Ok(body)) => body,
-        Some(Err(failed)) => return simple(&failed, outparam),
+    let (reply, root, body) = match ready(prepare(reply, root)) {
+        Some(Prepared::Streamed { reply, root, body }) => (reply, root, body),
+        Some(Prepared::Simple(reply)) => return simple(&reply, outparam),
         None => return simple(&failure_reply(Failure::Internal), outparam),
     };
     let Some((response, outgoing)) = response_with_body(&reply) else {

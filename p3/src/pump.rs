@@ -13,11 +13,9 @@
 //! the handler hands the file's stream itself to the response, see
 //! `respond.rs`.)
 
-use std::future::{poll_fn, Future};
-use std::pin::pin;
-use std::task::Poll;
 use std::time::Duration;
 
+use wasi_fileserver_core::send::deadline::unless_late;
 use wasi_fileserver_core::send::rate_limit::{Pacer, RateLimit};
 use wasi_fileserver_core::send::segment::{BodyEnd, Segment};
 use wasip3::clocks::monotonic_clock::{now, wait_for};
@@ -102,8 +100,11 @@ impl Pump {
     }
 
     async fn write_now(&mut self, data: Vec<u8>) -> Result<Vec<u8>, BodyEnd> {
-        let stall = self.stall;
-        let (mut status, mut rest) = with_deadline(self.out.write(data), stall)
+        let stall = self.stall.map(|stall| {
+            let nanos = u64::try_from(stall.as_nanos()).unwrap_or(u64::MAX);
+            move || wait_for(nanos)
+        });
+        let (mut status, mut rest) = unless_late(self.out.write(data), stall)
             .await
             .ok_or(BodyEnd::Stalled)?;
         loop {
@@ -112,7 +113,7 @@ impl Pump {
                 StreamResult::Complete(_) | StreamResult::Cancelled => {}
                 StreamResult::Dropped => return Err(BodyEnd::ClientGone),
             }
-            (status, rest) = with_deadline(self.out.write_buf(rest), stall)
+            (status, rest) = unless_late(self.out.write_buf(rest), stall)
                 .await
                 .ok_or(BodyEnd::Stalled)?;
         }
@@ -132,31 +133,4 @@ impl wasi_fileserver_core::send::pump::Pump for Pump {
             },
         }
     }
-}
-
-/// `operation`, or None when `deadline` passes first (the operation is then
-/// dropped, which cancels it). The timer is started only if the operation
-/// does not complete at once: a `monotonic-clock` wait per write costs a host
-/// timer and its cancellation, a large share of the work for a client that
-/// keeps up.
-async fn with_deadline<F: Future>(operation: F, deadline: Option<Duration>) -> Option<F::Output> {
-    let Some(deadline) = deadline else {
-        return Some(operation.await);
-    };
-    let nanos = u64::try_from(deadline.as_nanos()).unwrap_or(u64::MAX);
-    let mut operation = pin!(operation);
-    let mut timer = pin!(None);
-    poll_fn(|cx| {
-        if let Poll::Ready(output) = operation.as_mut().poll(cx) {
-            return Poll::Ready(Some(output));
-        }
-        if timer.is_none() {
-            timer.set(Some(wait_for(nanos)));
-        }
-        match timer.as_mut().as_pin_mut().map(|timer| timer.poll(cx)) {
-            Some(Poll::Ready(())) => Poll::Ready(None),
-            _ => Poll::Pending,
-        }
-    })
-    .await
 }

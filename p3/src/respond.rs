@@ -7,9 +7,8 @@
 //! whole (`Ok`), the host aborts the response instead of ending it cleanly,
 //! so a client never takes a short body for a complete one.
 
-use wasi_fileserver_core::answer::body::{open_body, send_body};
-use wasi_fileserver_core::decide::plan::Failure;
-use wasi_fileserver_core::render::reply::{failure_reply, unavailable_reply, Reply, ReplyBody};
+use wasi_fileserver_core::answer::body::{prepare, send_body, Prepared};
+use wasi_fileserver_core::render::reply::{unavailable_reply, Reply, ReplyBody};
 use wasi_fileserver_core::send::segment::BodyEnd;
 use wasi_fileserver_core::settings::{Settings, Transfer};
 use wasip3::filesystem::types::Descriptor;
@@ -23,19 +22,13 @@ use crate::pump::Pump;
 type TrailersResult = Result<Option<Trailers>, ErrorCode>;
 
 pub async fn respond(
-    mut reply: Reply,
+    reply: Reply,
     root: Option<RootDir>,
     settings: &'static Settings,
 ) -> Result<Response, ErrorCode> {
-    let Some(body) = reply.take_streamed() else {
-        return Ok(simple(&reply));
-    };
-    let Some(root) = root else {
-        return Ok(simple(&failure_reply(Failure::Internal)));
-    };
-    let mut body = match open_body(&root, body).await {
-        Ok(body) => body,
-        Err(failed) => return Ok(simple(&failed)),
+    let (reply, root, mut body) = match prepare(reply, root).await {
+        Prepared::Simple(reply) => return Ok(simple(&reply)),
+        Prepared::Streamed { reply, root, body } => (reply, root, body),
     };
     // Once the file's own stream is handed over, no guest code runs while it
     // flows, so the guest could not notice a stalled client: the host moves

@@ -1,12 +1,12 @@
-//! A streamed reply's body, from the root to the glue's pump: `open_body`
-//! opens what the body reads before the response commits to a status (so
-//! that a failure can still say so), `send_body` then moves it, segment by
-//! segment, never more than one row or one chunk in linear memory.
+//! A reply's body, from the root to the glue's pump: `prepare` opens what a
+//! streamed body reads before the response commits to a status (so that a
+//! failure can still say so), `send_body` then moves it, segment by segment,
+//! never more than one row or one chunk in linear memory.
 
 use super::archive::Archive;
 use super::root::{child_path, EntryKind, NextEntry, Root};
 use crate::decide::file_lookup::Entry;
-use crate::decide::plan::lookup_failure;
+use crate::decide::plan::{lookup_failure, Failure};
 use crate::render::listing::EntriesEnd;
 use crate::render::listing::{ListedAs, ListingRows};
 use crate::render::reply::{failure_reply, Reply, StreamedBody};
@@ -32,34 +32,53 @@ pub enum OpenedBody<R: Root> {
     Archive(Archive<R>),
 }
 
-/// Opens the file or directory `body` reads; the reply to send instead when
-/// that fails.
-pub async fn open_body<R: Root>(root: &R, body: StreamedBody) -> Result<OpenedBody<R>, Reply> {
-    match body {
-        StreamedBody::File { path, segments } => match root.open_file(&path).await {
-            Ok((file, size)) => Ok(OpenedBody::File {
-                file,
-                size,
-                segments,
-            }),
-            Err(e) => Err(failure_reply(lookup_failure(e))),
-        },
-        StreamedBody::Listing { path, head, rows } => {
-            let dir = root
-                .open_dir(&path)
+/// A reply as the glue sends it.
+pub enum Prepared<R: Root> {
+    /// No body, or the reply's short text.
+    Simple(Reply),
+    /// Status and headers, then `body`, read from `root`.
+    Streamed {
+        reply: Reply,
+        root: R,
+        body: OpenedBody<R>,
+    },
+}
+
+/// `reply` made ready to send: a streamed body's file or directory opened in
+/// `root`. When that fails, or there is no root, the error reply to send
+/// instead.
+pub async fn prepare<R: Root>(mut reply: Reply, root: Option<R>) -> Prepared<R> {
+    let Some(body) = reply.take_streamed() else {
+        return Prepared::Simple(reply);
+    };
+    let Some(root) = root else {
+        return Prepared::Simple(failure_reply(Failure::Internal));
+    };
+    let opened = match body {
+        StreamedBody::File { path, segments } => {
+            root.open_file(&path)
                 .await
-                .map_err(|e| failure_reply(lookup_failure(e)))?;
-            Ok(OpenedBody::Listing {
+                .map(|(file, size)| OpenedBody::File {
+                    file,
+                    size,
+                    segments,
+                })
+        }
+        StreamedBody::Listing { path, head, rows } => {
+            root.open_dir(&path).await.map(|dir| OpenedBody::Listing {
                 path,
                 dir,
                 head,
                 rows,
             })
         }
-        StreamedBody::Archive { path, name } => match Archive::open(root, path, name).await {
-            Ok(archive) => Ok(OpenedBody::Archive(archive)),
-            Err(e) => Err(failure_reply(lookup_failure(e))),
-        },
+        StreamedBody::Archive { path, name } => Archive::open(&root, path, name)
+            .await
+            .map(OpenedBody::Archive),
+    };
+    match opened {
+        Ok(body) => Prepared::Streamed { reply, root, body },
+        Err(e) => Prepared::Simple(failure_reply(lookup_failure(e))),
     }
 }
 
