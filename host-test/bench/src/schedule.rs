@@ -214,22 +214,18 @@ impl ServerSpec {
 
     /// What sets this server apart from the plain one of its mode.
     pub fn variant(&self) -> Option<String> {
-        let mut parts = Vec::new();
-        if let Some(bytes) = self.chunk_size {
-            parts.push(format!("CHUNK_SIZE={bytes}"));
-        }
-        if let Some(count) = self.reuse {
-            parts.push(format!("reused instances (--reuse {count})"));
-        }
-        if let Some(bytes) = self.max_memory {
-            parts.push(format!("linear-memory cap {}", size_label(bytes)));
-        }
-        if self.site_rules == SiteRules::Realistic {
-            parts.push(format!(
-                "{} site rules",
-                site_rules::HEADER_BLOCKS + site_rules::REDIRECTS
-            ));
-        }
+        let rules = site_rules::HEADER_BLOCKS + site_rules::REDIRECTS;
+        let parts: Vec<String> = [
+            self.chunk_size.map(|bytes| format!("CHUNK_SIZE={bytes}")),
+            self.reuse
+                .map(|count| format!("reused instances (--reuse {count})")),
+            self.max_memory
+                .map(|bytes| format!("linear-memory cap {}", size_label(bytes))),
+            (self.site_rules == SiteRules::Realistic).then(|| format!("{rules} site rules")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         (!parts.is_empty()).then(|| parts.join(", "))
     }
 

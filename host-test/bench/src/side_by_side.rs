@@ -10,7 +10,7 @@ use host_test::Build;
 use crate::bench_report::BenchReport;
 use crate::bench_site::size_label;
 use crate::labels::{peak_label, signed_bytes_label};
-use crate::results::{Client, Row};
+use crate::results::{Client, HostMemory, Row};
 use crate::schedule::{Mode, ServerSpec};
 
 const MODES: [Mode; 2] = [Mode::Chunked, Mode::Splice];
@@ -109,22 +109,19 @@ fn cell(row: &Row, ratio: Option<f64>) -> String {
         return "failed".into();
     }
     let ratio = ratio.map_or(String::new(), |r| format!(" ({r:.2}x)"));
-    let mut parts = Vec::new();
-    if let Some(throughput) = row.throughput {
-        parts.push(format!("{throughput:.0} MB/s{ratio}"));
-    }
-    if let Some(rate) = row.requests_per_second {
-        parts.push(format!("{rate:.0} req/s{ratio}"));
-    }
-    if let Some(memory) = row.host_memory {
-        parts.push(format!(
-            "{}/conn",
-            signed_bytes_label(memory.per_connection())
-        ));
-    }
-    if let Some(peak) = row.peak_linear {
-        parts.push(peak_label(peak));
-    }
+    let per_connection = |memory: HostMemory| signed_bytes_label(memory.per_connection());
+    let parts: Vec<String> = [
+        row.throughput
+            .map(|throughput| format!("{throughput:.0} MB/s{ratio}")),
+        row.requests_per_second
+            .map(|rate| format!("{rate:.0} req/s{ratio}")),
+        row.host_memory
+            .map(|memory| format!("{}/conn", per_connection(memory))),
+        row.peak_linear.map(peak_label),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if parts.is_empty() {
         // e.g. "not available: ..." without figures.
         return row.result.replace('|', "/");
