@@ -1,7 +1,7 @@
 //! Site rules in both builds: `_redirects` (redirects, rewrites, 404/410
 //! pages, forced rules, query passing), `_headers` (per-path headers, removal,
 //! placeholders, what a rule may not touch), the rule files never served, and
-//! clean URLs with each trailing-slash policy. One row per rule, in
+//! clean URLs with each trailing-slash policy. One case per rule, in
 //! site_rules.toml.
 
 use crate::common::case_file::{check_every_case, read_cases};

@@ -720,6 +720,16 @@ fn mutated_manifests_fail() {
         "the unmutated files must pass first"
     );
     for m in mutations.as_array().unwrap() {
+        // A misspelt key would otherwise read as null and still alter the file.
+        let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+        let known = ["what", "file", "kind", "set", "to", "remove", "expect"];
+        let unknown: Vec<_> = keys.iter().filter(|key| !known.contains(key)).collect();
+        assert!(unknown.is_empty(), "{m}: unknown keys {unknown:?}");
+        assert_eq!(
+            keys.contains(&"set"),
+            keys.contains(&"to"),
+            "{m}: set goes with to"
+        );
         let (what, file, expect) = (
             m["what"].as_str().unwrap(),
             &m["file"],

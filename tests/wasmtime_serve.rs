@@ -23,7 +23,7 @@ use http_body_util::BodyExt;
 
 /// `wasmtime serve` on `site` with `env`, each build in each transfer mode
 /// in turn, with a name for the two.
-fn servers_by_mode<'a>(
+fn wasmtime_servers_by_mode<'a>(
     site: &'a Site,
     env: &'a [(&'a str, &'a str)],
 ) -> impl Iterator<Item = (String, WasmtimeServe)> + 'a {
@@ -44,7 +44,7 @@ async fn full_downloads_are_intact_in_both_modes() {
         ("/odd.bin", site.file("odd.bin", 100_003)),
         ("/empty.bin", site.file("empty.bin", 0)),
     ];
-    for (mode, server) in servers_by_mode(&site, &[]) {
+    for (mode, server) in wasmtime_servers_by_mode(&site, &[]) {
         for (target, path) in &files {
             download_intact(&server, target, path, &mode).await;
         }
@@ -57,7 +57,7 @@ async fn head_ranges_304_and_404() {
     let site = Site::new();
     let data = std::fs::read(site.file("data.bin", 200_000)).unwrap();
     site.text("docs/index.html", "<h1>docs</h1>");
-    for (mode, server) in servers_by_mode(&site, &[]) {
+    for (mode, server) in wasmtime_servers_by_mode(&site, &[]) {
         let addr = server.addr;
 
         let (status, headers, body) = fetch(addr, Method::HEAD, "/data.bin", &[]).await;
@@ -131,7 +131,7 @@ async fn head_ranges_304_and_404() {
 async fn slow_client_with_pauses_shorter_than_the_stall_timeout_gets_every_byte() {
     let site = Site::new();
     let path = site.file("data.bin", 16 * MIB);
-    for (mode, server) in servers_by_mode(&site, &[("STALL_TIMEOUT", "2s")]) {
+    for (mode, server) in wasmtime_servers_by_mode(&site, &[("STALL_TIMEOUT", "2s")]) {
         slow_client_gets_every_byte(&mode, &server, &path).await;
     }
 }
@@ -586,6 +586,7 @@ async fn the_example_site_honours_its_rule_files() {
                     failures.push(format!("{}: {}", case.rule, problems.join("; ")));
                 }
             }
+            server.assert_no_trap(&format!("{build:?} {env:?}"));
         }
         assert!(failures.is_empty(), "{build:?}:\n{}", failures.join("\n"));
     }

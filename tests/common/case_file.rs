@@ -1,8 +1,8 @@
-//! The case format of conformance.toml and site_rules.toml: a file of
-//! `[[case]]` entries, each one request and what its answer must be; the top
-//! of conformance.toml says what each key means. An entry that does not parse
-//! (an unknown key, a missing or mistyped field) panics while the file is
-//! read: the test fails, no case is skipped.
+//! The case format of conformance.toml, site_rules.toml and
+//! example_site.toml: a file of `[[case]]` entries, each one request and what
+//! its answer must be; the top of conformance.toml says what each key means.
+//! An entry that does not parse (an unknown key, a missing or mistyped field)
+//! panics while the file is read: the test fails, no case is skipped.
 
 use host_test::Server;
 use http::{HeaderMap, Method};
@@ -48,10 +48,11 @@ pub enum Body {
     NoBody,
 }
 
-/// Every `[[case]]` of the file `name` (whose text is `text`), in order,
-/// each with the file's top-level `env` under its own. Panics, naming the entry, on an unknown key, a missing `rule`, `target`,
-/// `status` or body, a value of the wrong type, two entries with one rule,
-/// or anything at the top level but the cases and `env`.
+/// Every `[[case]]` of the file `name` (whose text is `text`), in order; a
+/// top-level `env` applies to every case, and a case's own `env` keys override
+/// it. Panics, naming the entry, on an unknown key, a missing `rule`,
+/// `target`, `status` or body, a value of the wrong type, two entries with
+/// one rule, or anything at the top level but the cases and `env`.
 pub fn read_cases(name: &str, text: &str) -> Vec<Case> {
     let mut top: Table = text.parse().unwrap_or_else(|e| panic!("{name}: {e}"));
     let entries = match top.remove("case") {
@@ -127,7 +128,9 @@ impl Case {
         problems
     }
 
-    /// What is wrong with an answer of `status`, `headers` and `body`.
+    /// What is wrong with an answer of `status`, `headers` and `body`. Of
+    /// `no_body` this checks only that the body is empty; that there is no
+    /// body at all is what `check_every_case` adds, from the host's report.
     pub fn problems(&self, status: u16, headers: &HeaderMap, body: &[u8]) -> Vec<String> {
         let mut problems = Vec::new();
         if status != self.status {

@@ -221,8 +221,8 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The request mix of the instance-reuse tests (host-test and `wasmtime serve`).
 pub mod case_file;
+/// The request mix of the instance-reuse tests (host-test and `wasmtime serve`).
 pub mod request_mix;
 /// The real `wasmtime serve` as a child process, and a TCP client for it.
 pub mod wasmtime_cli;

@@ -415,9 +415,6 @@ fn reused(mode: Mode) -> ServerSpec {
     }
 }
 
-/// The servers measured for their request rate alone: the chunked server
-/// with reused instances on each build, and the README's server with site
-/// rules.
 /// A session per server: downloads of `sizes` at full speed, then `then`.
 fn speed_sessions(
     servers: impl IntoIterator<Item = ServerSpec>,
@@ -434,6 +431,9 @@ fn speed_sessions(
         .collect()
 }
 
+/// The servers measured for their request rate alone: the chunked server
+/// with reused instances on each build, and the README's server with site
+/// rules.
 fn rate_only(rate: &Task) -> impl Iterator<Item = Session> + '_ {
     fileserver(&[Mode::Chunked], reused)
         .into_iter()
