@@ -126,9 +126,9 @@ pub enum TrailingSlash {
     Never,
 }
 
-pub const MIN_CHUNK_SIZE: u32 = 1024;
+const MIN_CHUNK_SIZE: u32 = 1024;
 /// `Descriptor::read` and input streams return at most 64 KiB per call anyway.
-pub const MAX_CHUNK_SIZE: u32 = 65536;
+const MAX_CHUNK_SIZE: u32 = 65536;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -190,7 +190,7 @@ pub fn settings() -> &'static Settings {
 impl Settings {
     /// The settings from the process environment; each unusable value is
     /// reported once on stderr.
-    pub fn from_environment() -> Settings {
+    fn from_environment() -> Settings {
         let (settings, warnings) = Settings::from_lookup(|name| std::env::var(name).ok());
         for warning in warnings {
             eprintln!("{warning}");

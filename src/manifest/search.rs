@@ -32,7 +32,7 @@ pub struct ManifestEntry {
 
 impl ManifestEntry {
     /// The digest, unless the entry is stale: recorded with another size.
-    pub fn digest_for_size(&self, size: u64) -> Option<Sha256Digest> {
+    fn digest_for_size(&self, size: u64) -> Option<Sha256Digest> {
         match self.size {
             Some(recorded) if recorded != size => None,
             _ => Some(self.digest),

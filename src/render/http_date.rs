@@ -18,7 +18,7 @@ pub fn last_modified(modified: SystemTime, now: SystemTime) -> SystemTime {
 }
 
 /// `time` without its fraction of a second.
-pub fn whole_seconds(time: SystemTime) -> SystemTime {
+fn whole_seconds(time: SystemTime) -> SystemTime {
     match time.duration_since(SystemTime::UNIX_EPOCH) {
         Ok(since) => SystemTime::UNIX_EPOCH
             .checked_add(Duration::from_secs(since.as_secs()))

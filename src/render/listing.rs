@@ -18,7 +18,7 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// `title` is the directory's path (`/docs/`); the root gets no parent link.
-pub fn listing_head(title: &str) -> String {
+fn listing_head(title: &str) -> String {
     let parent = if title == "/" {
         ""
     } else {
@@ -32,7 +32,7 @@ pub fn listing_head(title: &str) -> String {
 }
 
 /// One row; directories get a trailing `/` in the link and the name.
-pub fn listing_entry(name: &str, is_dir: bool) -> String {
+fn listing_entry(name: &str, is_dir: bool) -> String {
     let slash = if is_dir { "/" } else { "" };
     let href = utf8_percent_encode(name, PATH_SEGMENT);
     format!(
@@ -41,7 +41,7 @@ pub fn listing_entry(name: &str, is_dir: bool) -> String {
     )
 }
 
-pub const LISTING_TAIL: &str = "</ul>\n</body></html>\n";
+const LISTING_TAIL: &str = "</ul>\n</body></html>\n";
 
 /// What a row says of an entry: HTML needs only whether it is a directory;
 /// JSON states the type, time and size of what the name leads to.

@@ -406,7 +406,7 @@ pub fn unavailable_reply() -> Reply {
     reply
 }
 
-pub fn text_reply(status: u16, text: &'static str) -> Reply {
+fn text_reply(status: u16, text: &'static str) -> Reply {
     Reply {
         status,
         headers: vec![

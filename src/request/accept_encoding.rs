@@ -31,7 +31,7 @@ impl Encoding {
     }
 
     /// The suffix of the precompressed file beside the original.
-    pub fn file_suffix(self) -> &'static str {
+    fn file_suffix(self) -> &'static str {
         match self {
             Encoding::Brotli => ".br",
             Encoding::Zstd => ".zst",

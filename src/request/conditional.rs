@@ -39,7 +39,7 @@ pub enum Verdict {
 
 /// What one precondition header says (Go's `condResult`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Condition {
+enum Condition {
     /// Absent, empty, or a value the rule says to ignore.
     Absent,
     Holds,

@@ -28,7 +28,7 @@ impl<'a> EntityTag<'a> {
     }
 
     /// Identical once weakness is ignored.
-    pub fn weak_eq(&self, other: &EntityTag<'_>) -> bool {
+    fn weak_eq(&self, other: &EntityTag<'_>) -> bool {
         self.opaque == other.opaque
     }
 }

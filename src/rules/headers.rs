@@ -57,7 +57,7 @@ pub const FORBIDDEN: &[&str] = &[
 
 /// The most header lines the rules may add to one response, and their bytes.
 pub const MAX_OPS: usize = 32;
-pub const MAX_OP_BYTES: usize = 8 * 1024;
+const MAX_OP_BYTES: usize = 8 * 1024;
 
 /// One change to a response's headers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,7 +95,7 @@ impl LineError {
 }
 
 /// The most path blocks a `_headers` file may have (Cloudflare's limit).
-pub const MAX_BLOCKS: usize = 100;
+const MAX_BLOCKS: usize = 100;
 
 /// Evaluates `_headers` line by line for one request path.
 pub struct HeaderRules<'p> {

@@ -11,7 +11,7 @@
 use percent_encoding::percent_decode_str;
 
 /// The most placeholders (and the splat) one pattern may capture.
-pub const MAX_CAPTURES: usize = 8;
+const MAX_CAPTURES: usize = 8;
 /// Work one match may do before it gives up (and does not match).
 const MAX_STEPS: u32 = 20_000;
 
@@ -134,11 +134,6 @@ impl Pattern {
             return Err(PatternError::AdjacentCaptures);
         }
         Ok(pattern)
-    }
-
-    /// Whether the pattern has no captures (a plain path).
-    pub fn is_static(&self) -> bool {
-        self.tokens().iter().all(|t| matches!(t, Token::Literal(_)))
     }
 
     pub fn text(&self) -> &str {
@@ -371,8 +366,6 @@ mod tests {
         ] {
             assert_eq!(Pattern::parse(pattern), Err(error), "{pattern}");
         }
-        assert!(Pattern::parse("/a/b").unwrap().is_static());
-        assert!(!Pattern::parse("/a/*").unwrap().is_static());
     }
 
     #[test]

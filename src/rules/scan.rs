@@ -34,7 +34,7 @@ pub struct RedirectMatch {
 
 /// The decoded path rules match: `/` and the segments, with the trailing
 /// slash if the request had one.
-pub fn rule_path(path: &ResolvedPath) -> String {
+fn rule_path(path: &ResolvedPath) -> String {
     let mut out = String::from("/");
     out.push_str(&path.segments.join("/"));
     if path.trailing_slash && !path.segments.is_empty() {

@@ -18,7 +18,7 @@ pub struct RateLimit {
 impl RateLimit {
     /// How long to wait, `elapsed` after the response started and with
     /// `sent` bytes written, before writing more: until `sent` is due.
-    pub fn wait_before(&self, sent: u64, elapsed: Duration) -> Duration {
+    fn wait_before(&self, sent: u64, elapsed: Duration) -> Duration {
         let paced = u128::from(sent.saturating_sub(self.after));
         let rate = u128::from(self.bytes_per_second.max(1));
         let due_nanos = paced
