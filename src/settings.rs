@@ -199,7 +199,7 @@ impl Settings {
     }
 
     /// Whether responses can carry a digest: only with a manifest.
-    pub fn digest_offer(&self) -> DigestOffer {
+    pub(crate) fn digest_offer(&self) -> DigestOffer {
         match self.manifest {
             Some(_) => DigestOffer::Sha256,
             None => DigestOffer::None,
@@ -207,14 +207,14 @@ impl Settings {
     }
 
     /// The site's own files, never served: the rule files and the manifest.
-    pub fn unserved_files(&self) -> impl Iterator<Item = &String> {
+    pub(crate) fn unserved_files(&self) -> impl Iterator<Item = &String> {
         [&self.headers_file, &self.redirects_file, &self.manifest]
             .into_iter()
             .flatten()
     }
 
     /// Whether a preopen's guest path is `root` (trailing slashes ignored).
-    pub fn is_root(&self, guest_path: &str) -> bool {
+    pub(crate) fn is_root(&self, guest_path: &str) -> bool {
         let trimmed = guest_path.trim_end_matches('/');
         (if trimmed.is_empty() { "/" } else { trimmed }) == self.root
     }

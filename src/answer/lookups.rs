@@ -18,7 +18,7 @@ use crate::manifest::digest::Sha256Digest;
 /// `stat` answers and manifest digests known so far, and the paths `decide`
 /// asked about that are not.
 #[derive(Default)]
-pub struct Lookups {
+pub(crate) struct Lookups {
     known: Vec<(String, Result<Entry, LookupError>)>,
     unknown: RefCell<Vec<String>>,
     digests: Vec<(String, Option<Sha256Digest>)>,
@@ -54,7 +54,11 @@ impl FileLookup for Lookups {
 impl Lookups {
     /// Looks up every path the last run asked about and did not know; false
     /// when there was none (the last run's plan stands).
-    pub async fn resolve_unknown(&mut self, root: &impl Root, manifest: Option<&str>) -> bool {
+    pub(crate) async fn resolve_unknown(
+        &mut self,
+        root: &impl Root,
+        manifest: Option<&str>,
+    ) -> bool {
         let unknown = std::mem::take(self.unknown.get_mut());
         let unknown_digests = std::mem::take(self.unknown_digests.get_mut());
         if unknown.is_empty() && unknown_digests.is_empty() {

@@ -7,7 +7,7 @@ use crate::manifest::search::{ManifestSearch, Step};
 
 /// The manifest's hash of `path` (a file of `size` bytes), unless it has no
 /// entry or a stale one.
-pub async fn manifest_digest(
+pub(crate) async fn manifest_digest(
     root: &impl Root,
     manifest: &str,
     path: &str,

@@ -59,7 +59,7 @@ pub enum EntryKind {
 
 /// The relative path of the entry `name` of the directory `dir` (`.` for
 /// the root), as the `Root` methods take it.
-pub fn child_path(dir: &str, name: &str) -> String {
+pub(crate) fn child_path(dir: &str, name: &str) -> String {
     if dir == "." || dir.is_empty() {
         name.to_string()
     } else {

@@ -48,7 +48,11 @@ fn note_absence(file: RuleFile, absent_at: Option<Instant>) {
     });
 }
 
-pub async fn read_site_rules(root: &impl Root, target: &str, settings: &Settings) -> SiteRules {
+pub(crate) async fn read_site_rules(
+    root: &impl Root,
+    target: &str,
+    settings: &Settings,
+) -> SiteRules {
     let mut rules = SiteRules::default();
     let Some((path, query)) = rule_request(target) else {
         return rules;

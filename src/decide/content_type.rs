@@ -79,7 +79,7 @@ const TYPES: &[(&str, &str)] = &[
 /// (`application/octet-stream`: downloads such as `.bin` and `.iso`). For
 /// those `decide` looks up no `.br`/`.zst`/`.gz` beside the file, and the
 /// response does not vary.
-pub fn is_precompressible(content_type: &str) -> bool {
+pub(crate) fn is_precompressible(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or(content_type);
     let compressed_image = essence.starts_with("image/")
         && !matches!(
@@ -106,7 +106,7 @@ pub fn is_precompressible(content_type: &str) -> bool {
 }
 
 /// The Content-Type for a file name (the last path segment).
-pub fn content_type_for(file_name: &str) -> &'static str {
+pub(crate) fn content_type_for(file_name: &str) -> &'static str {
     let Some((stem, ext)) = file_name.rsplit_once('.') else {
         return DEFAULT;
     };

@@ -11,7 +11,7 @@ pub struct Timestamp {
 
 impl Timestamp {
     /// This time, when this platform's clock type can hold it.
-    pub fn system_time(&self) -> Option<SystemTime> {
+    pub(crate) fn system_time(&self) -> Option<SystemTime> {
         let nanoseconds = self.nanoseconds.min(999_999_999);
         SystemTime::UNIX_EPOCH.checked_add(Duration::new(self.seconds, nanoseconds))
     }
@@ -34,7 +34,7 @@ impl FileMeta {
 
     /// The ETag of a variant of the same file, marked by `suffix` (a
     /// content-coding token) so that two variants never share one.
-    pub fn etag_with_suffix(&self, suffix: &str) -> String {
+    pub(crate) fn etag_with_suffix(&self, suffix: &str) -> String {
         let (size, s, n) = self.etag_parts();
         format!("\"{size:x}-{s:x}.{n:x}-{suffix}\"")
     }
@@ -49,7 +49,7 @@ impl FileMeta {
 
     /// The modification time, when the file system gave one that this
     /// platform's clock type can hold.
-    pub fn modified_time(&self) -> Option<SystemTime> {
+    pub(crate) fn modified_time(&self) -> Option<SystemTime> {
         self.modified?.system_time()
     }
 }

@@ -23,7 +23,7 @@ mod selection;
 #[cfg(test)]
 mod tests;
 
-pub use selection::companion_paths;
+pub(crate) use selection::companion_paths;
 
 use crate::request::method::Method;
 use crate::request::path::resolve_path;

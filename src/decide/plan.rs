@@ -127,7 +127,7 @@ pub enum Selection {
     Multipart(Vec<ByteRange>),
 }
 
-pub fn lookup_failure(e: LookupError) -> Failure {
+pub(crate) fn lookup_failure(e: LookupError) -> Failure {
     match e {
         LookupError::NotFound => Failure::NotFound,
         LookupError::Denied => Failure::Forbidden,

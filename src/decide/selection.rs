@@ -133,7 +133,7 @@ fn has_variants(path: &str) -> bool {
 /// (the variants `has_variants` allows, for `Vary`, whatever the request
 /// accepts): a glue that looks paths up ahead of the decision can fetch them
 /// with it.
-pub fn companion_paths(path: &str) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn companion_paths(path: &str) -> impl Iterator<Item = String> + '_ {
     let probed = has_variants(path);
     Encoding::ALL
         .into_iter()

@@ -5,7 +5,7 @@ use percent_encoding::{AsciiSet, CONTROLS};
 
 /// Bytes that never appear raw in a URI: controls, space, DEL and non-ASCII
 /// (`utf8_percent_encode` encodes every non-ASCII byte anyway).
-pub const NOT_URI: &AsciiSet = &CONTROLS
+pub(crate) const NOT_URI: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'<')

@@ -10,7 +10,7 @@ const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 impl Sha256Digest {
     /// From 64 hex digits (either case).
-    pub fn from_hex(hex: &[u8]) -> Option<Sha256Digest> {
+    pub(crate) fn from_hex(hex: &[u8]) -> Option<Sha256Digest> {
         if hex.len() != 64 {
             return None;
         }
@@ -45,7 +45,7 @@ impl Sha256Digest {
     }
 
     /// The `Repr-Digest` field value: `sha-256=:<base64>:` (RFC 9530).
-    pub fn repr_digest(&self) -> String {
+    pub(crate) fn repr_digest(&self) -> String {
         let mut value = String::with_capacity(56);
         value.push_str("sha-256=:");
         for group in self.0.chunks(3) {

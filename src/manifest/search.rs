@@ -41,7 +41,7 @@ impl ManifestEntry {
 
     /// As `digest_for_size`, saying on stderr (once per path and instance,
     /// for the first few) that an entry of `path` is stale.
-    pub fn checked_digest(&self, path: &str, size: u64) -> Option<Sha256Digest> {
+    pub(crate) fn checked_digest(&self, path: &str, size: u64) -> Option<Sha256Digest> {
         let digest = self.digest_for_size(size);
         if digest.is_none() {
             report_stale(path, self.size.unwrap_or_default(), size);

@@ -16,7 +16,7 @@ type Headers = Vec<(Cow<'static, str>, String)>;
 
 /// How a preflight is answered, with the headers that go with the answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Preflight {
+pub(crate) enum Preflight {
     /// 204: the origin may send the request.
     Allowed(Headers),
     /// 403: it may not.
@@ -25,7 +25,7 @@ pub enum Preflight {
 
 /// The answer to a preflight, or `None` when the request is not one (or
 /// CORS is off).
-pub fn preflight(
+pub(crate) fn preflight(
     method: Method,
     headers: &RequestHeaders,
     cors: Option<&Cors>,
@@ -65,7 +65,7 @@ pub fn preflight(
 /// Adds `Access-Control-Allow-Origin` to `headers` for an allowed `origin`,
 /// and `Vary: Origin` wherever the answer depends on the origin; `render`
 /// calls it before the `_headers` rules apply.
-pub fn add_cors_headers(headers: &mut Headers, origin: Option<&str>, cors: Option<&Cors>) {
+pub(crate) fn add_cors_headers(headers: &mut Headers, origin: Option<&str>, cors: Option<&Cors>) {
     let Some(cors) = cors else { return };
     if let Some(allowed) = origin.and_then(|o| allowed_origin(cors, o)) {
         headers.push((Cow::Borrowed("access-control-allow-origin"), allowed));

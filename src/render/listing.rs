@@ -110,7 +110,7 @@ impl ListingRows {
     }
 
     /// An entry whose name is not UTF-8: not listed, but counted.
-    pub fn unreadable(&mut self) {
+    pub(crate) fn unreadable(&mut self) {
         self.unreadable = self.unreadable.saturating_add(1);
     }
 

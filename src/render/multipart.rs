@@ -5,12 +5,12 @@ use crate::request::range::ByteRange;
 use crate::send::segment::Segment;
 
 /// The response's Content-Type for a given boundary.
-pub fn multipart_content_type(boundary: &str) -> String {
+pub(crate) fn multipart_content_type(boundary: &str) -> String {
     format!("multipart/byteranges; boundary={boundary}")
 }
 
 /// Part headers interleaved with the file ranges, then the closing delimiter.
-pub fn multipart_segments(
+pub(crate) fn multipart_segments(
     ranges: &[ByteRange],
     content_type: &str,
     size: u64,
@@ -35,7 +35,7 @@ pub fn multipart_segments(
 
 /// The body's exact length, or `None` if it does not fit a `u64` (only a
 /// file system that invents sizes could get there).
-pub fn total_len(segments: &[Segment]) -> Option<u64> {
+pub(crate) fn total_len(segments: &[Segment]) -> Option<u64> {
     segments
         .iter()
         .try_fold(0u64, |sum, segment| sum.checked_add(segment.len()))

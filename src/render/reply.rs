@@ -58,7 +58,7 @@ pub struct Reply {
 impl Reply {
     /// The body to stream, if it is one, leaving no body in its place: the
     /// glue keeps the status and headers to send first.
-    pub fn take_streamed(&mut self) -> Option<StreamedBody> {
+    pub(crate) fn take_streamed(&mut self) -> Option<StreamedBody> {
         match std::mem::replace(&mut self.body, ReplyBody::None) {
             ReplyBody::Streamed(body) => Some(body),
             other => {
@@ -80,7 +80,7 @@ impl Reply {
 /// The answer to a CORS preflight (from the settings alone, before any
 /// lookup), or `None` when the request is not one: 204 with the allow
 /// headers for an allowed origin, 403 for another.
-pub fn preflight_reply(
+pub(crate) fn preflight_reply(
     method: Method,
     headers: &RequestHeaders,
     cors: Option<&Cors>,
@@ -101,7 +101,7 @@ pub fn preflight_reply(
 
 /// 500 when the preopen `ROOT` names is missing: a deployment error, said on
 /// stderr.
-pub fn no_root_reply(method: Method, settings: &Settings) -> Reply {
+pub(crate) fn no_root_reply(method: Method, settings: &Settings) -> Reply {
     eprintln!(
         "wasi-fileserver: no preopened directory at ROOT={}",
         settings.root
@@ -364,7 +364,7 @@ pub fn failure_reply(failure: Failure) -> Reply {
 }
 
 /// The answer at `HEALTH_PATH`: `ok` to GET and HEAD, never cached.
-pub fn health_reply(method: Method) -> Reply {
+pub(crate) fn health_reply(method: Method) -> Reply {
     let mut reply = match method {
         Method::Get | Method::Head => text_reply(200, "ok\n"),
         Method::Options => options_reply(),
@@ -385,7 +385,7 @@ fn options_reply() -> Reply {
 }
 
 /// A request not read on (`read_request`).
-pub fn unreadable_reply(unreadable: Unreadable, method: Method) -> Reply {
+pub(crate) fn unreadable_reply(unreadable: Unreadable, method: Method) -> Reply {
     let reply = match unreadable {
         Unreadable::Target => text_reply(414, "414 URI Too Long\n"),
         Unreadable::Headers => text_reply(431, "431 Request Header Fields Too Large\n"),

@@ -12,18 +12,18 @@ const NAME_FIELD: usize = 100;
 const LARGEST_OCTAL_SIZE: u64 = 0o77_777_777_777;
 
 /// The two zero blocks that end an archive.
-pub fn end_of_archive() -> String {
+pub(crate) fn end_of_archive() -> String {
     "\0".repeat(2 * BLOCK)
 }
 
 /// The header of the regular file `path` (relative, `/`-separated).
-pub fn file_header(path: &str, meta: &FileMeta) -> String {
+pub(crate) fn file_header(path: &str, meta: &FileMeta) -> String {
     let mtime = meta.modified.map_or(0, |t| t.seconds);
     member_header(path, b'0', meta.size, mtime, "0000644")
 }
 
 /// The header of the directory `path` (without its trailing slash).
-pub fn directory_header(path: &str, mtime: u64) -> String {
+pub(crate) fn directory_header(path: &str, mtime: u64) -> String {
     member_header(&format!("{path}/"), b'5', 0, mtime, "0000755")
 }
 

@@ -16,7 +16,7 @@ pub enum ListingFormat {
 /// at equal weight the type its header names more specifically wins: a
 /// browser's `text/html,...,*/*;q=0.8` gets HTML, `application/json` and
 /// axios's `application/json, text/plain, */*` JSON.
-pub fn listing_format(accept: Option<&str>) -> ListingFormat {
+pub(crate) fn listing_format(accept: Option<&str>) -> ListingFormat {
     let Some(accept) = accept else {
         return ListingFormat::Html;
     };

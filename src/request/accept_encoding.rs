@@ -22,7 +22,7 @@ impl Encoding {
     pub const ALL: [Encoding; 3] = [Encoding::Brotli, Encoding::Zstd, Encoding::Gzip];
 
     /// The `Content-Encoding` token.
-    pub fn token(self) -> &'static str {
+    pub(crate) fn token(self) -> &'static str {
         match self {
             Encoding::Brotli => "br",
             Encoding::Zstd => "zstd",
@@ -40,7 +40,7 @@ impl Encoding {
     }
 
     /// Where the variant of the file at `path` is: beside it, with the suffix.
-    pub fn variant_path(self, path: &str) -> String {
+    pub(crate) fn variant_path(self, path: &str) -> String {
         format!("{path}{}", self.file_suffix())
     }
 }

@@ -23,7 +23,7 @@ impl<'a> EntityTag<'a> {
     }
 
     /// Both strong and identical.
-    pub fn strong_eq(&self, other: &EntityTag<'_>) -> bool {
+    pub(crate) fn strong_eq(&self, other: &EntityTag<'_>) -> bool {
         !self.weak && !other.weak && self.opaque == other.opaque
     }
 

@@ -15,7 +15,7 @@ use crate::settings::Settings;
 /// request gets 431, before anything is kept across a wait, so that an
 /// instance running many requests at once holds at most this much per
 /// request. 16 KiB holds ~1,000 entity tags.
-pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RequestHeaders {

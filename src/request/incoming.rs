@@ -53,7 +53,7 @@ const ONE_REQUEST_PAGES: usize = 2;
 /// its memory is within one request's pages, else by asking for it. The
 /// answer reserves nothing, so requests that run at once can still share
 /// the room.
-pub fn has_headroom() -> bool {
+pub(crate) fn has_headroom() -> bool {
     memory_pages() <= ONE_REQUEST_PAGES
         || Vec::<u8>::new().try_reserve_exact(REQUEST_HEADROOM).is_ok()
 }

@@ -15,7 +15,7 @@ pub enum Method {
 impl Method {
     /// Whether a response to this method carries a body (HEAD's never does,
     /// though its headers are a GET's).
-    pub fn wants_body(self) -> bool {
+    pub(crate) fn wants_body(self) -> bool {
         self != Method::Head
     }
 }

@@ -9,7 +9,7 @@ use percent_encoding::percent_decode_str;
 
 /// The longest request target (path and query) this server reads on: longer
 /// ones get 414 (nginx's default limit for a request line is 8 KiB as well).
-pub const MAX_TARGET_BYTES: usize = 8 * 1024;
+pub(crate) const MAX_TARGET_BYTES: usize = 8 * 1024;
 
 /// A request path confined to the root.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl ResolvedPath {
     }
 
     /// The path of `name` in the same directory as this path's last segment.
-    pub fn join_sibling(&self, name: &str) -> String {
+    pub(crate) fn join_sibling(&self, name: &str) -> String {
         match self.segments.split_last() {
             Some((_, [])) | None => name.to_string(),
             Some((_, parents)) => format!("{}/{name}", parents.join("/")),
@@ -52,7 +52,7 @@ impl ResolvedPath {
     }
 
     /// A segment starts with `.` (outside `/.well-known/`, which sites must serve).
-    pub fn is_hidden(&self) -> bool {
+    pub(crate) fn is_hidden(&self) -> bool {
         let mut segments = self.segments.iter();
         if self.segments.first().is_some_and(|s| s == ".well-known") {
             segments.next();
@@ -95,7 +95,7 @@ pub enum PathSource {
 }
 
 /// The header `PathSource::SpinPathInfo` reads.
-pub const SPIN_PATH_INFO: &str = "spin-path-info";
+pub(crate) const SPIN_PATH_INFO: &str = "spin-path-info";
 
 /// The target to resolve: the path from `path_info` when the deployment trusts
 /// it (see `PathSource`), else from the request target; the query always comes

@@ -29,7 +29,7 @@ impl ByteRange {
     }
 
     /// `bytes a-b/size`.
-    pub fn content_range(&self, size: u64) -> String {
+    pub(crate) fn content_range(&self, size: u64) -> String {
         format!("bytes {}-{}/{}", self.start, self.last(), size)
     }
 }

@@ -6,7 +6,7 @@
 /// `Want-Repr-Digest` is not even looked up, which saves a host call per
 /// request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DigestOffer {
+pub(crate) enum DigestOffer {
     None,
     Sha256,
 }

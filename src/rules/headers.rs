@@ -70,7 +70,7 @@ pub enum HeaderOp {
 
 /// Why a line is skipped (reported once, with its number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LineError {
+pub(crate) enum LineError {
     Path(PatternError),
     HostQualified,
     HeaderBeforePath,
@@ -98,7 +98,7 @@ impl LineError {
 const MAX_BLOCKS: usize = 100;
 
 /// Evaluates `_headers` line by line for one request path.
-pub struct HeaderRules<'p> {
+pub(crate) struct HeaderRules<'p> {
     path: &'p str,
     scrutiny: Scrutiny,
     blocks: usize,

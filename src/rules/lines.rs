@@ -2,7 +2,7 @@
 //! most one line: a rule file is never whole in memory.
 
 /// The longest line a rule file may have (Cloudflare's limit).
-pub const MAX_LINE: usize = 2000;
+pub(crate) const MAX_LINE: usize = 2000;
 
 /// A line as the splitter hands it over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub enum Flow {
 }
 
 #[derive(Debug, Default)]
-pub struct LineSplitter {
+pub(crate) struct LineSplitter {
     /// The start of a line whose end has not come yet.
     carry: Vec<u8>,
     /// The line being carried is over `MAX_LINE`: its rest is skipped.

@@ -25,14 +25,14 @@ enum Token<'a> {
 
 /// A checked pattern, borrowing its (decoded) text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     /// Decoded, e.g. `/blog/:year/*`.
     text: String,
 }
 
 /// Why a pattern cannot be used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PatternError {
+pub(crate) enum PatternError {
     NotAbsolute,
     HasQueryOrFragment,
     TwoSplats,
@@ -79,7 +79,7 @@ impl Captures {
 /// pattern's text up to its first `*` or `:`, and up to its first `%` that
 /// text is the same decoded. Most rules of a file fail this for any one
 /// path, so a scan that need not check every line skips them unparsed.
-pub fn cannot_match(raw: &str, path: &str) -> bool {
+pub(crate) fn cannot_match(raw: &str, path: &str) -> bool {
     let literal_end = raw.find(['*', ':', '%']).unwrap_or(raw.len());
     raw.get(..literal_end)
         .is_some_and(|literal| !path.starts_with(literal))
@@ -134,10 +134,6 @@ impl Pattern {
             return Err(PatternError::AdjacentCaptures);
         }
         Ok(pattern)
-    }
-
-    pub fn text(&self) -> &str {
-        &self.text
     }
 
     fn tokens(&self) -> Vec<Token<'_>> {

@@ -27,7 +27,7 @@ pub enum RuleKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RedirectRule<'a> {
+pub(crate) struct RedirectRule<'a> {
     pub from: Pattern,
     pub to: &'a str,
     pub kind: RuleKind,
@@ -37,7 +37,7 @@ pub struct RedirectRule<'a> {
 
 /// Why a line is skipped (reported once, with its number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LineError {
+pub(crate) enum LineError {
     Tokens,
     From(PatternError),
     To,
@@ -64,13 +64,13 @@ impl LineError {
 /// Parses one line; `Ok(None)` for a blank line or a comment.
 /// A line's source path as written (its first token), unless the line is
 /// blank or a comment.
-pub fn redirect_source(line: &str) -> Option<&str> {
+pub(crate) fn redirect_source(line: &str) -> Option<&str> {
     line.split_whitespace()
         .next()
         .filter(|t| !t.starts_with('#'))
 }
 
-pub fn parse_line(line: &str) -> Result<Option<RedirectRule<'_>>, LineError> {
+pub(crate) fn parse_line(line: &str) -> Result<Option<RedirectRule<'_>>, LineError> {
     let line = line.trim();
     if line.is_empty() || line.starts_with('#') {
         return Ok(None);

@@ -14,7 +14,7 @@ use crate::request::path::ResolvedPath;
 
 /// The largest rule file read; a larger one is refused, once, on stderr,
 /// and the site is served without its rules.
-pub const MAX_RULES_FILE: u64 = 128 * 1024;
+pub(crate) const MAX_RULES_FILE: u64 = 128 * 1024;
 
 /// Which rule file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +68,9 @@ pub fn rule_request(target: &str) -> Option<(String, Option<String>)> {
 }
 
 /// The rule files `settings` name, each with what a scan of it looks for.
-pub fn rule_files(settings: &crate::settings::Settings) -> impl Iterator<Item = (RuleFile, &str)> {
+pub(crate) fn rule_files(
+    settings: &crate::settings::Settings,
+) -> impl Iterator<Item = (RuleFile, &str)> {
     [
         (RuleFile::Redirects, settings.redirects_file.as_deref()),
         (RuleFile::Headers, settings.headers_file.as_deref()),
@@ -78,7 +80,7 @@ pub fn rule_files(settings: &crate::settings::Settings) -> impl Iterator<Item = 
 }
 
 /// Bytes a glue reads from a rule file at a time.
-pub const READ_CHUNK: u64 = 4096;
+pub(crate) const READ_CHUNK: u64 = 4096;
 
 /// Reading one rule file for one request.
 pub struct FileScan<'p> {

@@ -39,7 +39,7 @@ impl RateLimit {
     }
 
     /// The largest write while paced.
-    pub fn paced_write(&self) -> u64 {
+    pub(crate) fn paced_write(&self) -> u64 {
         (self.bytes_per_second / 10).max(1024)
     }
 }
