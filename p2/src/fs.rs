@@ -9,7 +9,7 @@ use crate::bindings::wasi::filesystem::types::{
 };
 use wasi_fileserver_core::answer::root::{NextEntry, Root};
 use wasi_fileserver_core::answer::root_preopen::root_preopen;
-use wasi_fileserver_core::decide::file_lookup::{opened_file_size, Entry, LookupError};
+use wasi_fileserver_core::decide::file_lookup::{opened_file_meta, Entry, LookupError};
 use wasi_fileserver_core::decide::file_meta::{FileMeta, Timestamp};
 use wasi_fileserver_core::render::listing::EntriesEnd;
 use wasi_fileserver_core::settings::Settings;
@@ -42,10 +42,10 @@ impl Root for RootDir {
             .map_err(lookup_error)
     }
 
-    async fn open_file(&self, path: &str) -> Result<(Descriptor, u64), LookupError> {
+    async fn open_file(&self, path: &str) -> Result<(Descriptor, FileMeta), LookupError> {
         let file = self.open(path, OpenFlags::empty())?;
-        let size = opened_file_size(file.stat().map(|s| entry(&s)).map_err(lookup_error))?;
-        Ok((file, size))
+        let meta = opened_file_meta(file.stat().map(|s| entry(&s)).map_err(lookup_error))?;
+        Ok((file, meta))
     }
 
     async fn read(&self, file: &Descriptor, offset: u64, len: u64) -> Option<Vec<u8>> {

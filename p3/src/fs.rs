@@ -3,7 +3,7 @@
 
 use wasi_fileserver_core::answer::root::{NextEntry, Root};
 use wasi_fileserver_core::answer::root_preopen::root_preopen;
-use wasi_fileserver_core::decide::file_lookup::{opened_file_size, Entry, LookupError};
+use wasi_fileserver_core::decide::file_lookup::{opened_file_meta, Entry, LookupError};
 use wasi_fileserver_core::decide::file_meta::{FileMeta, Timestamp};
 use wasi_fileserver_core::render::listing::EntriesEnd;
 use wasi_fileserver_core::settings::Settings;
@@ -44,10 +44,10 @@ impl Root for RootDir {
             .map_err(lookup_error)
     }
 
-    async fn open_file(&self, path: &str) -> Result<(Descriptor, u64), LookupError> {
+    async fn open_file(&self, path: &str) -> Result<(Descriptor, FileMeta), LookupError> {
         let file = self.open(path, OpenFlags::empty()).await?;
         let stat = file.stat().await.map(|s| entry(&s)).map_err(lookup_error);
-        Ok((file, opened_file_size(stat)?))
+        Ok((file, opened_file_meta(stat)?))
     }
 
     /// A stream from `offset`, read until `len` bytes or its end.

@@ -95,22 +95,17 @@ impl<R: Root> Archive<R> {
     }
 }
 
-/// One file's header, bytes and padding. Its size and time are taken before
-/// and checked after: a file that changed meanwhile would be neither the old
-/// nor the new one.
+/// One file's header, bytes and padding. Its size and time are taken as it
+/// is opened and checked after: a file that changed meanwhile would be
+/// neither the old nor the new one.
 async fn send_file<R: Root>(
     root: &R,
     pump: &mut impl Pump<File = R::File>,
     path: &str,
     member: &str,
 ) -> Result<(), BodyEnd> {
-    let Ok(Entry::File(before)) = root.stat(path).await else {
-        return Err(BodyEnd::Failed);
-    };
-    let (file, size) = root.open_file(path).await.map_err(|_| BodyEnd::Failed)?;
-    if size != before.size {
-        return Err(BodyEnd::Failed);
-    }
+    let (file, before) = root.open_file(path).await.map_err(|_| BodyEnd::Failed)?;
+    let size = before.size;
     pump.send(None, Segment::Literal(file_header(member, &before)))
         .await?;
     pump.send(

@@ -58,9 +58,9 @@ pub async fn prepare<R: Root>(mut reply: Reply, root: Option<R>) -> Prepared<R> 
         StreamedBody::File { path, segments } => {
             root.open_file(&path)
                 .await
-                .map(|(file, size)| OpenedBody::File {
+                .map(|(file, meta)| OpenedBody::File {
                     file,
-                    size,
+                    size: meta.size,
                     segments,
                 })
         }

@@ -13,8 +13,8 @@ pub(crate) async fn manifest_digest(
     path: &str,
     size: u64,
 ) -> Option<Sha256Digest> {
-    let (file, manifest_size) = root.open_file(manifest).await.ok()?;
-    let mut search = ManifestSearch::new(path, manifest_size);
+    let (file, manifest) = root.open_file(manifest).await.ok()?;
+    let mut search = ManifestSearch::new(path, manifest.size);
     loop {
         match search.step() {
             Step::Found(entry) => return entry.checked_digest(path, size),

@@ -4,6 +4,7 @@
 //! first polled.
 
 use crate::decide::file_lookup::{Entry, LookupError};
+use crate::decide::file_meta::FileMeta;
 use crate::render::listing::EntriesEnd;
 
 // Components run on one thread: no future here needs `Send`.
@@ -19,8 +20,9 @@ pub trait Root {
     async fn stat(&self, path: &str) -> Result<Entry, LookupError>;
 
     /// Opens the regular file at `path` for reading, checking that it still
-    /// is one (it may have been replaced since a `stat`); gives its size.
-    async fn open_file(&self, path: &str) -> Result<(Self::File, u64), LookupError>;
+    /// is one (it may have been replaced since a `stat`); gives its size and
+    /// time as the opened file has them.
+    async fn open_file(&self, path: &str) -> Result<(Self::File, FileMeta), LookupError>;
 
     /// Up to `len` bytes of `file` from `offset` (fewer at its end, none past
     /// it); `None` when the read failed.

@@ -148,7 +148,7 @@ mod tests {
             Err(LookupError::NotFound)
         }
 
-        async fn open_file(&self, _: &str) -> Result<((), u64), LookupError> {
+        async fn open_file(&self, _: &str) -> Result<((), FileMeta), LookupError> {
             Err(LookupError::NotFound)
         }
 

@@ -16,12 +16,12 @@ pub enum Entry {
     Other,
 }
 
-/// The size of a file just opened, from its own `stat`: it must still be a
-/// regular file, since it may have been replaced after the decision's
-/// lookup.
-pub fn opened_file_size(stat: Result<Entry, LookupError>) -> Result<u64, LookupError> {
+/// The size and time of a file just opened, from its own `stat`: it must
+/// still be a regular file, since it may have been replaced after the
+/// decision's lookup.
+pub fn opened_file_meta(stat: Result<Entry, LookupError>) -> Result<FileMeta, LookupError> {
     match stat? {
-        Entry::File(meta) => Ok(meta.size),
+        Entry::File(meta) => Ok(meta),
         Entry::Directory(_) | Entry::Other => Err(LookupError::NotFound),
     }
 }
