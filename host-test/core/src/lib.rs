@@ -21,7 +21,6 @@ mod http_hooks;
 mod linking;
 pub mod listener;
 pub mod log_format;
-mod memory_histogram;
 pub mod memory_recorder;
 mod metrics;
 mod metrics_endpoint;

@@ -1,15 +1,23 @@
-//! What `serve --metrics` counts, and its Prometheus text. Each metric is
-//! an atomic shared by the serving threads: counting a request is a few
-//! relaxed atomic additions, with no lock on the request path.
+//! What `serve --metrics` counts, and its Prometheus text. The counters and
+//! gauges are atomics shared by the serving threads: counting a request is a
+//! few relaxed atomic additions. The peak-memory histogram takes its lock
+//! once per instance, when the instance ends.
 
 use prometheus_client::encoding::prometheus_text;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
 
-use crate::memory_histogram::MemoryHistogram;
+/// A wasm page.
+const PAGE: u64 = 64 * 1024;
+
+/// Upper bounds of the peak-memory buckets, in pages: fine where a file
+/// server instance peaks, serving one request at a time or many at once,
+/// coarser up to `serve`'s default cap.
+const BOUNDS_IN_PAGES: [u64; 12] = [1, 2, 4, 8, 16, 20, 24, 32, 64, 256, 1024, 4096];
 
 /// Cheap to clone; clones count into the same metrics.
 #[derive(Clone)]
@@ -25,7 +33,8 @@ struct Inner {
     in_flight: Gauge,
     stalled: Counter,
     instances: Gauge,
-    peak_memory: MemoryHistogram,
+    /// Observed once per instance, when it ends.
+    peak_memory: Histogram,
 }
 
 type ClassLabel = [(&'static str, &'static str); 1];
@@ -52,7 +61,7 @@ impl Metrics {
             in_flight: Gauge::default(),
             stalled: Counter::default(),
             instances: Gauge::default(),
-            peak_memory: MemoryHistogram::default(),
+            peak_memory: Histogram::new(BOUNDS_IN_PAGES.map(|pages| (pages * PAGE) as f64)),
         };
         let registry = &mut inner.registry;
         registry.register(
@@ -110,7 +119,7 @@ impl Metrics {
 
     pub fn instance_ended(&self, peak_memory: u64) {
         self.inner.instances.dec();
-        self.inner.peak_memory.observe(peak_memory);
+        self.inner.peak_memory.observe(peak_memory as f64);
     }
 
     /// Every metric in the Prometheus text format.
@@ -172,5 +181,31 @@ mod tests {
             value(&metrics.encode(), "host_test_requests_in_flight"),
             Some(0.0)
         );
+    }
+
+    #[test]
+    fn peak_memory_falls_in_the_bucket_of_its_page_count() {
+        let metrics = Metrics::new();
+        // One page exactly; one byte over two pages; beyond every bound.
+        for bytes in [PAGE, 2 * PAGE + 1, 5000 * PAGE] {
+            metrics.instance_started();
+            metrics.instance_ended(bytes);
+        }
+        let text = metrics.encode();
+        let name = "host_test_instance_peak_memory_bytes";
+        for (line, want) in [
+            (format!("{name}_count"), 3.0),
+            (format!("{name}_bucket{{le=\"65536\"}}"), 1.0),
+            (format!("{name}_bucket{{le=\"131072\"}}"), 1.0),
+            (format!("{name}_bucket{{le=\"262144\"}}"), 2.0),
+            (format!("{name}_bucket{{le=\"2.68435456e+08\"}}"), 2.0),
+            (format!("{name}_bucket{{le=\"+Inf\"}}"), 3.0),
+            (
+                format!("{name}_sum"),
+                (PAGE + 2 * PAGE + 1 + 5000 * PAGE) as f64,
+            ),
+        ] {
+            assert_eq!(value(&text, &line), Some(want), "{line} in:\n{text}");
+        }
     }
 }
