@@ -109,9 +109,10 @@ impl ServeArgs {
         config.request_timeout = self.request_timeout.0;
         config.header_read_timeout = self.header_timeout.0;
         config.write_timeout = self.write_timeout.0;
-        config.host_calls = match self.count_host_calls {
-            true => HostCalls::Counted,
-            false => HostCalls::Uncounted,
+        config.host_calls = if self.count_host_calls {
+            HostCalls::Counted
+        } else {
+            HostCalls::Uncounted
         };
         config.metrics = self.metrics;
         let kind =

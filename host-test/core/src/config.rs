@@ -176,18 +176,8 @@ impl ServerConfig {
         self
     }
 
-    pub fn host_calls(mut self, host_calls: HostCalls) -> Self {
-        self.host_calls = host_calls;
-        self
-    }
-
     pub fn log_format(mut self, format: LogFormat) -> Self {
         self.log_format = format;
-        self
-    }
-
-    pub fn metrics(mut self, addr: SocketAddr) -> Self {
-        self.metrics = Some(addr);
         self
     }
 
