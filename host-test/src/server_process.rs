@@ -88,8 +88,10 @@ impl ServerProcess {
         let stdout = child.stdout.take().context("piped stdout")?;
         let stderr = child.stderr.take().context("piped stderr")?;
         let addresses = Lines::default();
-        drain(stdout, announced.clone(), addresses.clone(), |_| {});
-        drain(stderr, announced, addresses.clone(), on_stderr);
+        drain(stdout, announced.clone(), Some(addresses.clone()), |_| {});
+        // stderr is the access log: its lines can name addresses too (a
+        // referer), and are not kept.
+        drain(stderr, announced, None, on_stderr);
         // From here on, dropping `server` kills the child.
         let mut server = ServerProcess {
             child,
@@ -139,8 +141,8 @@ impl ServerProcess {
         }
     }
 
-    /// The lines so far, on stdout or stderr, that name an `http://`
-    /// address (e.g. `host-test serve`'s `metrics on http://ADDR/metrics`).
+    /// The lines so far on stdout that name an `http://` address (e.g.
+    /// `host-test serve`'s `metrics on http://ADDR/metrics`).
     pub fn address_lines(&self) -> Vec<String> {
         self.addresses.all()
     }
@@ -164,11 +166,11 @@ impl Drop for ServerProcess {
 
 /// Reads `pipe` line by line on a thread of its own until it closes, handing
 /// each line to `on_line`, the first address announced to `announced`, and
-/// every line naming an address to `addresses`.
+/// every line naming an address to `addresses`, if given.
 fn drain(
     pipe: impl Read + Send + 'static,
     announced: mpsc::Sender<SocketAddr>,
-    addresses: Lines,
+    addresses: Option<Lines>,
     mut on_line: impl FnMut(&str) + Send + 'static,
 ) {
     std::thread::spawn(move || {
@@ -180,7 +182,7 @@ fn drain(
                     let _ = tx.send(addr);
                 }
             }
-            if line.contains("http://") {
+            if let Some(addresses) = addresses.as_ref().filter(|_| line.contains("http://")) {
                 addresses.push(&line);
             }
             on_line(&line);
