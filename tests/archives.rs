@@ -1,15 +1,14 @@
 //! A directory as one tar download (`DIRECTORY_DOWNLOAD=tar`, `GET
 //! /dir/?download=tar`) on every body path: the system `tar` extracts exactly
 //! the visible files, byte for byte (long and non-ASCII names through pax
-//! headers, no hidden or rule files, no symlink followed); a file that changes while it is archived ends the
-//! response in an error; without the setting the query does nothing.
+//! headers, no hidden or rule files, no symlink followed); a file that
+//! changes while it is archived ends the response in an error; without the
+//! setting the query does nothing.
 
-use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use crate::common::archive_files::{every_file, extract, visible_files};
 use crate::common::*;
 use host_test::{get, read_all, read_then_stall, Outcome, StreamEnd};
 use http::Method;
@@ -36,51 +35,6 @@ fn archive_site() -> Site {
     std::fs::create_dir_all(site.root().join("tree/empty")).unwrap();
     std::os::unix::fs::symlink("a.txt", site.root().join("tree/link.txt")).unwrap();
     site
-}
-
-/// Every regular file below `dir`, by its path relative to `dir`, with its
-/// bytes; hidden names and symlinks left out, and the names in `skip`.
-pub fn visible_files(dir: &Path, skip: &[&str]) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative) = pending.pop() {
-        for entry in std::fs::read_dir(dir.join(&relative)).unwrap() {
-            let entry = entry.unwrap();
-            let name = entry.file_name().into_string().unwrap();
-            let path = relative.join(&name);
-            let kind = entry.file_type().unwrap();
-            if name.starts_with('.') || kind.is_symlink() || skip.contains(&name.as_str()) {
-                continue;
-            }
-            if kind.is_dir() {
-                pending.push(path);
-            } else {
-                files.insert(
-                    path.to_str().unwrap().to_string(),
-                    std::fs::read(entry.path()).unwrap(),
-                );
-            }
-        }
-    }
-    files
-}
-
-/// Extracts `archive` with the system `tar` into a new directory.
-pub fn extract(archive: &[u8], what: &str) -> tempfile::TempDir {
-    let out = tempfile::tempdir().unwrap();
-    let file = out.path().join("archive.tar");
-    std::fs::write(&file, archive).unwrap();
-    let into = out.path().join("x");
-    std::fs::create_dir(&into).unwrap();
-    let status = Command::new("tar")
-        .arg("-xf")
-        .arg(&file)
-        .arg("-C")
-        .arg(&into)
-        .status()
-        .expect("the system tar");
-    assert!(status.success(), "{what}: tar -x failed");
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,7 +68,7 @@ async fn the_system_tar_extracts_the_visible_tree_byte_for_byte() {
         assert_eq!(f.body.len() % 512, 0, "{what}: whole blocks");
         let out = extract(&f.body, &what);
         let extracted = out.path().join("x");
-        assert_eq!(visible_files(&extracted.join("tree"), &[]), tree, "{what}");
+        assert_eq!(every_file(&extracted.join("tree")), tree, "{what}");
         assert!(
             extracted.join("tree/empty").is_dir(),
             "{what}: empty directories too"
@@ -128,11 +82,7 @@ async fn the_system_tar_extracts_the_visible_tree_byte_for_byte() {
         let f = fetch(&server, Method::GET, "/?download=tar", &[]).await;
         assert_clean(&f, &what);
         let out = extract(&f.body, &what);
-        assert_eq!(
-            visible_files(&out.path().join("x/site"), &[]),
-            whole_site,
-            "{what}"
-        );
+        assert_eq!(every_file(&out.path().join("x/site")), whole_site, "{what}");
 
         // HEAD: the headers alone.
         let f = fetch(&server, Method::HEAD, "/tree/?download=tar", &[]).await;

@@ -221,6 +221,7 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+pub mod archive_files;
 pub mod case_file;
 /// The request mix of the instance-reuse tests (host-test and `wasmtime serve`).
 pub mod request_mix;
