@@ -5,11 +5,12 @@
 //! bound: docs/benchmarks.md, "Work per request".
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::common::http::eventually;
 use crate::common::serve_process;
 
 /// Requests over one keep-alive connection; the first few are left out.
@@ -49,9 +50,11 @@ async fn a_small_get_makes_a_bounded_number_of_host_calls() {
         );
         let median = per_request[per_request.len() / 2];
         println!("{name}: {median} host calls per 1 KiB GET (of {per_request:?})");
+        // Sorted: every request's count within the bound, not just the median.
+        let (fewest, most_seen) = (per_request[0], per_request[per_request.len() - 1]);
         assert!(
-            (least..=most).contains(&median),
-            "{name}: {median} host calls per request, outside {least}..={most}: {per_request:?}"
+            least <= fewest && most_seen <= most,
+            "{name}: host calls per request outside {least}..={most}: {per_request:?}"
         );
     }
 }
@@ -83,15 +86,14 @@ async fn get_in_a_loop(addr: SocketAddr, target: &str, count: usize, body_len: u
 /// The access log's request lines, once all `count` have come (they are
 /// written in batches).
 async fn log_lines(log: &host_test::server_process::Lines, count: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    let all_come = eventually(Duration::from_secs(10), async || {
         let lines = log.containing("GET /");
-        if lines.len() >= count || Instant::now() > deadline {
-            assert_eq!(lines.len(), count, "{}", lines.join("\n"));
-            return lines;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        (lines.len() >= count).then_some(lines)
+    })
+    .await;
+    let lines = all_come.unwrap_or_else(|| log.containing("GET /"));
+    assert_eq!(lines.len(), count, "{}", lines.join("\n"));
+    lines
 }
 
 /// Host calls per request after the warm-up: the rise of the instance's

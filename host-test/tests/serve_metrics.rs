@@ -105,7 +105,6 @@ async fn metrics_count_requests_bytes_and_instances() {
         body_bytes as f64,
         "{text}"
     );
-    assert!(body_bytes >= sizes.iter().sum());
     // Four requests, one instance each.
     let instances = sample(&text, "host_test_instance_peak_memory_bytes_count");
     assert_eq!(instances, 4.0, "{text}");
