@@ -4,22 +4,12 @@
 //! the file keeps applying. Probes of the component's `HEALTH_PATH` are
 //! answered and not logged.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::common::http::{eventually, request};
 use crate::common::serve_process;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const REQUESTS: usize = 40;
-
-async fn get(addr: std::net::SocketAddr, target: &str) -> String {
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {target} HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    String::from_utf8_lossy(&response).into_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_rule_line_is_logged_once_per_server() {
@@ -45,24 +35,18 @@ async fn a_bad_rule_line_is_logged_once_per_server() {
         let (server, log) = serve_process(dir.path(), &extra);
         for i in 0..REQUESTS {
             let target = if i % 2 == 0 { "/old" } else { "/a.txt" };
-            let response = get(server.addr, target).await;
-            let want = if i % 2 == 0 {
-                "HTTP/1.1 301"
-            } else {
-                "HTTP/1.1 200"
-            };
-            assert!(response.starts_with(want), "{name} {target}: {response}");
+            let answer = request(server.addr, "GET", target, &[]).await;
+            let want = if i % 2 == 0 { 301 } else { 200 };
+            assert_eq!(answer.status, want, "{name} {target}: {}", answer.head);
         }
         // The access log lines come in batches: wait for all of them.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let said = loop {
+        let all_come = eventually(Duration::from_secs(10), async || {
             let said = log.all();
             let requests = said.iter().filter(|l| l.contains(" GET /")).count();
-            if requests >= REQUESTS || Instant::now() > deadline {
-                break said;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
+            (requests >= REQUESTS).then_some(said)
+        })
+        .await;
+        let said = all_come.unwrap_or_else(|| log.all());
         let reports: Vec<_> = said
             .iter()
             .filter(|l| l.contains("_redirects line 2 skipped"))
@@ -77,20 +61,19 @@ async fn health_probes_are_answered_and_not_logged() {
     std::fs::write(dir.path().join("a.txt"), "a").unwrap();
     let (server, log) = serve_process(dir.path(), &["--env", "HEALTH_PATH=/healthz"]);
     for _ in 0..5 {
-        let response = get(server.addr, "/healthz").await;
-        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-        assert!(response.ends_with("\r\n\r\nok\n"), "{response}");
+        let answer = request(server.addr, "GET", "/healthz", &[]).await;
+        assert_eq!((answer.status, answer.body.as_slice()), (200, &b"ok\n"[..]));
     }
-    let response = get(server.addr, "/a.txt").await;
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let said = loop {
+    let answer = request(server.addr, "GET", "/a.txt", &[]).await;
+    assert_eq!(answer.status, 200, "{}", answer.head);
+    let logged = eventually(Duration::from_secs(10), async || {
         let said = log.all();
-        if said.iter().any(|l| l.contains("GET /a.txt 200")) || Instant::now() > deadline {
-            break said;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+        said.iter()
+            .any(|l| l.contains("GET /a.txt 200"))
+            .then_some(said)
+    })
+    .await;
+    let said = logged.unwrap_or_else(|| log.all());
     assert!(
         said.iter().any(|l| l.contains("GET /a.txt 200")),
         "{said:#?}"

@@ -258,6 +258,18 @@ impl Connection {
         Connection { sender, task }
     }
 
+    /// A GET of `target` on a new connection, answered 200; the connection
+    /// stays open while it is held.
+    pub async fn get_ok(addr: SocketAddr, target: &str) -> (Connection, Incoming) {
+        let mut connection = Connection::open(addr).await;
+        let response = connection
+            .send(Method::GET, target, &[])
+            .await
+            .unwrap_or_else(|e| panic!("GET {target}: {e}"));
+        assert_eq!(response.status(), 200, "GET {target}");
+        (connection, response.into_body())
+    }
+
     /// Whether another request can go on this connection.
     pub fn is_usable(&self) -> bool {
         !self.sender.is_closed() && !self.task.is_finished()
@@ -279,20 +291,6 @@ impl Connection {
         let request = builder.body(Empty::new()).expect("valid test request");
         self.sender.ready().await?;
         self.sender.send_request(request).await
-    }
-}
-
-impl Connection {
-    /// A GET of `target` on a new connection, answered 200; the connection
-    /// stays open while it is held.
-    pub async fn get_ok(addr: SocketAddr, target: &str) -> (Connection, Incoming) {
-        let mut connection = Connection::open(addr).await;
-        let response = connection
-            .send(Method::GET, target, &[])
-            .await
-            .unwrap_or_else(|e| panic!("GET {target}: {e}"));
-        assert_eq!(response.status(), 200, "GET {target}");
-        (connection, response.into_body())
     }
 }
 
