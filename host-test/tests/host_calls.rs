@@ -50,11 +50,14 @@ async fn a_small_get_makes_a_bounded_number_of_host_calls() {
         );
         let median = per_request[per_request.len() / 2];
         println!("{name}: {median} host calls per 1 KiB GET (of {per_request:?})");
-        // Sorted: every request's count within the bound, not just the median.
-        let (fewest, most_seen) = (per_request[0], per_request[per_request.len() - 1]);
+        // A line's count can be read before the last calls of its request
+        // land (they then count to the next one), so a single rise may be
+        // off; the median and the mean over all the rises are not.
+        let mean = per_request.iter().sum::<u64>() as f64 / per_request.len() as f64;
         assert!(
-            least <= fewest && most_seen <= most,
-            "{name}: host calls per request outside {least}..={most}: {per_request:?}"
+            (least..=most).contains(&median) && (least as f64..=most as f64).contains(&mean),
+            "{name}: host calls per request (median {median}, mean {mean:.1}) outside \
+             {least}..={most}: {per_request:?}"
         );
     }
 }
